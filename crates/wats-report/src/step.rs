@@ -1,0 +1,346 @@
+//! Steps: the tree of a UUT report (report-formats §1.8–§1.10).
+//!
+//! A [`Step`] carries the fields common to all steps plus every payload key; which kind of step
+//! it is follows from the payload keys present ([`Step::kind`]), never from `stepType`, which
+//! WATS treats as an icon name (a real export has an `NI_Wait` step with children).
+
+use crate::op::CompOpValue;
+use crate::status::{Status, StepGroup};
+use crate::time::Timestamp;
+use crate::wire_struct;
+
+wire_struct! {
+    /// One step of the test tree.
+    pub struct Step {
+        /// Step id; WATS numbers steps depth-first from 1 (the root).
+        "id" => id: i64,
+        /// Setup, main or cleanup.
+        "group" => group: StepGroup,
+        /// Free text deciding the icon (`SequenceCall`, `ET_NLT`, `NI_Wait`…), kept verbatim.
+        "stepType" => step_type: String,
+        /// Loop summary or iteration marker (§1.10.8).
+        "loop" => loop_info: LoopInfo,
+        /// Step name (≤100).
+        "name" => name: String,
+        /// Step status.
+        "status" => status: Status,
+        /// When the step started.
+        "start" => start: Timestamp,
+        /// Total time in seconds.
+        "totTime" => tot_time: f64 [float],
+        /// .NET format of `totTime`.
+        "totTimeFormat" => tot_time_format: String,
+        /// Error code.
+        "errorCode" => error_code: i64,
+        /// .NET format of `errorCode`.
+        "errorCodeFormat" => error_code_format: String,
+        /// Error message (≤200).
+        "errorMessage" => error_message: String,
+        /// Free report text (≤100000).
+        "reportText" => report_text: String,
+        /// TestStand step id (≤30).
+        "tsGuid" => ts_guid: String,
+        /// This step caused the UUT to fail.
+        "causedUUTFailure" => caused_uut_failure: bool,
+        /// This step caused its sequence to fail.
+        "causedSeqFailure" => caused_seq_failure: bool,
+        /// TestStand additional results.
+        "additionalResults" => additional_results: Vec<crate::AdditionalData>,
+        /// Sequence call payload (container steps).
+        "seqCall" => seq_call: SeqCall,
+        /// Numeric limit measurements.
+        "numericMeas" => numeric_meas: Vec<NumericMeasurement>,
+        /// Pass/fail measurements.
+        "booleanMeas" => boolean_meas: Vec<BooleanMeasurement>,
+        /// String value measurements.
+        "stringMeas" => string_meas: Vec<StringMeasurement>,
+        /// Chart (one per step).
+        "chart" => chart: Chart,
+        /// Call-executable payload.
+        "callExe" => call_exe: CallExe,
+        /// Message-popup payload.
+        "messagePopup" => message_popup: MessagePopup,
+        /// Attachment (one per step).
+        "attachment" => attachment: Attachment,
+        /// Child steps (container steps).
+        "steps" => steps: Vec<Step>,
+    }
+}
+
+wire_struct! {
+    /// A numeric limit measurement.
+    pub struct NumericMeasurement {
+        /// Comparison operator.
+        "compOp" => comp_op: CompOpValue,
+        /// Name; `null` on a single measurement, unique and non-empty on multiple ones.
+        "name" => name: String,
+        /// `P`, `F` or `S`.
+        "status" => status: Status,
+        /// Unit (≤20).
+        "unit" => unit: String,
+        /// Measured value.
+        "value" => value: f64 [float],
+        /// .NET format of `value`.
+        "valueFormat" => value_format: String,
+        /// High limit (two-limit operators only).
+        "highLimit" => high_limit: f64 [float],
+        /// .NET format of `highLimit`.
+        "highLimitFormat" => high_limit_format: String,
+        /// Low limit: the only limit of single-limit operators, `LT`/`LE` included.
+        "lowLimit" => low_limit: f64 [float],
+        /// .NET format of `lowLimit`.
+        "lowLimitFormat" => low_limit_format: String,
+    }
+}
+
+wire_struct! {
+    /// A pass/fail measurement: its status is the result (WSJF has no value key).
+    pub struct BooleanMeasurement {
+        /// Name; `null` on a single measurement.
+        "name" => name: String,
+        /// `P`, `F` or `S`.
+        "status" => status: Status,
+    }
+}
+
+wire_struct! {
+    /// A string value measurement.
+    pub struct StringMeasurement {
+        /// Comparison operator.
+        "compOp" => comp_op: CompOpValue,
+        /// Name; `null` on a single measurement.
+        "name" => name: String,
+        /// `P`, `F` or `S`.
+        "status" => status: Status,
+        /// Measured text (≤100).
+        "value" => value: String,
+        /// Expected text (≤100).
+        "limit" => limit: String,
+    }
+}
+
+wire_struct! {
+    /// Loop information: a summary (`num`, `endingIndex`, `passed`, `failed`) or an iteration
+    /// (`idx`).
+    pub struct LoopInfo {
+        /// Iteration index (0-based) on an iteration step.
+        "idx" => idx: i64,
+        /// Number of iterations on the summary step.
+        "num" => num: i64,
+        /// Highest iteration index on the summary step.
+        "endingIndex" => ending_index: i64,
+        /// Iterations that passed.
+        "passed" => passed: i64,
+        /// Iterations that failed.
+        "failed" => failed: i64,
+    }
+}
+
+wire_struct! {
+    /// Sequence call payload.
+    pub struct SeqCall {
+        /// Sequence file path (≤500).
+        "path" => path: String,
+        /// Sequence (function) name (≤200).
+        "name" => name: String,
+        /// Sequence version (≤30).
+        "version" => version: String,
+    }
+}
+
+wire_struct! {
+    /// A chart: one per step, with up to a few series of `;`-separated numbers.
+    pub struct Chart {
+        /// `Line`, `LineLogXY`, `LineLogX` or `LineLogY`.
+        "chartType" => chart_type: String,
+        /// Chart title (≤100).
+        "label" => label: String,
+        /// X axis label (≤50).
+        "xLabel" => x_label: String,
+        /// X axis unit (≤20).
+        "xUnit" => x_unit: String,
+        /// Y axis label (≤50).
+        "yLabel" => y_label: String,
+        /// Y axis unit (≤20).
+        "yUnit" => y_unit: String,
+        /// The series.
+        "series" => series: Vec<Series>,
+    }
+}
+
+wire_struct! {
+    /// One chart series.
+    pub struct Series {
+        /// Always `XYG` in practice.
+        "dataType" => data_type: String,
+        /// Series name (≤100).
+        "name" => name: String,
+        /// X values, `;`-separated (optional: 0, 1, 2… when absent).
+        "xdata" => xdata: String,
+        /// Y values, `;`-separated.
+        "ydata" => ydata: String,
+    }
+}
+
+wire_struct! {
+    /// Call-executable payload.
+    pub struct CallExe {
+        /// Exit code of the program.
+        "exitCode" => exit_code: f64 [float],
+        /// .NET format of `exitCode`.
+        "exitCodeFormat" => exit_code_format: String,
+    }
+}
+
+wire_struct! {
+    /// Message-popup payload.
+    pub struct MessagePopup {
+        /// Text response (≤200).
+        "response" => response: String,
+        /// Button pressed.
+        "button" => button: i64,
+        /// .NET format of `button`.
+        "buttonFormat" => button_format: String,
+    }
+}
+
+wire_struct! {
+    /// A file attached to a step.
+    pub struct Attachment {
+        /// File name (≤256).
+        "name" => name: String,
+        /// MIME type (≤100).
+        "contentType" => content_type: String,
+        /// Content, base64.
+        "data" => data: String,
+    }
+}
+
+/// What a step is, decided by the payload keys present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// Has `steps` or `seqCall`: a container.
+    Sequence,
+    /// Has `numericMeas`.
+    Numeric,
+    /// Has `booleanMeas`.
+    PassFail,
+    /// Has `stringMeas`.
+    StringValue,
+    /// Has `callExe`.
+    CallExe,
+    /// Has `messagePopup`.
+    MessagePopup,
+    /// Only a chart (no measurements).
+    Chart,
+    /// Only an attachment.
+    Attachment,
+    /// No payload: action, label, flow control, wait….
+    Action,
+}
+
+impl Step {
+    /// The step's kind, from the payload keys present (first match in the order of
+    /// [`StepKind`]'s variants).
+    pub fn kind(&self) -> StepKind {
+        if self.steps.is_some() || self.seq_call.is_some() {
+            StepKind::Sequence
+        } else if self.numeric_meas.is_some() {
+            StepKind::Numeric
+        } else if self.boolean_meas.is_some() {
+            StepKind::PassFail
+        } else if self.string_meas.is_some() {
+            StepKind::StringValue
+        } else if self.call_exe.is_some() {
+            StepKind::CallExe
+        } else if self.message_popup.is_some() {
+            StepKind::MessagePopup
+        } else if self.chart.is_some() {
+            StepKind::Chart
+        } else if self.attachment.is_some() {
+            StepKind::Attachment
+        } else {
+            StepKind::Action
+        }
+    }
+
+    /// The child steps (empty for a leaf).
+    pub fn children(&self) -> &[Step] {
+        self.steps.as_deref().unwrap_or(&[])
+    }
+
+    /// The status, `Done` if absent.
+    pub fn status_or_done(&self) -> Status {
+        self.status.unwrap_or(Status::Done)
+    }
+
+    /// Calls `f` on this step and every descendant, depth first, pre-order.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Step)) {
+        f(self);
+        for child in self.children() {
+            child.walk(f);
+        }
+    }
+
+    /// The number of steps in this subtree, this one included.
+    pub fn count(&self) -> usize {
+        let mut n = 0;
+        self.walk(&mut |_| n += 1);
+        n
+    }
+
+    /// Numbers this subtree depth-first from `first`, as WATS does; returns the next free id.
+    pub fn renumber(&mut self, first: i64) -> i64 {
+        self.id = Some(first);
+        let mut next = first + 1;
+        if let Some(steps) = &mut self.steps {
+            for child in steps {
+                next = child.renumber(next);
+            }
+        }
+        next
+    }
+
+    /// Finds the step with the given id in this subtree.
+    pub fn find(&self, id: i64) -> Option<&Step> {
+        if self.id == Some(id) {
+            return Some(self);
+        }
+        self.children().iter().find_map(|c| c.find(id))
+    }
+}
+
+impl Series {
+    /// The Y values as numbers (`None` when a value is not a number).
+    pub fn y_values(&self) -> Option<Vec<f64>> {
+        parse_series(self.ydata.as_deref().unwrap_or(""))
+    }
+
+    /// The X values as numbers; 0, 1, 2… when `xdata` is absent.
+    pub fn x_values(&self) -> Option<Vec<f64>> {
+        match &self.xdata {
+            Some(x) => parse_series(x),
+            None => self.y_values().map(|y| (0..y.len()).map(|i| i as f64).collect()),
+        }
+    }
+}
+
+/// Parses `;`-separated invariant-culture numbers.
+pub(crate) fn parse_series(text: &str) -> Option<Vec<f64>> {
+    if text.trim().is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(';').map(crate::wire::float::parse).collect()
+}
+
+/// Joins numbers into `;`-separated text.
+pub(crate) fn join_series(values: &[f64]) -> String {
+    let mut out = String::with_capacity(values.len() * 8);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(&crate::wire::float::format(*v));
+    }
+    out
+}

@@ -1,0 +1,1 @@
+//! Validation of reports before they are written or sent.

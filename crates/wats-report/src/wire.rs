@@ -1,0 +1,323 @@
+//! The machinery that makes every model struct lossless on the wire.
+//!
+//! WATS exports carry explicit `null`s for many keys, and future servers may add keys we do not
+//! know. A derived `serde` struct would either drop the nulls or (with `#[serde(flatten)]`) be
+//! several times slower to parse. [`wire_struct!`] instead generates, for a list of
+//! `"jsonName" => field: Type` entries:
+//!
+//! * the struct with one `Option<Type>` per key, an [`Extra`] map for unknown keys and a
+//!   [`NullKeys`] set remembering which known keys were explicitly `null`;
+//! * a hand-rolled, allocation-light `Deserialize` (one `match` on the key) and a `Serialize`
+//!   that writes known keys in the server's order, the recorded nulls, then the unknown keys.
+//!
+//! Together they give `JSON → model → JSON` equality, key for key.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::ser::Serializer;
+use serde::{Deserialize, Serialize};
+
+/// Unknown keys of a JSON object, kept verbatim so that a round trip loses nothing.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// The set of known keys that were present with an explicit `null` in the input.
+///
+/// This is presentation only: `null` and an absent key mean the same to WATS, so two values
+/// that differ only here compare equal (which lets a report read from WSXF, where the
+/// distinction does not exist, equal the same report read from WSJF).
+#[derive(Clone, Copy, Default)]
+pub struct NullKeys(u64);
+
+impl NullKeys {
+    /// Marks field number `index` as explicitly null.
+    #[inline]
+    pub fn insert(&mut self, index: u32) {
+        self.0 |= 1 << index;
+    }
+
+    /// Whether field number `index` was explicitly null.
+    #[inline]
+    pub fn contains(self, index: u32) -> bool {
+        self.0 & (1 << index) != 0
+    }
+
+    /// Forgets all recorded nulls (the value is then written without null keys).
+    pub fn clear(&mut self) {
+        self.0 = 0;
+    }
+}
+
+impl PartialEq for NullKeys {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for NullKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NullKeys({:#x})", self.0)
+    }
+}
+
+/// A map key that borrows from the input when it can (no allocation for known keys).
+pub struct MapKey<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for MapKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = MapKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MapKey(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MapKey(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(MapKey(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Wire form of `f64`: finite numbers as JSON numbers; NaN and infinities, which JSON cannot
+/// express, as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`. On input the strings are
+/// accepted case-insensitively, together with the C#/WSXF spellings `INF` and `-INF` and numbers
+/// written as strings.
+pub mod float {
+    use super::*;
+
+    /// Serializes an `f64` in its wire form.
+    pub struct Ser<'a>(pub &'a f64);
+
+    impl Serialize for Ser<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let v = *self.0;
+            if v.is_finite() {
+                s.serialize_f64(v)
+            } else if v.is_nan() {
+                s.serialize_str("NaN")
+            } else if v > 0.0 {
+                s.serialize_str("Infinity")
+            } else {
+                s.serialize_str("-Infinity")
+            }
+        }
+    }
+
+    /// Deserializes an `f64` from its wire form.
+    pub struct De(pub f64);
+
+    impl<'de> Deserialize<'de> for De {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct FloatVisitor;
+            impl Visitor<'_> for FloatVisitor {
+                type Value = De;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a number (or \"NaN\", \"Infinity\", \"-Infinity\")")
+                }
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<De, E> {
+                    Ok(De(v))
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<De, E> {
+                    Ok(De(v as f64))
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<De, E> {
+                    Ok(De(v as f64))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<De, E> {
+                    parse(v)
+                        .map(De)
+                        .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+            d.deserialize_any(FloatVisitor)
+        }
+    }
+
+    /// Parses a number as WATS writes it in text (JSON strings, XML attributes).
+    pub fn parse(text: &str) -> Option<f64> {
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("nan") {
+            Some(f64::NAN)
+        } else if t.eq_ignore_ascii_case("inf")
+            || t.eq_ignore_ascii_case("infinity")
+            || t.eq_ignore_ascii_case("+inf")
+            || t.eq_ignore_ascii_case("+infinity")
+        {
+            Some(f64::INFINITY)
+        } else if t.eq_ignore_ascii_case("-inf") || t.eq_ignore_ascii_case("-infinity") {
+            Some(f64::NEG_INFINITY)
+        } else {
+            // Rust's parser also accepts "inf"/"nan" words, handled above; reject other words.
+            if t.is_empty() || t.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E')
+            {
+                return None;
+            }
+            t.parse().ok()
+        }
+    }
+
+    /// Formats a number the way WSXF writes it (shortest round-trip form, `INF`/`-INF`/`NaN`).
+    pub fn format(v: f64) -> String {
+        if v.is_nan() {
+            "NaN".to_owned()
+        } else if v.is_infinite() {
+            if v > 0.0 { "INF" } else { "-INF" }.to_owned()
+        } else if v == v.trunc() && v.abs() < 1e15 {
+            format!("{}", v as i64)
+        } else {
+            format!("{v}")
+        }
+    }
+}
+
+/// Writes one known field: the value if present, `null` if it was explicitly null on input.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_ser_field {
+    ($map:ident, $json:literal, $value:expr, float) => {
+        $map.serialize_entry($json, &$crate::wire::float::Ser($value))?
+    };
+    ($map:ident, $json:literal, $value:expr, ) => {
+        $map.serialize_entry($json, $value)?
+    };
+}
+
+/// Reads one known field's value (`None` for an explicit `null`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_de_field {
+    ($map:ident, $ty:ty, float) => {
+        $map.next_value::<Option<$crate::wire::float::De>>()?.map(|v| v.0)
+    };
+    ($map:ident, $ty:ty, ) => {
+        $map.next_value::<Option<$ty>>()?
+    };
+}
+
+/// Declares a lossless wire struct; see the [module docs](self).
+///
+/// ```ignore
+/// wire_struct! {
+///     /// Docs.
+///     pub struct Thing {
+///         /// Field docs.
+///         "jsonName" => field: String,
+///         "amount" => amount: f64 [float],
+///     }
+/// }
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! wire_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $json:literal => $field:ident : $ty:ty $([$with:ident])?,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct $name {
+            $(
+                $(#[$fmeta])*
+                pub $field: Option<$ty>,
+            )*
+            /// Keys this model does not know, kept and written back verbatim.
+            pub extra: $crate::wire::Extra,
+            /// Known keys that were explicitly `null` on input (written back as `null`).
+            pub nulls: $crate::wire::NullKeys,
+        }
+
+        impl $name {
+            /// The JSON names of the known keys, in the order they are written.
+            pub const KEYS: &'static [&'static str] = &[$($json),*];
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                #[allow(non_camel_case_types, dead_code)]
+                enum Field { $($field),* }
+                let mut map = serializer.serialize_map(None)?;
+                $(
+                    match &self.$field {
+                        Some(value) => $crate::__wire_ser_field!(map, $json, value, $($with)?),
+                        None if self.nulls.contains(Field::$field as u32) => {
+                            map.serialize_entry($json, &())?
+                        }
+                        None => {}
+                    }
+                )*
+                for (key, value) in &self.extra {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct StructVisitor;
+                impl<'de> serde::de::Visitor<'de> for StructVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("a ", stringify!($name), " object"))
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        #[allow(non_camel_case_types, dead_code)]
+                        enum Field { $($field),* }
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<$crate::wire::MapKey<'de>>()? {
+                            match key.0.as_ref() {
+                                $(
+                                    $json => {
+                                        out.$field = $crate::__wire_de_field!(map, $ty, $($with)?);
+                                        if out.$field.is_none() {
+                                            out.nulls.insert(Field::$field as u32);
+                                        }
+                                    }
+                                )*
+                                _ => {
+                                    let value = map.next_value::<serde_json::Value>()?;
+                                    out.extra.insert(key.0.into_owned(), value);
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                deserializer.deserialize_map(StructVisitor)
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float;
+
+    #[test]
+    fn float_text_forms() {
+        assert_eq!(float::parse("1.5"), Some(1.5));
+        assert_eq!(float::parse(" -2e3 "), Some(-2000.0));
+        assert_eq!(float::parse("INF"), Some(f64::INFINITY));
+        assert_eq!(float::parse("-Infinity"), Some(f64::NEG_INFINITY));
+        assert!(float::parse("NaN").unwrap().is_nan());
+        assert_eq!(float::parse("abc"), None);
+        assert_eq!(float::parse(""), None);
+        assert_eq!(float::format(500.0), "500");
+        assert_eq!(float::format(28.9230769230769), "28.9230769230769");
+        assert_eq!(float::format(f64::NEG_INFINITY), "-INF");
+    }
+}

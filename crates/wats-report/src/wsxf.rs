@@ -1,0 +1,1 @@
+//! WSXF, the WATS Standard XML Format (report-formats §2.1).
