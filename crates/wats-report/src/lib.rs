@@ -16,6 +16,7 @@
 pub mod error;
 pub mod op;
 pub mod report;
+pub mod rules;
 pub mod status;
 pub mod step;
 pub mod time;
