@@ -74,7 +74,10 @@ pub enum ReadError {
 impl ReadError {
     /// A syntax error at a location.
     pub fn syntax(location: Location, message: impl Into<String>) -> Self {
-        ReadError::Syntax { location, message: message.into() }
+        ReadError::Syntax {
+            location,
+            message: message.into(),
+        }
     }
 
     /// Attaches the file name to a location-bearing error.

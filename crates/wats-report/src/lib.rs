@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod builder;
 pub mod error;
 pub mod op;
 pub mod report;
@@ -26,6 +27,7 @@ pub mod validate;
 pub mod wsjf;
 pub mod wsxf;
 
+pub use builder::ReportBuilder;
 pub use error::{Location, ReadError};
 pub use op::{CompOp, CompOpValue};
 pub use report::*;
@@ -33,3 +35,4 @@ pub use status::{ReportType, Status, StepGroup};
 pub use step::*;
 pub use time::Timestamp;
 pub use uuid::Uuid;
+pub use validate::{ValidationError, Validator};

@@ -124,7 +124,9 @@ impl CompOp {
     /// Parses a name case-insensitively (`IgnoreCase` appears in real exports).
     pub fn parse(text: &str) -> Option<CompOp> {
         let t = text.trim();
-        CompOp::ALL.into_iter().find(|op| t.eq_ignore_ascii_case(op.as_str()))
+        CompOp::ALL
+            .into_iter()
+            .find(|op| t.eq_ignore_ascii_case(op.as_str()))
     }
 
     /// Which limits the operator reads.
@@ -210,7 +212,9 @@ impl CompOp {
         if !self.is_string() {
             return None;
         }
-        let Some(limit) = limit else { return Some(false) };
+        let Some(limit) = limit else {
+            return Some(false);
+        };
         Some(match self {
             CompOp::EQ | CompOp::CASESENSIT => value == limit,
             CompOp::IGNORECASE => value.to_lowercase() == limit.to_lowercase(),
@@ -267,7 +271,10 @@ impl CompOpValue {
 
 impl From<CompOp> for CompOpValue {
     fn from(op: CompOp) -> Self {
-        CompOpValue { op: Some(op), spelling: None }
+        CompOpValue {
+            op: Some(op),
+            spelling: None,
+        }
     }
 }
 

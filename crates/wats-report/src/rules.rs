@@ -35,7 +35,8 @@ pub fn judge_numeric(m: &NumericMeasurement) -> Option<Status> {
         None => CompOp::LOG,
     };
     let value = m.value?;
-    op.check_numeric(value, m.low_limit, m.high_limit).map(verdict)
+    op.check_numeric(value, m.low_limit, m.high_limit)
+        .map(verdict)
 }
 
 /// Judges a string measurement against its limit. `None` when it cannot be judged.
@@ -53,7 +54,9 @@ pub fn apply(report: &mut Report, mode: Mode) {
     if mode == Mode::Import {
         return;
     }
-    let Some(root) = report.root.as_mut() else { return };
+    let Some(root) = report.root.as_mut() else {
+        return;
+    };
     let root_status = settle(root);
     // The report result is raised like a parent, on the UUT ordering (P < F < E < T).
     let current = report.result.unwrap_or(Status::Passed);
@@ -91,7 +94,11 @@ fn settle(step: &mut Step) -> Status {
             });
         }
     }
-    let mut status = status.unwrap_or(if step.steps.is_some() { Status::Passed } else { Status::Done });
+    let mut status = status.unwrap_or(if step.steps.is_some() {
+        Status::Passed
+    } else {
+        Status::Done
+    });
     if let Some(children) = step.steps.as_mut() {
         for child in children {
             let child_status = settle(child);
@@ -145,7 +152,10 @@ fn first_failing_leaf(step: &mut Step) -> Option<&mut Step> {
     if !step.status_or_done().is_failure() {
         return None;
     }
-    let failing_child = step.children().iter().position(|c| c.status_or_done().is_failure());
+    let failing_child = step
+        .children()
+        .iter()
+        .position(|c| c.status_or_done().is_failure());
     match failing_child {
         Some(i) => first_failing_leaf(&mut step.steps.as_mut()?[i]),
         None => Some(step),
@@ -169,8 +179,14 @@ mod tests {
 
     #[test]
     fn judges_numeric_and_string() {
-        assert_eq!(judge_numeric(&numeric(CompOp::LT, 500.0, Some(501.0), None)), Some(Status::Passed));
-        assert_eq!(judge_numeric(&numeric(CompOp::LE, 500.0, Some(499.0), None)), Some(Status::Failed));
+        assert_eq!(
+            judge_numeric(&numeric(CompOp::LT, 500.0, Some(501.0), None)),
+            Some(Status::Passed)
+        );
+        assert_eq!(
+            judge_numeric(&numeric(CompOp::LE, 500.0, Some(499.0), None)),
+            Some(Status::Failed)
+        );
         let s = StringMeasurement {
             comp_op: Some(crate::CompOpValue::parse("IgnoreCase")),
             value: Some("ABC".into()),

@@ -320,7 +320,9 @@ impl Series {
     pub fn x_values(&self) -> Option<Vec<f64>> {
         match &self.xdata {
             Some(x) => parse_series(x),
-            None => self.y_values().map(|y| (0..y.len()).map(|i| i as f64).collect()),
+            None => self
+                .y_values()
+                .map(|y| (0..y.len()).map(|i| i as f64).collect()),
         }
     }
 }

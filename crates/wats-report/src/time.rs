@@ -29,7 +29,11 @@ impl Timestamp {
         // Round away sub-tick precision so the value written equals the value kept.
         let nanos = at.nanosecond();
         let at = at.with_nanosecond(nanos - nanos % 100).unwrap_or(at);
-        Timestamp { at, fraction_digits: DEFAULT_FRACTION_DIGITS, zulu: false }
+        Timestamp {
+            at,
+            fraction_digits: DEFAULT_FRACTION_DIGITS,
+            zulu: false,
+        }
     }
 
     /// The current time in the local zone.
@@ -40,7 +44,10 @@ impl Timestamp {
 
     /// A UTC time stamp, written with a `Z` suffix.
     pub fn from_utc(at: DateTime<Utc>) -> Self {
-        Timestamp { zulu: true, ..Self::new(at.fixed_offset()) }
+        Timestamp {
+            zulu: true,
+            ..Self::new(at.fixed_offset())
+        }
     }
 
     /// A naive local time interpreted in the machine's local zone (the earlier instant when the
@@ -72,7 +79,10 @@ impl Timestamp {
         let date_time_sep = t.find(['T', 't', ' ']).ok_or_else(err)?;
         let time_part = &t[date_time_sep + 1..];
         let fraction_digits = match time_part.find('.') {
-            Some(dot) => time_part[dot + 1..].bytes().take_while(u8::is_ascii_digit).count(),
+            Some(dot) => time_part[dot + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count(),
             None => 0,
         };
         if fraction_digits > 9 {
@@ -80,7 +90,9 @@ impl Timestamp {
         }
         let fraction_digits = fraction_digits as u8;
         let has_offset = time_part.ends_with(['Z', 'z'])
-            || time_part.rfind(['+', '-']).is_some_and(|i| time_part[i..].contains(':'));
+            || time_part
+                .rfind(['+', '-'])
+                .is_some_and(|i| time_part[i..].contains(':'));
         if has_offset {
             let normalized;
             let rfc = if t.as_bytes()[date_time_sep] == b'T' {
@@ -91,11 +103,19 @@ impl Timestamp {
             };
             let at = DateTime::parse_from_rfc3339(rfc).map_err(|_| err())?;
             let zulu = time_part.ends_with(['Z', 'z']);
-            Ok(Timestamp { at, fraction_digits, zulu })
+            Ok(Timestamp {
+                at,
+                fraction_digits,
+                zulu,
+            })
         } else {
-            let naive = NaiveDateTime::parse_from_str(&t.replace([' ', 't'], "T"), "%Y-%m-%dT%H:%M:%S%.f")
-                .map_err(|_| err())?;
-            Ok(Timestamp { fraction_digits, ..Self::from_local(naive) })
+            let naive =
+                NaiveDateTime::parse_from_str(&t.replace([' ', 't'], "T"), "%Y-%m-%dT%H:%M:%S%.f")
+                    .map_err(|_| err())?;
+            Ok(Timestamp {
+                fraction_digits,
+                ..Self::from_local(naive)
+            })
         }
     }
 }
@@ -194,20 +214,29 @@ mod tests {
     fn offset_kept_and_utc_derived() {
         let t = Timestamp::parse("2026-01-30T22:01:41.4707353+01:00").unwrap();
         assert_eq!(t.datetime().offset().local_minus_utc(), 3600);
-        assert_eq!(Timestamp::from_utc(t.utc()).to_string(), "2026-01-30T21:01:41.4707353Z");
+        assert_eq!(
+            Timestamp::from_utc(t.utc()).to_string(),
+            "2026-01-30T21:01:41.4707353Z"
+        );
     }
 
     #[test]
     fn naive_is_local() {
         let t = Timestamp::parse("2026-01-30T22:01:41").unwrap();
-        let naive = NaiveDateTime::parse_from_str("2026-01-30T22:01:41", "%Y-%m-%dT%H:%M:%S").unwrap();
+        let naive =
+            NaiveDateTime::parse_from_str("2026-01-30T22:01:41", "%Y-%m-%dT%H:%M:%S").unwrap();
         assert_eq!(t.datetime().naive_local(), naive);
         assert_eq!(t, Timestamp::from_local(naive));
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00.1234567890Z"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T00:00:00.1234567890Z",
+        ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
         }
     }

@@ -156,7 +156,9 @@ pub mod float {
             Some(f64::NEG_INFINITY)
         } else {
             // Rust's parser also accepts "inf"/"nan" words, handled above; reject other words.
-            if t.is_empty() || t.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E')
+            if t.is_empty()
+                || t.bytes()
+                    .any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E')
             {
                 return None;
             }
@@ -195,7 +197,8 @@ macro_rules! __wire_ser_field {
 #[macro_export]
 macro_rules! __wire_de_field {
     ($map:ident, $ty:ty, float) => {
-        $map.next_value::<Option<$crate::wire::float::De>>()?.map(|v| v.0)
+        $map.next_value::<Option<$crate::wire::float::De>>()?
+            .map(|v| v.0)
     };
     ($map:ident, $ty:ty, ) => {
         $map.next_value::<Option<$ty>>()?

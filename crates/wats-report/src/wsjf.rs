@@ -46,7 +46,11 @@ pub(crate) fn decode_utf8(bytes: &[u8]) -> Result<&str, ReadError> {
     std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_column(bytes, e.valid_up_to());
         ReadError::syntax(
-            Location { line, column, ..Location::default() },
+            Location {
+                line,
+                column,
+                ..Location::default()
+            },
             "invalid UTF-8 (WSJF must be UTF-8 encoded)",
         )
     })
@@ -56,7 +60,12 @@ pub(crate) fn decode_utf8(bytes: &[u8]) -> Result<&str, ReadError> {
 pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    let column = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     (line, column)
 }
 
@@ -69,7 +78,12 @@ fn with_path<T: serde::de::DeserializeOwned>(text: &str, first: serde_json::Erro
     let path = if path == "." { String::new() } else { path };
     let message = strip_position(&error.to_string());
     ReadError::syntax(
-        Location { file: None, line: error.line(), column: error.column(), path },
+        Location {
+            file: None,
+            line: error.line(),
+            column: error.column(),
+            path,
+        },
         message,
     )
 }

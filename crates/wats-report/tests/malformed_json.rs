@@ -56,7 +56,11 @@ fn not_an_object() {
 #[test]
 fn deep_nesting_is_refused_not_a_stack_overflow() {
     let depth = 100_000;
-    let text = format!("{}{}", r#"{"root":{"steps":["#.repeat(depth), "]}}".repeat(depth));
+    let text = format!(
+        "{}{}",
+        r#"{"root":{"steps":["#.repeat(depth),
+        "]}}".repeat(depth)
+    );
     let (_, _, message) = syntax(&text);
     assert!(message.contains("recursion limit"), "{message}");
 }

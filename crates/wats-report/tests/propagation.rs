@@ -5,7 +5,11 @@ use wats_report::rules::{apply, Mode};
 use wats_report::{CompOp, NumericMeasurement, Report, ReportType, Status, Step};
 
 fn leaf(name: &str, status: Option<Status>) -> Step {
-    Step { name: Some(name.into()), status, ..Default::default() }
+    Step {
+        name: Some(name.into()),
+        status,
+        ..Default::default()
+    }
 }
 
 fn numeric(name: &str, value: f64, low: f64, high: f64) -> Step {
@@ -23,22 +27,42 @@ fn numeric(name: &str, value: f64, low: f64, high: f64) -> Step {
 }
 
 fn seq(name: &str, steps: Vec<Step>) -> Step {
-    Step { name: Some(name.into()), steps: Some(steps), ..Default::default() }
+    Step {
+        name: Some(name.into()),
+        steps: Some(steps),
+        ..Default::default()
+    }
 }
 
 fn report(root: Step) -> Report {
     let mut root = root;
     root.renumber(1);
-    Report { report_type: Some(ReportType::Uut), root: Some(root), ..Default::default() }
+    Report {
+        report_type: Some(ReportType::Uut),
+        root: Some(root),
+        ..Default::default()
+    }
 }
 
 fn status_of(report: &Report, name: &str) -> Status {
-    report.steps().into_iter().find(|s| s.name.as_deref() == Some(name)).unwrap().status.unwrap()
+    report
+        .steps()
+        .into_iter()
+        .find(|s| s.name.as_deref() == Some(name))
+        .unwrap()
+        .status
+        .unwrap()
 }
 
 #[test]
 fn all_pass() {
-    let mut r = report(seq("root", vec![seq("A", vec![numeric("a1", 1.0, 0.0, 2.0)]), leaf("act", None)]));
+    let mut r = report(seq(
+        "root",
+        vec![
+            seq("A", vec![numeric("a1", 1.0, 0.0, 2.0)]),
+            leaf("act", None),
+        ],
+    ));
     apply(&mut r, Mode::Active);
     assert_eq!(r.result, Some(Status::Passed));
     assert_eq!(status_of(&r, "a1"), Status::Passed);
@@ -53,11 +77,24 @@ fn a_failing_measurement_fails_every_ancestor_and_the_report() {
         "root",
         vec![
             seq("A", vec![numeric("a1", 1.0, 0.0, 2.0)]),
-            seq("B", vec![seq("B1", vec![numeric("b1", 5.0, 0.0, 2.0), numeric("b2", 9.0, 0.0, 2.0)])]),
+            seq(
+                "B",
+                vec![seq(
+                    "B1",
+                    vec![numeric("b1", 5.0, 0.0, 2.0), numeric("b2", 9.0, 0.0, 2.0)],
+                )],
+            ),
         ],
     ));
     apply(&mut r, Mode::Active);
-    let m = &r.steps().into_iter().find(|s| s.name.as_deref() == Some("b1")).unwrap().numeric_meas.as_ref().unwrap()[0];
+    let m = &r
+        .steps()
+        .into_iter()
+        .find(|s| s.name.as_deref() == Some("b1"))
+        .unwrap()
+        .numeric_meas
+        .as_ref()
+        .unwrap()[0];
     assert_eq!(m.status, Some(Status::Failed));
     for name in ["b1", "b2", "B1", "B", "root"] {
         assert_eq!(status_of(&r, name), Status::Failed, "{name}");
@@ -65,10 +102,17 @@ fn a_failing_measurement_fails_every_ancestor_and_the_report() {
     assert_eq!(status_of(&r, "A"), Status::Passed);
     assert_eq!(r.result, Some(Status::Failed));
     // The first failing leaf is the cause.
-    let cause: Vec<_> = r.steps().into_iter().filter(|s| s.caused_uut_failure == Some(true)).collect();
+    let cause: Vec<_> = r
+        .steps()
+        .into_iter()
+        .filter(|s| s.caused_uut_failure == Some(true))
+        .collect();
     assert_eq!(cause.len(), 1);
     assert_eq!(cause[0].name.as_deref(), Some("b1"));
-    assert_eq!(r.uut.as_ref().unwrap().step_id_caused_uut_failure, cause[0].id);
+    assert_eq!(
+        r.uut.as_ref().unwrap().step_id_caused_uut_failure,
+        cause[0].id
+    );
 }
 
 #[test]
@@ -76,7 +120,10 @@ fn severity_only_rises() {
     // An Error below a Failed sibling raises the parent to Error; a later Failed does not lower it.
     let mut r = report(seq(
         "root",
-        vec![seq("S", vec![leaf("e", Some(Status::Error)), numeric("f", 5.0, 0.0, 1.0)])],
+        vec![seq(
+            "S",
+            vec![leaf("e", Some(Status::Error)), numeric("f", 5.0, 0.0, 1.0)],
+        )],
     ));
     apply(&mut r, Mode::Active);
     assert_eq!(status_of(&r, "S"), Status::Error);
@@ -84,7 +131,10 @@ fn severity_only_rises() {
 
     let mut r = report(seq(
         "root",
-        vec![leaf("t", Some(Status::Terminated)), seq("S", vec![leaf("e", Some(Status::Error))])],
+        vec![
+            leaf("t", Some(Status::Terminated)),
+            seq("S", vec![leaf("e", Some(Status::Error))]),
+        ],
     ));
     apply(&mut r, Mode::Active);
     assert_eq!(status_of(&r, "S"), Status::Error);
@@ -114,7 +164,13 @@ fn a_failure_wins_over_a_less_severe_explicit_status_only() {
 fn skip_and_done_never_propagate() {
     let mut r = report(seq(
         "root",
-        vec![seq("S", vec![leaf("skipped", Some(Status::Skipped)), leaf("done", Some(Status::Done))])],
+        vec![seq(
+            "S",
+            vec![
+                leaf("skipped", Some(Status::Skipped)),
+                leaf("done", Some(Status::Done)),
+            ],
+        )],
     ));
     apply(&mut r, Mode::Active);
     assert_eq!(status_of(&r, "S"), Status::Passed);
@@ -161,6 +217,14 @@ fn the_real_export_is_consistent_with_the_rules() {
     let mut again = original.clone();
     apply(&mut again, Mode::Active);
     assert_eq!(again.result, original.result);
-    let cause = again.steps().into_iter().find(|s| s.caused_uut_failure == Some(true)).unwrap().id;
-    assert_eq!(cause, original.uut.as_ref().unwrap().step_id_caused_uut_failure);
+    let cause = again
+        .steps()
+        .into_iter()
+        .find(|s| s.caused_uut_failure == Some(true))
+        .unwrap()
+        .id;
+    assert_eq!(
+        cause,
+        original.uut.as_ref().unwrap().step_id_caused_uut_failure
+    );
 }

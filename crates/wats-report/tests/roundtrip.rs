@@ -33,7 +33,10 @@ fn every_wats_json_sample_roundtrips() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "json") {
-            roundtrip(&format!("wats/{}", path.file_name().unwrap().to_string_lossy()));
+            roundtrip(&format!(
+                "wats/{}",
+                path.file_name().unwrap().to_string_lossy()
+            ));
             n += 1;
         }
     }

@@ -9,7 +9,11 @@ pub fn samples() -> PathBuf {
         return PathBuf::from(dir);
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples");
-    assert!(dir.is_dir(), "samples not found at {} (set WATS_SAMPLES)", dir.display());
+    assert!(
+        dir.is_dir(),
+        "samples not found at {} (set WATS_SAMPLES)",
+        dir.display()
+    );
     dir
 }
 

@@ -29,15 +29,21 @@ pub fn meas_status() -> impl Strategy<Value = Status> {
 }
 
 pub fn timestamp() -> impl Strategy<Value = Timestamp> {
-    (0i64..4_000_000_000, 0u32..10_000_000, -12i32..14, any::<bool>()).prop_map(|(secs, ticks, hours, utc)| {
-        let at = chrono::DateTime::from_timestamp(secs, ticks * 100).unwrap();
-        if utc {
-            Timestamp::from_utc(at)
-        } else {
-            let offset = chrono::FixedOffset::east_opt(hours * 3600).unwrap();
-            Timestamp::new(at.with_timezone(&offset))
-        }
-    })
+    (
+        0i64..4_000_000_000,
+        0u32..10_000_000,
+        -12i32..14,
+        any::<bool>(),
+    )
+        .prop_map(|(secs, ticks, hours, utc)| {
+            let at = chrono::DateTime::from_timestamp(secs, ticks * 100).unwrap();
+            if utc {
+                Timestamp::from_utc(at)
+            } else {
+                let offset = chrono::FixedOffset::east_opt(hours * 3600).unwrap();
+                Timestamp::new(at.with_timezone(&offset))
+            }
+        })
 }
 
 pub fn comp_op() -> impl Strategy<Value = CompOpValue> {
@@ -45,23 +51,40 @@ pub fn comp_op() -> impl Strategy<Value = CompOpValue> {
 }
 
 fn numeric_meas(named: bool) -> impl Strategy<Value = NumericMeasurement> {
-    (comp_op(), text(), meas_status(), option::of(text()), number(), option::of(number()), option::of(number()))
-        .prop_map(move |(op, name, status, unit, value, low, high)| NumericMeasurement {
-            comp_op: Some(op),
-            name: named.then_some(name),
-            status: Some(status),
-            unit,
-            value: Some(value),
-            low_limit: low,
-            high_limit: high,
-            ..Default::default()
-        })
+    (
+        comp_op(),
+        text(),
+        meas_status(),
+        option::of(text()),
+        number(),
+        option::of(number()),
+        option::of(number()),
+    )
+        .prop_map(
+            move |(op, name, status, unit, value, low, high)| NumericMeasurement {
+                comp_op: Some(op),
+                name: named.then_some(name),
+                status: Some(status),
+                unit,
+                value: Some(value),
+                low_limit: low,
+                high_limit: high,
+                ..Default::default()
+            },
+        )
 }
 
 fn string_meas(named: bool) -> impl Strategy<Value = StringMeasurement> {
-    (comp_op(), text(), meas_status(), text(), option::of(text())).prop_map(move |(op, name, status, value, limit)| {
-        StringMeasurement { comp_op: Some(op), name: named.then_some(name), status: Some(status), value: Some(value), limit, ..Default::default() }
-    })
+    (comp_op(), text(), meas_status(), text(), option::of(text())).prop_map(
+        move |(op, name, status, value, limit)| StringMeasurement {
+            comp_op: Some(op),
+            name: named.then_some(name),
+            status: Some(status),
+            value: Some(value),
+            limit,
+            ..Default::default()
+        },
+    )
 }
 
 fn boolean_meas(named: bool) -> impl Strategy<Value = BooleanMeasurement> {
@@ -73,48 +96,85 @@ fn boolean_meas(named: bool) -> impl Strategy<Value = BooleanMeasurement> {
 }
 
 fn chart() -> impl Strategy<Value = Chart> {
-    (text(), text(), option::of(text()), vec((text(), vec(number(), 1..6)), 1..3)).prop_map(|(label, xl, xu, series)| Chart {
-        chart_type: Some("Line".into()),
-        label: Some(label),
-        x_label: Some(xl),
-        x_unit: xu,
-        y_label: Some("Y".into()),
-        series: Some(
-            series
-                .into_iter()
-                .map(|(name, ys)| Series {
-                    data_type: Some("XYG".into()),
-                    name: Some(name),
-                    xdata: Some((0..ys.len()).map(|i| i.to_string()).collect::<Vec<_>>().join(";")),
-                    ydata: Some(ys.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(";")),
-                    ..Default::default()
-                })
-                .collect(),
-        ),
-        ..Default::default()
-    })
+    (
+        text(),
+        text(),
+        option::of(text()),
+        vec((text(), vec(number(), 1..6)), 1..3),
+    )
+        .prop_map(|(label, xl, xu, series)| Chart {
+            chart_type: Some("Line".into()),
+            label: Some(label),
+            x_label: Some(xl),
+            x_unit: xu,
+            y_label: Some("Y".into()),
+            series: Some(
+                series
+                    .into_iter()
+                    .map(|(name, ys)| Series {
+                        data_type: Some("XYG".into()),
+                        name: Some(name),
+                        xdata: Some(
+                            (0..ys.len())
+                                .map(|i| i.to_string())
+                                .collect::<Vec<_>>()
+                                .join(";"),
+                        ),
+                        ydata: Some(
+                            ys.iter()
+                                .map(|v| format!("{v}"))
+                                .collect::<Vec<_>>()
+                                .join(";"),
+                        ),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        })
 }
 
 /// A leaf step of a random kind.
 fn leaf() -> impl Strategy<Value = Step> {
-    let common = (text(), status(), option::of(number()), option::of(text()), option::of(timestamp()));
+    let common = (
+        text(),
+        status(),
+        option::of(number()),
+        option::of(text()),
+        option::of(timestamp()),
+    );
     let payload = prop_oneof![
         Just(Step::default()),
-        (any::<bool>(), vec(numeric_meas(true), 2..4), numeric_meas(false)).prop_map(|(multi, many, one)| Step {
-            step_type: Some(if multi { "ET_MNLT" } else { "ET_NLT" }.into()),
-            numeric_meas: Some(if multi { many } else { vec![one] }),
-            ..Default::default()
-        }),
-        (any::<bool>(), vec(string_meas(true), 2..4), string_meas(false)).prop_map(|(multi, many, one)| Step {
-            step_type: Some("ET_SVT".into()),
-            string_meas: Some(if multi { many } else { vec![one] }),
-            ..Default::default()
-        }),
-        (any::<bool>(), vec(boolean_meas(true), 2..4), boolean_meas(false)).prop_map(|(multi, many, one)| Step {
-            step_type: Some("ET_PFT".into()),
-            boolean_meas: Some(if multi { many } else { vec![one] }),
-            ..Default::default()
-        }),
+        (
+            any::<bool>(),
+            vec(numeric_meas(true), 2..4),
+            numeric_meas(false)
+        )
+            .prop_map(|(multi, many, one)| Step {
+                step_type: Some(if multi { "ET_MNLT" } else { "ET_NLT" }.into()),
+                numeric_meas: Some(if multi { many } else { vec![one] }),
+                ..Default::default()
+            }),
+        (
+            any::<bool>(),
+            vec(string_meas(true), 2..4),
+            string_meas(false)
+        )
+            .prop_map(|(multi, many, one)| Step {
+                step_type: Some("ET_SVT".into()),
+                string_meas: Some(if multi { many } else { vec![one] }),
+                ..Default::default()
+            }),
+        (
+            any::<bool>(),
+            vec(boolean_meas(true), 2..4),
+            boolean_meas(false)
+        )
+            .prop_map(|(multi, many, one)| Step {
+                step_type: Some("ET_PFT".into()),
+                boolean_meas: Some(if multi { many } else { vec![one] }),
+                ..Default::default()
+            }),
         (numeric_meas(false), chart()).prop_map(|(m, c)| Step {
             step_type: Some("WATS_XYGMNLT".into()),
             numeric_meas: Some(vec![m]),
@@ -123,12 +183,19 @@ fn leaf() -> impl Strategy<Value = Step> {
         }),
         number().prop_map(|code| Step {
             step_type: Some("CallExecutable".into()),
-            call_exe: Some(CallExe { exit_code: Some(code), ..Default::default() }),
+            call_exe: Some(CallExe {
+                exit_code: Some(code),
+                ..Default::default()
+            }),
             ..Default::default()
         }),
         (option::of(text()), 0i64..8).prop_map(|(response, button)| Step {
             step_type: Some("MessagePopup".into()),
-            message_popup: Some(MessagePopup { response, button: Some(button), ..Default::default() }),
+            message_popup: Some(MessagePopup {
+                response,
+                button: Some(button),
+                ..Default::default()
+            }),
             ..Default::default()
         }),
     ];
@@ -154,7 +221,12 @@ pub fn step_tree() -> impl Strategy<Value = Step> {
             name: Some(name.clone()),
             status: Some(status),
             caused_uut_failure: Some(false),
-            seq_call: Some(SeqCall { path: Some("seq.seq".into()), name: Some(name), version: Some("1.0".into()), ..Default::default() }),
+            seq_call: Some(SeqCall {
+                path: Some("seq.seq".into()),
+                name: Some(name),
+                version: Some("1.0".into()),
+                ..Default::default()
+            }),
             steps: Some(steps),
             ..Default::default()
         })
@@ -162,12 +234,47 @@ pub fn step_tree() -> impl Strategy<Value = Step> {
 }
 
 pub fn uut_report() -> impl Strategy<Value = Report> {
-    let header = (text(), text(), text(), 1i64..9999, prop::sample::select(vec![Status::Passed, Status::Failed, Status::Error, Status::Terminated]), text(), text(), text(), timestamp());
-    let uut = (option::of(text()), option::of(text()), option::of(number()), option::of(-1i64..16), option::of(text()));
-    let misc = vec((text(), prop_oneof![text().prop_map(|t| (Some(t), None)), (-1000i64..1000).prop_map(|n| (None, Some(n as f64)))]), 0..4);
+    let header = (
+        text(),
+        text(),
+        text(),
+        1i64..9999,
+        prop::sample::select(vec![
+            Status::Passed,
+            Status::Failed,
+            Status::Error,
+            Status::Terminated,
+        ]),
+        text(),
+        text(),
+        text(),
+        timestamp(),
+    );
+    let uut = (
+        option::of(text()),
+        option::of(text()),
+        option::of(number()),
+        option::of(-1i64..16),
+        option::of(text()),
+    );
+    let misc = vec(
+        (
+            text(),
+            prop_oneof![
+                text().prop_map(|t| (Some(t), None)),
+                (-1000i64..1000).prop_map(|n| (None, Some(n as f64)))
+            ],
+        ),
+        0..4,
+    );
     let subs = vec((text(), text(), text(), text()), 0..3);
     (header, uut, misc, subs, step_tree()).prop_map(|(h, u, misc, subs, tree)| {
-        let mut root = Step { name: Some("MainSequence Callback".into()), steps: Some(vec![tree]), seq_call: Some(SeqCall::default()), ..Default::default() };
+        let mut root = Step {
+            name: Some("MainSequence Callback".into()),
+            steps: Some(vec![tree]),
+            seq_call: Some(SeqCall::default()),
+            ..Default::default()
+        };
         root.renumber(1);
         Report {
             report_type: Some(ReportType::Uut),
@@ -181,9 +288,35 @@ pub fn uut_report() -> impl Strategy<Value = Report> {
             location: Some(h.6),
             purpose: Some(h.7),
             start: Some(h.8),
-            uut: Some(UutInfo { user: u.0, comment: u.1, exec_time: u.2, test_socket_index: u.3, fixture_id: u.4, ..Default::default() }),
-            misc_infos: Some(misc.into_iter().map(|(d, (t, n))| MiscInfo { description: Some(d), text: t, numeric: n, ..Default::default() }).collect()),
-            sub_units: Some(subs.into_iter().map(|(pt, pn, sn, rev)| SubUnit { part_type: Some(pt), pn: Some(pn), sn: Some(sn), rev: Some(rev), ..Default::default() }).collect()),
+            uut: Some(UutInfo {
+                user: u.0,
+                comment: u.1,
+                exec_time: u.2,
+                test_socket_index: u.3,
+                fixture_id: u.4,
+                ..Default::default()
+            }),
+            misc_infos: Some(
+                misc.into_iter()
+                    .map(|(d, (t, n))| MiscInfo {
+                        description: Some(d),
+                        text: t,
+                        numeric: n,
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            sub_units: Some(
+                subs.into_iter()
+                    .map(|(pt, pn, sn, rev)| SubUnit {
+                        part_type: Some(pt),
+                        pn: Some(pn),
+                        sn: Some(sn),
+                        rev: Some(rev),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
             root: Some(root),
             ..Default::default()
         }
