@@ -15,6 +15,7 @@
 
 pub mod builder;
 pub mod error;
+pub mod format;
 pub mod op;
 pub mod report;
 pub mod rules;
@@ -29,6 +30,7 @@ pub mod wsxf;
 
 pub use builder::ReportBuilder;
 pub use error::{Location, ReadError};
+pub use format::Format;
 pub use op::{CompOp, CompOpValue};
 pub use report::*;
 pub use status::{ReportType, Status, StepGroup};

@@ -7,8 +7,10 @@ const INF: f64 = f64::INFINITY;
 const NAN: f64 = f64::NAN;
 
 /// (operator, value, low, high, expected pass)
+type NumericRow = (CompOp, f64, Option<f64>, Option<f64>, bool);
+
 #[rustfmt::skip]
-const NUMERIC: &[(CompOp, f64, Option<f64>, Option<f64>, bool)] = &[
+const NUMERIC: &[NumericRow] = &[
     (LOG, 1.0, None, None, true),
     (LOG, NAN, None, None, true),
     (LOG, 5.0, Some(0.0), Some(1.0), true),

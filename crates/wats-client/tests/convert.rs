@@ -1,0 +1,148 @@
+//! `wats-client convert`, run as a real process.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn samples() -> PathBuf {
+    std::env::var("WATS_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
+        })
+}
+
+fn convert(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wats-client"))
+        .arg("convert")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wats-client-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn converts_a_valid_report_to_wsjf() {
+    let file = samples().join("wats/uur-example.json");
+    let out = convert(&[file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["type"], "R");
+    assert_eq!(json["sn"], "MODULE-20251221230142-5519");
+    // Server-filled fields are not sent.
+    assert!(json.get("startUTC").is_none());
+}
+
+#[test]
+fn wsxf_is_detected_and_converted_to_the_same_report() {
+    // A report written as WSXF by the library comes out as the WSJF it was made from.
+    let dir = temp_dir("wsxf");
+    let text = std::fs::read_to_string(samples().join("wats/uur-example.json")).unwrap();
+    let report = wats_report::wsjf::from_str(&text).unwrap();
+    let xml_file = dir.join("report.xml");
+    std::fs::write(&xml_file, wats_report::wsxf::to_string(&report)).unwrap();
+    let json_file = dir.join("out.json");
+    let out = convert(&[
+        xml_file.to_str().unwrap(),
+        "--out",
+        json_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let back: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    let expected = serde_json::to_value(report.for_submission()).unwrap();
+    // XML has no empty lists and no nulls: compare with both removed.
+    assert_eq!(without_empties(back), without_empties(expected));
+}
+
+/// Drops nulls and empty arrays (which XML cannot express) from a JSON value.
+fn without_empties(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
+                .map(|(k, v)| (k, without_empties(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_empties).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn the_uut_export_is_refused_with_the_servers_reasons() {
+    for name in ["uut-wsjf-export.json", "uut-wsxf-export.xml"] {
+        let file = samples().join("wats").join(name);
+        let out = convert(&[file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = stderr(&out);
+        assert!(err.contains(name), "{err}");
+        assert!(err.contains("endingIndex"), "{err}");
+        assert!(err.contains("root.steps["), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn bad_input_names_the_file_and_place() {
+    let dir = temp_dir("bad");
+    let cases: &[(&str, &str, &str)] = &[
+        ("truncated.json", r#"{"type":"T","root":{"steps":["#, "EOF"),
+        (
+            "wrongtype.json",
+            r#"{"type":"T","root":{"steps":[{"numericMeas":[{"value":"x"}]}]}}"#,
+            "root.steps[0].numericMeas[0].value",
+        ),
+        ("garbage.bin", "\u{1}\u{2}garbage", "not a WATS report"),
+        (
+            "bomb.xml",
+            r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Reports><Report SN="&b;"/></Reports>"#,
+            "bomb.xml",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        let out = convert(&[path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = stderr(&out);
+        assert!(err.contains(name), "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn a_huge_file_is_refused_before_it_is_read() {
+    let dir = temp_dir("huge");
+    let path = dir.join("huge.json");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(1 << 30).unwrap(); // 1 GiB, sparse: no disk used
+    let out = convert(&[path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("huge.json") && err.contains("limit"), "{err}");
+    // Under the limit, 1 GiB of garbage is read and refused at its first byte, without a panic.
+    let out = convert(&[path.to_str().unwrap(), "--max-bytes", "2000000000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stderr(&out).contains("panicked"));
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = convert(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = convert(&["x.json", "--converter", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("available: wsjf, wsxf"));
+}

@@ -1,0 +1,151 @@
+//! Recognizing and reading report files of either WATS format.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::ReadError;
+use crate::report::Report;
+
+/// The largest file read by default: 256 MiB. Larger files are refused before reading.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A WATS report file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// WATS Standard JSON Format.
+    Wsjf,
+    /// WATS Standard XML Format.
+    Wsxf,
+}
+
+impl Format {
+    /// The format's short name (`wsjf`, `wsxf`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Wsjf => "wsjf",
+            Format::Wsxf => "wsxf",
+        }
+    }
+
+    /// Looks a format up by its short name (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::Wsjf, Format::Wsxf]
+            .into_iter()
+            .find(|f| name.eq_ignore_ascii_case(f.name()))
+    }
+
+    /// Recognizes the format from the content: a JSON object or array is WSJF, XML whose
+    /// first element is `Reports` or `Report` is WSXF.
+    pub fn detect(bytes: &[u8]) -> Option<Format> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+        let head = &bytes[start..bytes.len().min(start + 4096)];
+        match head.first()? {
+            b'{' | b'[' => Some(Format::Wsjf),
+            b'<' => first_element(head)
+                .filter(|name| matches!(*name, b"Reports" | b"Report"))
+                .map(|_| Format::Wsxf),
+            _ => None,
+        }
+    }
+
+    /// Reads the reports in `bytes` (WSJF may hold an array of reports; WSXF holds one).
+    pub fn read(self, bytes: &[u8]) -> Result<Vec<Report>, ReadError> {
+        match self {
+            Format::Wsjf => crate::wsjf::from_str_many(crate::wsjf::decode_utf8(bytes)?),
+            Format::Wsxf => crate::wsxf::from_slice(bytes).map(|r| vec![r]),
+        }
+    }
+}
+
+/// The local name of the first element of an XML document, skipping the declaration,
+/// comments and processing instructions.
+fn first_element(xml: &[u8]) -> Option<&[u8]> {
+    let mut rest = xml;
+    loop {
+        let open = rest.iter().position(|&b| b == b'<')?;
+        rest = &rest[open + 1..];
+        match rest.first()? {
+            b'?' | b'!' => {
+                let close = rest.iter().position(|&b| b == b'>')?;
+                rest = &rest[close + 1..];
+            }
+            _ => {
+                let end = rest
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+                    .unwrap_or(rest.len());
+                let name = &rest[..end];
+                return Some(match name.iter().position(|&b| b == b':') {
+                    Some(colon) => &name[colon + 1..],
+                    None => name,
+                });
+            }
+        }
+    }
+}
+
+/// Reads a file of at most `max_bytes` (checked before reading, and again while reading in
+/// case the file grows).
+pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let file_name = || path.display().to_string();
+    let io = |source| ReadError::Io {
+        file: file_name(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > max_bytes {
+        return Err(ReadError::TooLarge {
+            file: file_name(),
+            size,
+            limit: max_bytes,
+        });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ReadError::TooLarge {
+            file: file_name(),
+            size: bytes.len() as u64,
+            limit: max_bytes,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Reads a report file, detecting its format unless `format` is given. Errors name the file.
+pub fn read_file(
+    path: &Path,
+    format: Option<Format>,
+    max_bytes: u64,
+) -> Result<(Format, Vec<Report>), ReadError> {
+    let bytes = read_limited(path, max_bytes)?;
+    let format = match format.or_else(|| Format::detect(&bytes)) {
+        Some(f) => f,
+        None => return Err(ReadError::UnknownFormat(path.display().to_string())),
+    };
+    let reports = format.read(&bytes).map_err(|e| e.in_file(path))?;
+    Ok((format, reports))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(Format::detect(b"  {\"type\":\"T\"}"), Some(Format::Wsjf));
+        assert_eq!(Format::detect(b"\xEF\xBB\xBF[{}]"), Some(Format::Wsjf));
+        assert_eq!(
+            Format::detect(b"<?xml version=\"1.0\"?><!-- c --><Reports xmlns=\"x\"/>"),
+            Some(Format::Wsxf)
+        );
+        assert_eq!(Format::detect(b"<w:Report/>"), Some(Format::Wsxf));
+        assert_eq!(Format::detect(b"<html></html>"), None);
+        assert_eq!(Format::detect(b"SN,PN\n1,2"), None);
+        assert_eq!(Format::detect(b""), None);
+    }
+}
