@@ -131,10 +131,10 @@ impl ReportBuilder {
             group: Some(StepGroup::Main),
             step_type: Some("SequenceCall".into()),
             name: Some("MainSequence Callback".into()),
-            seq_call: Some(SeqCall {
+            seq_call: Some(Box::new(SeqCall {
                 name: Some("MainSequence Callback".into()),
                 ..Default::default()
-            }),
+            })),
             steps: Some(Vec::new()),
             ..Default::default()
         };
@@ -517,10 +517,10 @@ fn child_sequence<'s>(parent: &'s mut Step, name: &str) -> &'s mut Step {
                 group: Some(StepGroup::Main),
                 step_type: Some("SequenceCall".into()),
                 name: Some(name.into()),
-                seq_call: Some(SeqCall {
+                seq_call: Some(Box::new(SeqCall {
                     name: Some(name.into()),
                     ..Default::default()
-                }),
+                })),
                 steps: Some(Vec::new()),
                 ..Default::default()
             });
@@ -737,15 +737,17 @@ impl StepBuilder<'_> {
         x: &[f64],
         y: &[f64],
     ) -> Self {
-        let c = self.step.chart.get_or_insert_with(|| Chart {
-            chart_type: Some(chart.chart_type.to_owned()),
-            label: Some(chart.label.to_owned()),
-            x_label: Some(chart.x_label.to_owned()),
-            x_unit: chart.x_unit.map(str::to_owned),
-            y_label: Some(chart.y_label.to_owned()),
-            y_unit: chart.y_unit.map(str::to_owned),
-            series: Some(Vec::new()),
-            ..Default::default()
+        let c = self.step.chart.get_or_insert_with(|| {
+            Box::new(Chart {
+                chart_type: Some(chart.chart_type.to_owned()),
+                label: Some(chart.label.to_owned()),
+                x_label: Some(chart.x_label.to_owned()),
+                x_unit: chart.x_unit.map(str::to_owned),
+                y_label: Some(chart.y_label.to_owned()),
+                y_unit: chart.y_unit.map(str::to_owned),
+                series: Some(Vec::new()),
+                ..Default::default()
+            })
         });
         c.series.get_or_insert_with(Vec::new).push(Series {
             data_type: Some("XYG".into()),
@@ -762,12 +764,12 @@ impl StepBuilder<'_> {
 
     /// Attaches a file to the step (one per step).
     pub fn attach(self, name: &str, content_type: &str, data: &[u8]) -> Self {
-        self.step.attachment = Some(Attachment {
+        self.step.attachment = Some(Box::new(Attachment {
             name: Some(name.to_owned()),
             content_type: Some(content_type.to_owned()),
             data: Some(base64::engine::general_purpose::STANDARD.encode(data)),
             ..Default::default()
-        });
+        }));
         self
     }
 

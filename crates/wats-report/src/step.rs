@@ -11,6 +11,9 @@ use crate::wire_struct;
 
 wire_struct! {
     /// One step of the test tree.
+    ///
+    /// The payloads only some steps carry are boxed: it keeps a step small (a tenth of its
+    /// unboxed size), which matters when a report holds tens of thousands of them.
     pub struct Step {
         /// Step id; WATS numbers steps depth-first from 1 (the root).
         "id" => id: i64,
@@ -19,7 +22,7 @@ wire_struct! {
         /// Free text deciding the icon (`SequenceCall`, `ET_NLT`, `NI_Wait`…), kept verbatim.
         "stepType" => step_type: String,
         /// Loop summary or iteration marker (§1.10.8).
-        "loop" => loop_info: LoopInfo,
+        "loop" => loop_info: Box<LoopInfo>,
         /// Step name (≤100).
         "name" => name: String,
         /// Step status.
@@ -47,7 +50,7 @@ wire_struct! {
         /// TestStand additional results.
         "additionalResults" => additional_results: Vec<crate::AdditionalData>,
         /// Sequence call payload (container steps).
-        "seqCall" => seq_call: SeqCall,
+        "seqCall" => seq_call: Box<SeqCall>,
         /// Numeric limit measurements.
         "numericMeas" => numeric_meas: Vec<NumericMeasurement>,
         /// Pass/fail measurements.
@@ -55,13 +58,13 @@ wire_struct! {
         /// String value measurements.
         "stringMeas" => string_meas: Vec<StringMeasurement>,
         /// Chart (one per step).
-        "chart" => chart: Chart,
+        "chart" => chart: Box<Chart>,
         /// Call-executable payload.
-        "callExe" => call_exe: CallExe,
+        "callExe" => call_exe: Box<CallExe>,
         /// Message-popup payload.
-        "messagePopup" => message_popup: MessagePopup,
+        "messagePopup" => message_popup: Box<MessagePopup>,
         /// Attachment (one per step).
-        "attachment" => attachment: Attachment,
+        "attachment" => attachment: Box<Attachment>,
         /// Child steps (container steps).
         "steps" => steps: Vec<Step>,
     }

@@ -519,17 +519,23 @@ impl<'a> Parser<'a> {
                     });
                     known("StringValue", i, result)
                 }
-                b"Loop" => leaf("Loop", read_loop(e).map(|l| s.loop_info = Some(l))),
+                b"Loop" => leaf(
+                    "Loop",
+                    read_loop(e).map(|l| s.loop_info = Some(Box::new(l))),
+                ),
                 b"ReportText" => text_child("ReportText", TextField::ReportText),
                 b"SequenceCall" => leaf(
                     "SequenceCall",
-                    read_seq_call(e).map(|c| s.seq_call = Some(c)),
+                    read_seq_call(e).map(|c| s.seq_call = Some(Box::new(c))),
                 ),
                 b"Chart" => leaf_or("Chart", read_chart(e).map(Node::Chart)),
-                b"Callexe" => leaf("Callexe", read_call_exe(e).map(|c| s.call_exe = Some(c))),
+                b"Callexe" => leaf(
+                    "Callexe",
+                    read_call_exe(e).map(|c| s.call_exe = Some(Box::new(c))),
+                ),
                 b"MessagePopup" => leaf(
                     "MessagePopup",
-                    read_message_popup(e).map(|m| s.message_popup = Some(m)),
+                    read_message_popup(e).map(|m| s.message_popup = Some(Box::new(m))),
                 ),
                 b"Attachment" => leaf_or("Attachment", read_attachment(e).map(Node::Attachment)),
                 b"AdditionalResults" => known(
@@ -632,7 +638,7 @@ impl<'a> Parser<'a> {
                 Ok(())
             }
             (Node::Chart(c), Some(Node::Step(s))) => {
-                s.chart = Some(*c);
+                s.chart = Some(c);
                 Ok(())
             }
             (Node::Series(x), Some(Node::Chart(c))) => {
@@ -641,7 +647,7 @@ impl<'a> Parser<'a> {
             }
             (Node::Attachment(mut a), Some(Node::Step(s))) => {
                 none_if_empty(&mut a.data);
-                s.attachment = Some(*a);
+                s.attachment = Some(a);
                 Ok(())
             }
             (Node::Text(field, text), Some(parent)) => apply_text(parent, field, text),

@@ -71,12 +71,15 @@ fn minimal_uut() -> Report {
 
     let mut root = step(1, "MainSequence Callback", Status::Passed);
     root.step_type = text("SequenceCall");
-    root.seq_call = Some(SeqCall {
-        path: text("C:\\tests\\board.seq"),
-        name: text("MainSequence"),
-        version: text("1.0.0"),
-        ..SeqCall::default()
-    });
+    root.seq_call = Some(
+        SeqCall {
+            path: text("C:\\tests\\board.seq"),
+            name: text("MainSequence"),
+            version: text("1.0.0"),
+            ..SeqCall::default()
+        }
+        .into(),
+    );
     root.steps = Some(vec![voltage, power_good, firmware, wait]);
 
     Report {
@@ -709,34 +712,49 @@ fn uut_limits() -> Vec<(&'static str, usize, Set)> {
             m.limit = Some(s);
         }),
         ("root.steps[0].chart.label", 100, |r, s| {
-            child(r, 0).chart = Some(Chart {
-                label: Some(s),
-                ..Chart::default()
-            })
+            child(r, 0).chart = Some(
+                Chart {
+                    label: Some(s),
+                    ..Chart::default()
+                }
+                .into(),
+            )
         }),
         ("root.steps[0].chart.xLabel", 50, |r, s| {
-            child(r, 0).chart = Some(Chart {
-                x_label: Some(s),
-                ..Chart::default()
-            })
+            child(r, 0).chart = Some(
+                Chart {
+                    x_label: Some(s),
+                    ..Chart::default()
+                }
+                .into(),
+            )
         }),
         ("root.steps[0].chart.yLabel", 50, |r, s| {
-            child(r, 0).chart = Some(Chart {
-                y_label: Some(s),
-                ..Chart::default()
-            })
+            child(r, 0).chart = Some(
+                Chart {
+                    y_label: Some(s),
+                    ..Chart::default()
+                }
+                .into(),
+            )
         }),
         ("root.steps[0].chart.xUnit", 20, |r, s| {
-            child(r, 0).chart = Some(Chart {
-                x_unit: Some(s),
-                ..Chart::default()
-            })
+            child(r, 0).chart = Some(
+                Chart {
+                    x_unit: Some(s),
+                    ..Chart::default()
+                }
+                .into(),
+            )
         }),
         ("root.steps[0].chart.yUnit", 20, |r, s| {
-            child(r, 0).chart = Some(Chart {
-                y_unit: Some(s),
-                ..Chart::default()
-            })
+            child(r, 0).chart = Some(
+                Chart {
+                    y_unit: Some(s),
+                    ..Chart::default()
+                }
+                .into(),
+            )
         }),
         ("root.steps[0].chart.series[0].name", 100, |r, s| {
             let series = Series {
@@ -744,31 +762,43 @@ fn uut_limits() -> Vec<(&'static str, usize, Set)> {
                 ydata: text("1;2"),
                 ..Series::default()
             };
-            child(r, 0).chart = Some(Chart {
-                series: Some(vec![series]),
-                ..Chart::default()
-            })
+            child(r, 0).chart = Some(
+                Chart {
+                    series: Some(vec![series]),
+                    ..Chart::default()
+                }
+                .into(),
+            )
         }),
         ("root.steps[3].messagePopup.response", 200, |r, s| {
-            child(r, 3).message_popup = Some(MessagePopup {
-                response: Some(s),
-                ..MessagePopup::default()
-            })
+            child(r, 3).message_popup = Some(
+                MessagePopup {
+                    response: Some(s),
+                    ..MessagePopup::default()
+                }
+                .into(),
+            )
         }),
         ("root.steps[3].attachment.name", 256, |r, s| {
-            child(r, 3).attachment = Some(Attachment {
-                name: Some(s),
-                data: text("TWFu"),
-                ..Attachment::default()
-            })
+            child(r, 3).attachment = Some(
+                Attachment {
+                    name: Some(s),
+                    data: text("TWFu"),
+                    ..Attachment::default()
+                }
+                .into(),
+            )
         }),
         ("root.steps[3].attachment.contentType", 100, |r, s| {
-            child(r, 3).attachment = Some(Attachment {
-                name: text("log.txt"),
-                content_type: Some(s),
-                data: text("TWFu"),
-                ..Attachment::default()
-            })
+            child(r, 3).attachment = Some(
+                Attachment {
+                    name: text("log.txt"),
+                    content_type: Some(s),
+                    data: text("TWFu"),
+                    ..Attachment::default()
+                }
+                .into(),
+            )
         }),
     ]
 }
@@ -964,7 +994,7 @@ fn sequence_calls_carry_no_measurements() {
     report.root.as_mut().unwrap().numeric_meas =
         Some(vec![numeric(CompOp::GELE, 5.0, Some(4.5), Some(5.5))]);
     // A leaf with seqCall is a sequence call too.
-    child(&mut report, 1).seq_call = Some(SeqCall::default());
+    child(&mut report, 1).seq_call = Some(Default::default());
     assert_errors(
         &report,
         &[
@@ -983,12 +1013,15 @@ fn skipped_steps_carry_no_measurement_chart_or_attachment() {
     let skipped = child(&mut report, 1);
     skipped.status = Some(Status::Skipped);
     skipped.boolean_meas = Some(vec![boolean(None, Status::Skipped)]);
-    skipped.chart = Some(Chart::default());
-    skipped.attachment = Some(Attachment {
-        name: text("a.txt"),
-        data: text(""),
-        ..Attachment::default()
-    });
+    skipped.chart = Some(Default::default());
+    skipped.attachment = Some(
+        Attachment {
+            name: text("a.txt"),
+            data: text(""),
+            ..Attachment::default()
+        }
+        .into(),
+    );
     assert_errors(
         &report,
         &[
@@ -1181,11 +1214,14 @@ fn series(x: Option<&str>, y: &str) -> Series {
 
 fn with_series(list: Vec<Series>) -> Report {
     let mut report = minimal_uut();
-    child(&mut report, 0).chart = Some(Chart {
-        chart_type: text("Line"),
-        series: Some(list),
-        ..Chart::default()
-    });
+    child(&mut report, 0).chart = Some(
+        Chart {
+            chart_type: text("Line"),
+            series: Some(list),
+            ..Chart::default()
+        }
+        .into(),
+    );
     report
 }
 
@@ -1239,12 +1275,15 @@ fn chart_series_are_limited_and_parse() {
 
 fn with_attachment(name: Option<&str>, data: Option<&str>) -> Report {
     let mut report = minimal_uut();
-    child(&mut report, 3).attachment = Some(Attachment {
-        name: name.map(str::to_owned),
-        content_type: text("text/plain"),
-        data: data.map(str::to_owned),
-        ..Attachment::default()
-    });
+    child(&mut report, 3).attachment = Some(
+        Attachment {
+            name: name.map(str::to_owned),
+            content_type: text("text/plain"),
+            data: data.map(str::to_owned),
+            ..Attachment::default()
+        }
+        .into(),
+    );
     report
 }
 
@@ -1292,21 +1331,27 @@ fn attachment_size_is_limited() {
 fn summary(name: &str, num: i64, ending: Option<i64>) -> Step {
     let mut s = step(0, name, Status::Passed);
     s.id = None;
-    s.loop_info = Some(LoopInfo {
-        num: Some(num),
-        ending_index: ending,
-        ..LoopInfo::default()
-    });
+    s.loop_info = Some(
+        LoopInfo {
+            num: Some(num),
+            ending_index: ending,
+            ..LoopInfo::default()
+        }
+        .into(),
+    );
     s
 }
 
 fn iteration(name: &str, idx: i64) -> Step {
     let mut s = step(0, name, Status::Passed);
     s.id = None;
-    s.loop_info = Some(LoopInfo {
-        idx: Some(idx),
-        ..LoopInfo::default()
-    });
+    s.loop_info = Some(
+        LoopInfo {
+            idx: Some(idx),
+            ..LoopInfo::default()
+        }
+        .into(),
+    );
     s
 }
 

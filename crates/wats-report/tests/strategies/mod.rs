@@ -178,24 +178,30 @@ fn leaf() -> impl Strategy<Value = Step> {
         (numeric_meas(false), chart()).prop_map(|(m, c)| Step {
             step_type: Some("WATS_XYGMNLT".into()),
             numeric_meas: Some(vec![m]),
-            chart: Some(c),
+            chart: Some(Box::new(c)),
             ..Default::default()
         }),
         number().prop_map(|code| Step {
             step_type: Some("CallExecutable".into()),
-            call_exe: Some(CallExe {
-                exit_code: Some(code),
-                ..Default::default()
-            }),
+            call_exe: Some(
+                CallExe {
+                    exit_code: Some(code),
+                    ..Default::default()
+                }
+                .into()
+            ),
             ..Default::default()
         }),
         (option::of(text()), 0i64..8).prop_map(|(response, button)| Step {
             step_type: Some("MessagePopup".into()),
-            message_popup: Some(MessagePopup {
-                response,
-                button: Some(button),
-                ..Default::default()
-            }),
+            message_popup: Some(
+                MessagePopup {
+                    response,
+                    button: Some(button),
+                    ..Default::default()
+                }
+                .into()
+            ),
             ..Default::default()
         }),
     ];
@@ -221,12 +227,15 @@ pub fn step_tree() -> impl Strategy<Value = Step> {
             name: Some(name.clone()),
             status: Some(status),
             caused_uut_failure: Some(false),
-            seq_call: Some(SeqCall {
-                path: Some("seq.seq".into()),
-                name: Some(name),
-                version: Some("1.0".into()),
-                ..Default::default()
-            }),
+            seq_call: Some(
+                SeqCall {
+                    path: Some("seq.seq".into()),
+                    name: Some(name),
+                    version: Some("1.0".into()),
+                    ..Default::default()
+                }
+                .into(),
+            ),
             steps: Some(steps),
             ..Default::default()
         })
@@ -272,7 +281,7 @@ pub fn uut_report() -> impl Strategy<Value = Report> {
         let mut root = Step {
             name: Some("MainSequence Callback".into()),
             steps: Some(vec![tree]),
-            seq_call: Some(SeqCall::default()),
+            seq_call: Some(Default::default()),
             ..Default::default()
         };
         root.renumber(1);
