@@ -1,0 +1,1 @@
+//! The WATS-compatible server.
