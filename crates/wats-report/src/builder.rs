@@ -609,8 +609,9 @@ impl StepBuilder<'_> {
     }
 
     /// Sets the unit of the numeric measurements.
-    pub fn unit(mut self, unit: &str) -> Self {
-        self.numeric().for_each(|m| m.unit = Some(unit.to_owned()));
+    pub fn unit(mut self, unit: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        let unit = unit.into();
+        self.numeric().for_each(|m| m.unit = Some(unit.clone()));
         self
     }
 
@@ -705,8 +706,8 @@ impl StepBuilder<'_> {
     }
 
     /// Sets the step type (the icon WATS shows).
-    pub fn step_type(self, step_type: &str) -> Self {
-        self.step.step_type = Some(step_type.to_owned());
+    pub fn step_type(self, step_type: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        self.step.step_type = Some(step_type.into());
         self
     }
 

@@ -314,3 +314,9 @@ pub(crate) fn verdict(passed: bool) -> Status {
         Status::Failed
     }
 }
+
+impl crate::wire::WriteJson for CompOpValue {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        crate::wire::write_json_str(out, self.as_str());
+    }
+}

@@ -237,3 +237,21 @@ mod tests {
         assert_eq!(ReportType::parse("UUR"), Some(ReportType::Uur));
     }
 }
+
+impl crate::wire::WriteJson for Status {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        crate::wire::write_json_str(out, self.letter());
+    }
+}
+
+impl crate::wire::WriteJson for StepGroup {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        crate::wire::write_json_str(out, self.letter());
+    }
+}
+
+impl crate::wire::WriteJson for ReportType {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        crate::wire::write_json_str(out, self.letter());
+    }
+}

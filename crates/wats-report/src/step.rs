@@ -20,7 +20,7 @@ wire_struct! {
         /// Setup, main or cleanup.
         "group" => group: StepGroup,
         /// Free text deciding the icon (`SequenceCall`, `ET_NLT`, `NI_Wait`…), kept verbatim.
-        "stepType" => step_type: String,
+        "stepType" => step_type: std::borrow::Cow<'static, str>,
         /// Loop summary or iteration marker (§1.10.8).
         "loop" => loop_info: Box<LoopInfo>,
         /// Step name (≤100).
@@ -80,7 +80,7 @@ wire_struct! {
         /// `P`, `F` or `S`.
         "status" => status: Status,
         /// Unit (≤20).
-        "unit" => unit: String,
+        "unit" => unit: std::borrow::Cow<'static, str>,
         /// Measured value.
         "value" => value: f64 [float],
         /// .NET format of `value`.

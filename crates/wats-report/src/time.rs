@@ -175,6 +175,14 @@ impl std::str::FromStr for Timestamp {
     }
 }
 
+impl crate::wire::WriteJson for Timestamp {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        // Digits, separators and the offset only: nothing to escape.
+        let _ = write!(out, "\"{self}\"");
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

@@ -598,7 +598,16 @@ fn check_measurements(ctx: &mut Ctx, step: &Step) {
                 .collect(),
         ),
     ];
-    let present: Vec<&MeasurementList> = lists.iter().filter(|(_, l)| !l.is_empty()).collect();
+    // At most three: kept on the stack (this runs once per step).
+    let mut present_buf: [&MeasurementList; 3] = [&lists[0], &lists[1], &lists[2]];
+    let mut count = 0;
+    for list in &lists {
+        if !list.1.is_empty() {
+            present_buf[count] = list;
+            count += 1;
+        }
+    }
+    let present = &present_buf[..count];
     let skipped = step.status == Some(Status::Skipped);
     if skipped {
         let chart = step.chart.is_some().then_some("chart");
@@ -624,7 +633,7 @@ fn check_measurements(ctx: &mut Ctx, step: &Step) {
         ctx.error_at(key, message);
     }
     if step.seq_call.is_some() || !step.children().is_empty() {
-        for (key, _) in &present {
+        for (key, _) in present {
             ctx.error_at(
                 key,
                 "a sequence call (a step with steps or seqCall) carries no measurements",
@@ -632,7 +641,7 @@ fn check_measurements(ctx: &mut Ctx, step: &Step) {
         }
     }
     let mut single = false;
-    for (key, list) in &present {
+    for (key, list) in present {
         single = check_names(ctx, key, list);
     }
 

@@ -2,6 +2,7 @@
 
 use crate::error::{Location, ReadError};
 use crate::report::Report;
+use crate::wire::WriteJson;
 
 /// Reads one report from WSJF text.
 ///
@@ -27,17 +28,26 @@ pub fn from_str_many(text: &str) -> Result<Vec<Report>, ReadError> {
 
 /// Writes a report as compact WSJF.
 pub fn to_string(report: &Report) -> String {
-    serde_json::to_string(report).expect("a report always serializes")
+    let mut out = Vec::with_capacity(estimated_size(report));
+    report.write_json(&mut out);
+    String::from_utf8(out).expect("the writer copies UTF-8 text and writes ASCII")
+}
+
+/// Writes a report as compact WSJF into `out`.
+pub fn to_writer(mut out: impl std::io::Write, report: &Report) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(estimated_size(report));
+    report.write_json(&mut buf);
+    out.write_all(&buf)
+}
+
+/// About what the JSON of a report takes, so the buffer rarely grows (and copies).
+fn estimated_size(report: &Report) -> usize {
+    2048 + report.root.as_ref().map_or(0, |root| root.count() * 200)
 }
 
 /// Writes a report as indented WSJF.
 pub fn to_string_pretty(report: &Report) -> String {
     serde_json::to_string_pretty(report).expect("a report always serializes")
-}
-
-/// Writes a report as compact WSJF into `out`.
-pub fn to_writer(out: impl std::io::Write, report: &Report) -> std::io::Result<()> {
-    serde_json::to_writer(out, report).map_err(std::io::Error::from)
 }
 
 /// Decodes UTF-8, skipping a byte-order mark, with an error that says where it breaks.

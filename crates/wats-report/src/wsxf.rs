@@ -1142,7 +1142,7 @@ fn read_step(e: &BytesStart<'_>) -> Result<Box<Step>, String> {
                 }
             }
             b"Name" => s.name = string(v),
-            b"StepType" => s.step_type = string(v),
+            b"StepType" => s.step_type = string(v).map(Into::into),
             // `Unknown` is a WSXF-only step status (TestStand mode); keep it verbatim.
             b"Status" if v.trim().eq_ignore_ascii_case("Unknown") => keep(&mut s.extra, k, v),
             b"Status" => s.status = status(k, &v)?,
@@ -1201,7 +1201,7 @@ fn read_numeric(e: &BytesStart<'_>) -> Result<NumericMeasurement, String> {
             b"Name" => m.name = string(v),
             b"NumericValue" => m.value = number(k, &v)?,
             b"NumericValueFormat" => m.value_format = string(v),
-            b"Units" => m.unit = string(v),
+            b"Units" => m.unit = string(v).map(Into::into),
             b"CompOperator" => m.comp_op = comp_op(&v),
             b"HighLimit" => m.high_limit = number(k, &v)?,
             b"HighLimitFormat" => m.high_limit_format = string(v),
@@ -1717,7 +1717,9 @@ impl Writer {
             self.attr("Group", g.word());
         }
         self.string("Name", &s.name);
-        self.string("StepType", &s.step_type);
+        if let Some(step_type) = &s.step_type {
+            self.attr("StepType", step_type);
+        }
         self.status("Status", s.status);
         self.num("total_time", s.tot_time);
         self.string("total_timeFormat", &s.tot_time_format);
@@ -1760,7 +1762,9 @@ impl Writer {
             self.string("Name", &m.name);
             self.num("NumericValue", m.value);
             self.string("NumericValueFormat", &m.value_format);
-            self.string("Units", &m.unit);
+            if let Some(unit) = &m.unit {
+                self.attr("Units", unit);
+            }
             self.comp_op("CompOperator", &m.comp_op);
             self.num("HighLimit", m.high_limit);
             self.string("HighLimitFormat", &m.high_limit_format);

@@ -16,4 +16,33 @@ proptest! {
         // Writing again gives the same text.
         prop_assert_eq!(wsjf::to_string(&back), text);
     }
+
+    /// The fast writer writes exactly what the serde `Serialize` impls write.
+    #[test]
+    fn fast_writer_equals_serde(report in strategies::uut_report()) {
+        prop_assert_eq!(wsjf::to_string(&report), serde_json::to_string(&report).unwrap());
+    }
+}
+
+#[test]
+fn fast_writer_equals_serde_on_samples_and_edge_values() {
+    for name in ["uut-wsjf-export.json", "uur-example.json"] {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/samples/wats");
+        let dir = std::env::var("WATS_SAMPLES")
+            .map(|d| std::path::PathBuf::from(d).join("wats"))
+            .unwrap_or(dir);
+        let report = wsjf::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        assert_eq!(
+            wsjf::to_string(&report),
+            serde_json::to_string(&report).unwrap(),
+            "{name}"
+        );
+    }
+    let text = r#"{"sn":"a\"b\\c\n\u0001\u001f\u007f é 😀","root":{"numericMeas":[{"value":"NaN","lowLimit":-1e-300,"highLimit":1e300}],"x":{"k\"ey":[1,2.5,null,true]}},"processCode":-9223372036854775808}"#;
+    let report = wsjf::from_str(text).unwrap();
+    assert_eq!(
+        wsjf::to_string(&report),
+        serde_json::to_string(&report).unwrap()
+    );
 }

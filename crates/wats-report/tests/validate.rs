@@ -33,7 +33,7 @@ fn numeric(op: CompOp, value: f64, low: Option<f64>, high: Option<f64>) -> Numer
         value: Some(value),
         low_limit: low,
         high_limit: high,
-        unit: text("V"),
+        unit: Some("V".into()),
         ..NumericMeasurement::default()
     }
 }
@@ -60,17 +60,17 @@ fn string_meas(value: &str, limit: &str) -> StringMeasurement {
 /// pass/fail step (`steps[1]`), a string step (`steps[2]`) and an action step (`steps[3]`).
 fn minimal_uut() -> Report {
     let mut voltage = step(2, "Voltage", Status::Passed);
-    voltage.step_type = text("ET_NLT");
+    voltage.step_type = Some("ET_NLT".into());
     voltage.numeric_meas = Some(vec![numeric(CompOp::GELE, 5.0, Some(4.5), Some(5.5))]);
     let mut power_good = step(3, "Power good", Status::Passed);
     power_good.boolean_meas = Some(vec![boolean(None, Status::Passed)]);
     let mut firmware = step(4, "Firmware", Status::Passed);
     firmware.string_meas = Some(vec![string_meas("1.2.3", "1.2.3")]);
     let mut wait = step(5, "Wait", Status::Done);
-    wait.step_type = text("Action");
+    wait.step_type = Some("Action".into());
 
     let mut root = step(1, "MainSequence Callback", Status::Passed);
-    root.step_type = text("SequenceCall");
+    root.step_type = Some("SequenceCall".into());
     root.seq_call = Some(
         SeqCall {
             path: text("C:\\tests\\board.seq"),
@@ -693,7 +693,7 @@ fn uut_limits() -> Vec<(&'static str, usize, Set)> {
             num0(r).name = Some(s)
         }),
         ("root.steps[0].numericMeas[0].unit", 20, |r, s| {
-            num0(r).unit = Some(s)
+            num0(r).unit = Some(s.into())
         }),
         ("root.steps[1].booleanMeas[0].name", 100, |r, s| {
             child(r, 1).boolean_meas.as_mut().unwrap()[0].name = Some(s)
@@ -922,7 +922,7 @@ fn control_characters_are_refused() {
     report.sn = text("SN\u{1}1");
     child(&mut report, 0).name = text("Volt\u{7}age");
     report.uut.as_mut().unwrap().comment = text("tab\there\r\nnext line");
-    num0(&mut report).unit = text("V\u{FFFF}");
+    num0(&mut report).unit = Some("V\u{FFFF}".into());
     assert_errors(
         &report,
         &[

@@ -65,7 +65,7 @@ fn numeric_meas(named: bool) -> impl Strategy<Value = NumericMeasurement> {
                 comp_op: Some(op),
                 name: named.then_some(name),
                 status: Some(status),
-                unit,
+                unit: unit.map(Into::into),
                 value: Some(value),
                 low_limit: low,
                 high_limit: high,
