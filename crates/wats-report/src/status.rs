@@ -213,6 +213,24 @@ impl<'de> Deserialize<'de> for ReportType {
     }
 }
 
+impl crate::wire::WriteJson for Status {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        crate::wire::write_json_str(out, self.letter());
+    }
+}
+
+impl crate::wire::WriteJson for StepGroup {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        crate::wire::write_json_str(out, self.letter());
+    }
+}
+
+impl crate::wire::WriteJson for ReportType {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        crate::wire::write_json_str(out, self.letter());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,23 +253,5 @@ mod tests {
         assert_eq!(Status::parse("X"), None);
         assert_eq!(StepGroup::parse("Cleanup"), Some(StepGroup::Cleanup));
         assert_eq!(ReportType::parse("UUR"), Some(ReportType::Uur));
-    }
-}
-
-impl crate::wire::WriteJson for Status {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        crate::wire::write_json_str(out, self.letter());
-    }
-}
-
-impl crate::wire::WriteJson for StepGroup {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        crate::wire::write_json_str(out, self.letter());
-    }
-}
-
-impl crate::wire::WriteJson for ReportType {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        crate::wire::write_json_str(out, self.letter());
     }
 }
