@@ -223,6 +223,30 @@ fn identity_is_fixed_when_the_builder_is_created() {
 }
 
 #[test]
+fn start_keeps_its_offset_and_start_utc_is_never_sent() {
+    use chrono::{FixedOffset, TimeZone};
+    let at = FixedOffset::east_opt(-5 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 3, 1, 8, 30, 0)
+        .unwrap();
+    let mut b = passing().start(at);
+    b.add_step("x", 1.0);
+    let r = b.build().unwrap();
+    assert_eq!(r.start_utc, None);
+    let json = wsjf::to_string(&r);
+    assert!(
+        json.contains(r#""start":"2026-03-01T08:30:00.0000000-05:00""#),
+        "{json}"
+    );
+    assert!(!json.contains("startUTC"));
+    // A report read from a server export has startUTC; the submission form drops it.
+    let mut exported = r.clone();
+    exported.start_utc = Some(wats_report::Timestamp::from_utc(r.start.unwrap().utc()));
+    assert!(wsjf::to_string(&exported).contains(r#""startUTC":"2026-03-01T13:30:00.0000000Z""#));
+    assert!(!wsjf::to_string(&exported.for_submission()).contains("startUTC"));
+}
+
+#[test]
 fn invalid_reports_are_not_built() {
     let mut b = ReportBuilder::uut("PN*", "SN-1", "A", 10);
     b.add_step("x".repeat(101), 1.0);
