@@ -1,1 +1,56 @@
-//! The WATS SDK.
+//! `wats`: an async Rust SDK for the WATS manufacturing test-data REST API, with a blocking
+//! facade for scripts.
+//!
+//! ```no_run
+//! # async fn run() -> wats::Result<()> {
+//! use wats::{Wats, Require};
+//! use wats::report::{fields, FetchOptions, HeaderQuery};
+//!
+//! // WATS_BASE_URL / WATS_AUTH_TOKEN (or pyWATS's PYWATS_SERVER_URL / PYWATS_API_TOKEN).
+//! let wats = Wats::from_env()?;
+//! println!("WATS {}", wats.app().version().await?);
+//!
+//! let headers = wats
+//!     .report()
+//!     .headers(HeaderQuery::uut().filter(fields::PART_NUMBER.eq("PCB-1")).top(10))
+//!     .send()
+//!     .await?;
+//! if let Some(id) = headers.first().and_then(|h| h.uuid) {
+//!     let report = wats.report().get_wsjf(id, &FetchOptions::default()).await.require()?;
+//!     println!("{} steps", report.steps().len());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//!
+//! * [`Wats`] / [`WatsBuilder`]: configuration (base URL, token, timeouts, proxy, CA
+//!   certificates) and the request pipeline.
+//! * [`layers`]: retry, rate limit, circuit breaker and GET cache, each configurable and
+//!   each can be turned off on the builder.
+//! * One module per WATS domain: [`app`], [`process`], [`report`].
+//! * [`odata`]: a typed `$filter` builder; [`paging`]: `$top`/`$skip` pages as a `Stream`.
+//! * [`blocking`]: the same API without async.
+//!
+//! # Errors
+//!
+//! Every call returns [`Result`] with the one [`Error`] enum. Lookups return
+//! `Result<Option<T>>`: `Ok(None)` means "does not exist", `Err` means the call failed.
+//! `.require()` ([`Require`]) turns absence into [`Error::NotFound`] when absence is an error
+//! for you.
+
+#![warn(missing_docs)]
+
+pub mod app;
+mod client;
+pub mod error;
+pub mod layers;
+pub mod odata;
+pub mod paging;
+pub mod process;
+pub mod report;
+
+pub use client::{Wats, WatsBuilder, ENV_BASE_URL, ENV_TOKEN};
+pub use error::{Error, Require, Result};
+pub use layers::{BreakerConfig, BreakerState, CacheConfig, RateLimit, RetryConfig};
+pub use wats_report;

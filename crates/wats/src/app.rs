@@ -1,0 +1,147 @@
+//! The `App` controller's metadata: server version, processes, levels, product groups.
+//!
+//! ```no_run
+//! # async fn run(wats: wats::Wats) -> wats::Result<()> {
+//! let version = wats.app().version().await?;
+//! let processes = wats.app().processes(&Default::default()).await?;
+//! for p in processes.iter().filter(|p| p.is_test_operation == Some(true)) {
+//!     println!("{:>5} {}", p.code.unwrap_or_default(), p.name.as_deref().unwrap_or(""));
+//! }
+//! # Ok(()) }
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::{Request, Wats};
+use crate::error::Result;
+
+/// Unknown JSON keys, kept so a model re-serializes without loss.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+/// A process (operation): a test, repair or WIP step of production (`GET /api/App/Processes`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Process {
+    /// Process code, e.g. 100 (test) or 500 (repair).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<i32>,
+    /// Process name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether it is a test operation (used in UUT reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_test_operation: Option<bool>,
+    /// Whether it is a repair operation (used in UUR reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_repair_operation: Option<bool>,
+    /// Whether it is a work-in-progress operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_wip_operation: Option<bool>,
+    /// Sort index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_index: Option<i32>,
+    /// State (active/inactive, server-defined integer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<i32>,
+    /// Other keys the server sent.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A level (client group) (`GET /api/App/Levels`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Level {
+    /// Level id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level_id: Option<i32>,
+    /// Level name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level_name: Option<String>,
+    /// Other keys the server sent.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A product group (`GET /api/App/ProductGroups`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductGroup {
+    /// Product group id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_group_id: Option<i32>,
+    /// Product group name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_group_name: Option<String>,
+    /// Other keys the server sent (filters, with `includeFilters`).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Which processes `GET /api/App/Processes` returns. With every flag unset the server decides
+/// (WATS: active test, repair and WIP operations).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessFilter {
+    /// `includeTestOperations`.
+    pub include_test_operations: Option<bool>,
+    /// `includeRepairOperations`.
+    pub include_repair_operations: Option<bool>,
+    /// `includeWipOperations`.
+    pub include_wip_operations: Option<bool>,
+    /// `includeInactiveProcesses`.
+    pub include_inactive_processes: Option<bool>,
+}
+
+/// The `App` metadata endpoints. Get one with [`Wats::app`].
+#[derive(Clone, Copy, Debug)]
+pub struct AppHandler<'a> {
+    wats: &'a Wats,
+}
+
+impl Wats {
+    /// Server metadata: version, processes, levels, product groups.
+    pub fn app(&self) -> AppHandler<'_> {
+        AppHandler { wats: self }
+    }
+}
+
+impl AppHandler<'_> {
+    /// The server version (`GET /api/App/Version`), e.g. `"2025.3.9.824"`.
+    pub async fn version(&self) -> Result<String> {
+        let req = Request::get("/api/App/Version").no_cache();
+        let value: serde_json::Value = self.wats.send_json(req).await?;
+        Ok(match value {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+    }
+
+    /// The processes (`GET /api/App/Processes`).
+    pub async fn processes(&self, filter: &ProcessFilter) -> Result<Vec<Process>> {
+        let req = Request::get("/api/App/Processes")
+            .query_opt("includeTestOperations", filter.include_test_operations)
+            .query_opt("includeRepairOperations", filter.include_repair_operations)
+            .query_opt("includeWipOperations", filter.include_wip_operations)
+            .query_opt(
+                "includeInactiveProcesses",
+                filter.include_inactive_processes,
+            );
+        self.wats.send_json(req).await
+    }
+
+    /// The levels (`GET /api/App/Levels`).
+    pub async fn levels(&self) -> Result<Vec<Level>> {
+        self.wats.send_json(Request::get("/api/App/Levels")).await
+    }
+
+    /// The product groups (`GET /api/App/ProductGroups`), with their filters when
+    /// `include_filters` is set.
+    pub async fn product_groups(&self, include_filters: Option<bool>) -> Result<Vec<ProductGroup>> {
+        let req =
+            Request::get("/api/App/ProductGroups").query_opt("includeFilters", include_filters);
+        self.wats.send_json(req).await
+    }
+}
