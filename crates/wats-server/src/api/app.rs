@@ -1,0 +1,168 @@
+//! `/api/App/*`: version, processes, levels, product groups.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::Params;
+use crate::error::{ApiResult, ErrorBody};
+use crate::store::Process;
+use crate::AppState;
+
+/// The version string this server answers.
+pub fn version_string() -> String {
+    format!("{} (wats-server)", env!("CARGO_PKG_VERSION"))
+}
+
+/// Server/API version.
+#[utoipa::path(get, path = "/api/App/Version", tag = "App",
+    responses((status = 200, description = "The server version", body = String),
+              (status = 401, body = ErrorBody)))]
+pub async fn version() -> Json<String> {
+    Json(version_string())
+}
+
+/// A process as `GET /api/App/Processes` returns it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessInfo {
+    /// Process code.
+    pub code: i64,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// A test operation.
+    pub is_test_operation: bool,
+    /// A repair operation.
+    pub is_repair_operation: bool,
+    /// A work-in-progress operation.
+    pub is_wip_operation: bool,
+    /// Sort order.
+    pub process_index: i64,
+    /// 1 = active, 0 = inactive.
+    pub state: i64,
+    /// Process id.
+    #[serde(rename = "ProcessID")]
+    pub process_id: String,
+}
+
+impl From<Process> for ProcessInfo {
+    fn from(p: Process) -> Self {
+        ProcessInfo {
+            code: p.code,
+            name: p.name,
+            description: p.description,
+            is_test_operation: p.is_test_operation,
+            is_repair_operation: p.is_repair_operation,
+            is_wip_operation: p.is_wip_operation,
+            process_index: p.process_index,
+            state: p.state,
+            process_id: p.process_id,
+        }
+    }
+}
+
+/// Processes. Without filters: the active test, repair and WIP operations.
+#[utoipa::path(get, path = "/api/App/Processes", tag = "App",
+    params(
+        ("includeTestOperations" = Option<bool>, Query, description = "Include test operations"),
+        ("includeRepairOperations" = Option<bool>, Query, description = "Include repair operations"),
+        ("includeWipOperations" = Option<bool>, Query, description = "Include WIP operations"),
+        ("includeInactiveProcesses" = Option<bool>, Query, description = "Include inactive processes"),
+    ),
+    responses((status = 200, body = Vec<ProcessInfo>), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody)))]
+pub async fn processes(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<ProcessInfo>>> {
+    let params = Params::parse(query.as_deref())?;
+    let test = params.bool("includeTestOperations")?;
+    let repair = params.bool("includeRepairOperations")?;
+    let wip = params.bool("includeWipOperations")?;
+    let inactive = params.bool("includeInactiveProcesses")?.unwrap_or(false);
+    let any_kind = test.is_some() || repair.is_some() || wip.is_some();
+    let list = state
+        .store
+        .processes()
+        .await?
+        .into_iter()
+        .filter(|p| inactive || p.state == 1)
+        .filter(|p| {
+            if any_kind {
+                (test == Some(true) && p.is_test_operation)
+                    || (repair == Some(true) && p.is_repair_operation)
+                    || (wip == Some(true) && p.is_wip_operation)
+            } else {
+                p.is_test_operation || p.is_repair_operation || p.is_wip_operation
+            }
+        })
+        .map(ProcessInfo::from)
+        .collect();
+    Ok(Json(list))
+}
+
+/// A level (client group).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LevelInfo {
+    /// Id.
+    pub level_id: i64,
+    /// Name.
+    pub level_name: String,
+}
+
+/// Levels (client groups).
+#[utoipa::path(get, path = "/api/App/Levels", tag = "App",
+    responses((status = 200, body = Vec<LevelInfo>), (status = 401, body = ErrorBody)))]
+pub async fn levels(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<LevelInfo>>> {
+    Ok(Json(
+        state
+            .store
+            .levels()
+            .await?
+            .into_iter()
+            .map(|(level_id, level_name)| LevelInfo {
+                level_id,
+                level_name,
+            })
+            .collect(),
+    ))
+}
+
+/// A product group.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductGroup {
+    /// Id.
+    pub product_group_id: i64,
+    /// Name.
+    pub product_group_name: String,
+}
+
+/// Product groups.
+#[utoipa::path(get, path = "/api/App/ProductGroups", tag = "App",
+    params(("includeFilters" = Option<bool>, Query, description = "Include product group filters")),
+    responses((status = 200, body = Vec<ProductGroup>), (status = 401, body = ErrorBody)))]
+pub async fn product_groups(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<ProductGroup>>> {
+    Params::parse(query.as_deref())?.bool("includeFilters")?;
+    Ok(Json(
+        state
+            .store
+            .product_groups()
+            .await?
+            .into_iter()
+            .map(|(product_group_id, product_group_name)| ProductGroup {
+                product_group_id,
+                product_group_name,
+            })
+            .collect(),
+    ))
+}

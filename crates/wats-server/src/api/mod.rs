@@ -1,0 +1,72 @@
+//! The REST endpoints, one module per WATS controller.
+
+pub mod app;
+pub mod process;
+pub mod report;
+
+use crate::error::ApiError;
+
+/// Query parameters, looked up case-insensitively as ASP.NET binds them.
+#[derive(Debug, Default)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// Parses a raw query string.
+    pub fn parse(query: Option<&str>) -> Result<Params, ApiError> {
+        let Some(q) = query else {
+            return Ok(Params::default());
+        };
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?;
+        Ok(Params(pairs))
+    }
+
+    /// The value of `name`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A boolean parameter (`true`/`false`, any case).
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            None | Some("") => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(v) => Err(ApiError::bad_request(format!(
+                "The value '{v}' is not valid for {name}: expected true or false."
+            ))),
+        }
+    }
+
+    /// An integer parameter.
+    pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(name) {
+            None | Some("") => Ok(None),
+            Some(v) => v.trim().parse().map(Some).map_err(|_| {
+                ApiError::bad_request(format!(
+                    "The value '{v}' is not valid for {name}: expected an integer."
+                ))
+            }),
+        }
+    }
+
+    /// A GUID parameter.
+    pub fn uuid(&self, name: &str) -> Result<Option<uuid::Uuid>, ApiError> {
+        match self.get(name) {
+            None | Some("") => Ok(None),
+            Some(v) => parse_uuid(v, name).map(Some),
+        }
+    }
+}
+
+/// Parses a GUID, with a 400 naming the parameter.
+pub fn parse_uuid(text: &str, name: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(text.trim()).map_err(|_| {
+        ApiError::bad_request(format!(
+            "The value '{text}' is not valid for {name}: expected a GUID."
+        ))
+    })
+}

@@ -1,0 +1,86 @@
+//! Errors as WATS answers them: a status code and a JSON body `{"Message": "..."}`.
+//!
+//! WATS is an ASP.NET Web API application; its errors are `HttpError` objects whose text is
+//! under `Message` (the OpenAPI documents no error schema). pyWATS reads `message`, then
+//! `Message`, then `error`, so this shape is what every client already understands.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+/// An error answered to an HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed or the report is invalid.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no or wrong credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 404: the resource does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// 500: something broke on the server (details are logged, not sent).
+    #[error("internal server error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 400 error.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::BadRequest(message.into())
+    }
+
+    /// A 404 error.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::NotFound(message.into())
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Internal(anyhow::Error::new(e))
+    }
+}
+
+/// The body of every error response.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    #[serde(rename = "Message")]
+    pub message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = %format!("{e:#}"), "internal error");
+                "An error has occurred.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut response = (status, Json(ErrorBody { message })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"WATS\""),
+            );
+        }
+        response
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,90 @@
+//! `wats-server serve --listen ADDR (--data DIR | --database-url URL)`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "wats-server", version, about = "A WATS-compatible server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the WATS REST API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Data directory (SQLite database `wats.db`, WAL mode).
+        #[arg(
+            long,
+            conflicts_with = "database_url",
+            required_unless_present = "database_url"
+        )]
+        data: Option<PathBuf>,
+        /// Database URL instead of a data directory, e.g. postgres://user:pw@host/db.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Largest request body in MiB.
+        #[arg(long, default_value_t = 64)]
+        max_body_mib: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let Command::Serve {
+        listen,
+        data,
+        database_url,
+        max_body_mib,
+    } = cli.command;
+    let database = match (data, database_url) {
+        (_, Some(url)) => wats_server::Database::Url(url),
+        (Some(dir), None) => wats_server::Database::Dir(dir),
+        (None, None) => anyhow::bail!("give --data DIR or --database-url URL"),
+    };
+    let admin = match std::env::var("WATS_SERVER_ADMIN") {
+        Ok(v) => {
+            let (user, password) = v
+                .split_once(':')
+                .filter(|(u, p)| !u.is_empty() && !p.is_empty())
+                .context("WATS_SERVER_ADMIN must be user:password")?;
+            Some((user.to_owned(), password.to_owned()))
+        }
+        Err(_) => None,
+    };
+    let server = wats_server::start(wats_server::Config {
+        listen,
+        database,
+        admin,
+        max_body_bytes: max_body_mib * 1024 * 1024,
+    })
+    .await?;
+    if let Some(password) = &server.generated_password {
+        println!("Created API user 'admin' with password: {password}");
+        println!(
+            "Token (HTTP Basic): {}",
+            wats_server::auth::basic_token("admin", password)
+        );
+    }
+    println!("wats-server listening on http://{}", server.addr);
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    println!("stopping");
+    server.stop().await
+}

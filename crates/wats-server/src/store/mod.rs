@@ -1,0 +1,292 @@
+//! Storage over SQLite or PostgreSQL.
+//!
+//! One code path serves both databases through sqlx's `Any` driver rather than a trait with
+//! two implementations: the SQL the server needs (plain inserts, deletes, selects with `$n`
+//! parameters, which SQLite accepts too) is the same on both, so a trait would mean writing
+//! every query twice to gain nothing. The few differences are kept here: the migrations (one
+//! folder per backend, since DDL types differ), the connection pragmas of SQLite, `ILIKE` for
+//! case-insensitive matching on PostgreSQL, and a writer lock for SQLite (one writer at a
+//! time is all SQLite allows; taking the lock in the process avoids `SQLITE_BUSY` when a
+//! transaction upgrades from reading to writing).
+//!
+//! Column types are restricted to what `Any` decodes the same on both: `TEXT`, `BIGINT` and
+//! `DOUBLE PRECISION`/`REAL`. Times are microseconds since the epoch, booleans 0/1.
+
+pub mod query;
+pub mod reports;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::Context as _;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Row};
+use tokio::sync::Mutex;
+
+/// Which database is behind the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (WAL).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The database.
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// Serializes write transactions on SQLite.
+    write_lock: Option<Mutex<()>>,
+}
+
+/// A process (operation) as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Process {
+    /// Code, e.g. 10.
+    pub code: i64,
+    /// GUID.
+    pub process_id: String,
+    /// Name, e.g. "SW Debug".
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// A test operation.
+    pub is_test_operation: bool,
+    /// A repair operation.
+    pub is_repair_operation: bool,
+    /// A work-in-progress operation.
+    pub is_wip_operation: bool,
+    /// Sort order.
+    pub process_index: i64,
+    /// 1 = active, 0 = inactive.
+    pub state: i64,
+    /// Free-form properties.
+    pub properties: Option<String>,
+}
+
+impl Store {
+    /// Opens (creating if needed) `wats.db` in `dir`, in WAL mode, and migrates it.
+    pub async fn open_dir(dir: &Path) -> anyhow::Result<Store> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        let file = dir.join("wats.db");
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        Self::open(&url).await
+    }
+
+    /// Opens a database by URL (`sqlite://…` or `postgres://…`) and migrates it.
+    pub async fn open(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            anyhow::bail!("unsupported database URL (expected sqlite:// or postgres://): {url}");
+        };
+        let options = AnyConnectOptions::from_str(url).context("invalid database URL")?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(url)))?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator
+            .run(&pool)
+            .await
+            .context("cannot migrate the database")?;
+        Ok(Store {
+            pool,
+            backend,
+            write_lock: (backend == Backend::Sqlite).then(|| Mutex::new(())),
+        })
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Takes the writer lock (SQLite only; a no-op on PostgreSQL).
+    pub(crate) async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_lock {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        }
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- API users ----------------------------------------------------------------------
+
+    /// The password hash of `username`.
+    pub async fn user_password_hash(&self, username: &str) -> sqlx::Result<Option<String>> {
+        let row = sqlx::query("SELECT password_hash FROM api_users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get(0)).transpose()
+    }
+
+    /// Creates or replaces an API user.
+    pub async fn put_user(&self, username: &str, password_hash: &str) -> sqlx::Result<()> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM api_users WHERE username = $1")
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO api_users (username, password_hash, created_utc) VALUES ($1, $2, $3)",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(chrono::Utc::now().timestamp_micros())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// How many API users exist.
+    pub async fn user_count(&self) -> sqlx::Result<i64> {
+        sqlx::query("SELECT COUNT(*) FROM api_users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)
+    }
+
+    // ---- processes, levels, product groups ----------------------------------------------
+
+    /// All processes, by process index then code.
+    pub async fn processes(&self) -> sqlx::Result<Vec<Process>> {
+        let rows = sqlx::query(
+            "SELECT code, process_id, name, description, is_test_operation, is_repair_operation, \
+             is_wip_operation, process_index, state, properties FROM processes \
+             ORDER BY process_index, code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Process {
+                    code: r.try_get(0)?,
+                    process_id: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    description: r.try_get(3)?,
+                    is_test_operation: r.try_get::<i64, _>(4)? != 0,
+                    is_repair_operation: r.try_get::<i64, _>(5)? != 0,
+                    is_wip_operation: r.try_get::<i64, _>(6)? != 0,
+                    process_index: r.try_get(7)?,
+                    state: r.try_get(8)?,
+                    properties: r.try_get(9)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The process with `code`.
+    pub async fn process_by_code(&self, code: i64) -> sqlx::Result<Option<Process>> {
+        Ok(self.processes().await?.into_iter().find(|p| p.code == code))
+    }
+
+    /// Inserts or replaces (by process id) a process.
+    pub async fn put_process(&self, p: &Process) -> sqlx::Result<()> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM processes WHERE process_id = $1 OR code = $2")
+            .bind(&p.process_id)
+            .bind(p.code)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO processes (code, process_id, name, description, is_test_operation, \
+             is_repair_operation, is_wip_operation, process_index, state, properties) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(p.code)
+        .bind(&p.process_id)
+        .bind(&p.name)
+        .bind(p.description.clone())
+        .bind(p.is_test_operation as i64)
+        .bind(p.is_repair_operation as i64)
+        .bind(p.is_wip_operation as i64)
+        .bind(p.process_index)
+        .bind(p.state)
+        .bind(p.properties.clone())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// Deletes a process by its id; false when there was none.
+    pub async fn delete_process(&self, process_id: &str) -> sqlx::Result<bool> {
+        let _w = self.write_guard().await;
+        let done = sqlx::query("DELETE FROM processes WHERE process_id = $1")
+            .bind(process_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Levels (client groups): id and name.
+    pub async fn levels(&self) -> sqlx::Result<Vec<(i64, String)>> {
+        self.id_names("SELECT level_id, level_name FROM levels ORDER BY level_id")
+            .await
+    }
+
+    /// Product groups: id and name.
+    pub async fn product_groups(&self) -> sqlx::Result<Vec<(i64, String)>> {
+        self.id_names(
+            "SELECT product_group_id, product_group_name FROM product_groups \
+             ORDER BY product_group_id",
+        )
+        .await
+    }
+
+    async fn id_names(&self, sql: &str) -> sqlx::Result<Vec<(i64, String)>> {
+        sqlx::query(sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

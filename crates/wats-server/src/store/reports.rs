@@ -1,0 +1,265 @@
+//! Storing and loading reports.
+
+use sqlx::Row;
+
+use super::Store;
+use crate::ingest::Prepared;
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy)]
+pub struct Inserted {
+    /// The processing-order number (`timeStamp`, the legacy `Report_ID`).
+    pub seq: i64,
+    /// Whether a report with the same id was replaced.
+    pub replaced: bool,
+}
+
+const CHILD_TABLES: [&str; 5] = [
+    "report_misc_infos",
+    "report_sub_units",
+    "report_assets",
+    "report_attachments",
+    "measurements",
+];
+
+impl Store {
+    /// Stores a report with its indexed rows in one transaction, replacing a report with the
+    /// same id.
+    pub async fn save_report(&self, p: &Prepared, document: &str) -> sqlx::Result<Inserted> {
+        let h = &p.header;
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let previous = sqlx::query("SELECT receive_count FROM reports WHERE id = $1")
+            .bind(&h.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let receive_count = match &previous {
+            Some(row) => row.try_get::<i64, _>(0)? + 1,
+            None => 1,
+        };
+        if previous.is_some() {
+            sqlx::query("DELETE FROM reports WHERE id = $1")
+                .bind(&h.id)
+                .execute(&mut *tx)
+                .await?;
+            for table in CHILD_TABLES {
+                sqlx::query(&format!("DELETE FROM {table} WHERE report_id = $1"))
+                    .bind(&h.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM reports")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        // Run: the how-manieth test of this unit in this operation (by start time).
+        let run: i64 = sqlx::query(
+            "SELECT COUNT(*) + 1 FROM reports WHERE sn = $1 AND pn = $2 AND process_code = $3 \
+             AND report_type = $4 AND start_utc < $5",
+        )
+        .bind(&h.sn)
+        .bind(&h.pn)
+        .bind(h.process_code)
+        .bind(&h.report_type)
+        .bind(h.start_utc)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        sqlx::query(
+            "INSERT INTO reports (id, report_type, pn, sn, rev, product_name, process_code, \
+             process_name, result, station, location, purpose, start_text, start_utc, operator, \
+             comment, batch_sn, fixture_id, exec_time, test_socket_index, error_code, \
+             error_message, sw_filename, sw_version, caused_uut_failure, caused_uut_failure_path, \
+             referenced_uut, origin, run, receive_count, report_size, seq, received_utc, document) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
+        )
+        .bind(&h.id)
+        .bind(&h.report_type)
+        .bind(&h.pn)
+        .bind(&h.sn)
+        .bind(h.rev.clone())
+        .bind(h.product_name.clone())
+        .bind(h.process_code)
+        .bind(h.process_name.clone())
+        .bind(&h.result)
+        .bind(h.station.clone())
+        .bind(h.location.clone())
+        .bind(h.purpose.clone())
+        .bind(&h.start_text)
+        .bind(h.start_utc)
+        .bind(h.operator.clone())
+        .bind(h.comment.clone())
+        .bind(h.batch_sn.clone())
+        .bind(h.fixture_id.clone())
+        .bind(h.exec_time)
+        .bind(h.test_socket_index)
+        .bind(h.error_code)
+        .bind(h.error_message.clone())
+        .bind(h.sw_filename.clone())
+        .bind(h.sw_version.clone())
+        .bind(h.caused_uut_failure.clone())
+        .bind(h.caused_uut_failure_path.clone())
+        .bind(h.referenced_uut.clone())
+        .bind(h.origin.clone())
+        .bind(run)
+        .bind(receive_count)
+        .bind(document.len().div_ceil(1024) as i64)
+        .bind(seq)
+        .bind(chrono::Utc::now().timestamp_micros())
+        .bind(document)
+        .execute(&mut *tx)
+        .await?;
+
+        for (i, (description, text, numeric)) in p.misc_infos.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO report_misc_infos (report_id, idx, description, text_value, \
+                 numeric_value) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&h.id)
+            .bind(i as i64)
+            .bind(description.clone())
+            .bind(text.clone())
+            .bind(*numeric)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (i, s) in p.sub_units.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO report_sub_units (report_id, idx, part_type, pn, sn, rev) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&h.id)
+            .bind(i as i64)
+            .bind(s.part_type.clone())
+            .bind(s.pn.clone())
+            .bind(s.sn.clone())
+            .bind(s.rev.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (i, (sn, usage)) in p.assets.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO report_assets (report_id, idx, asset_sn, usage_count) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&h.id)
+            .bind(i as i64)
+            .bind(sn.clone())
+            .bind(*usage)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (i, a) in p.attachments.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO report_attachments (report_id, idx, step_id, attachment_id, name, \
+                 content_type, size) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&h.id)
+            .bind(i as i64)
+            .bind(a.step_id)
+            .bind(a.attachment_id.clone())
+            .bind(a.name.clone())
+            .bind(a.content_type.clone())
+            .bind(a.size)
+            .execute(&mut *tx)
+            .await?;
+        }
+        self.insert_measurements(&mut tx, &h.id, p).await?;
+        tx.commit().await?;
+        Ok(Inserted {
+            seq,
+            replaced: previous.is_some(),
+        })
+    }
+
+    /// Inserts the measurements in multi-row statements (far fewer round trips than one
+    /// statement per row; 18 columns × 50 rows stays under SQLite's parameter limit).
+    async fn insert_measurements(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        id: &str,
+        p: &Prepared,
+    ) -> sqlx::Result<()> {
+        const COLUMNS: usize = 18;
+        const ROWS: usize = 50;
+        for chunk in p.measurements.chunks(ROWS) {
+            let mut sql = String::from(
+                "INSERT INTO measurements (report_id, step_index, meas_index, step_id, step_path, \
+                 step_name, step_type, step_status, kind, meas_name, value, string_value, unit, \
+                 low_limit, high_limit, string_limit, comp_op, status) VALUES ",
+            );
+            for r in 0..chunk.len() {
+                if r > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                for c in 0..COLUMNS {
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("${}", r * COLUMNS + c + 1));
+                }
+                sql.push(')');
+            }
+            let mut q = sqlx::query(&sql);
+            for m in chunk {
+                q = q
+                    .bind(id)
+                    .bind(m.step_index)
+                    .bind(m.meas_index)
+                    .bind(m.step_id)
+                    .bind(m.step_path.clone())
+                    .bind(m.step_name.clone())
+                    .bind(m.step_type.clone())
+                    .bind(m.step_status.clone())
+                    .bind(m.kind)
+                    .bind(m.meas_name.clone())
+                    .bind(m.value.filter(|v| v.is_finite()))
+                    .bind(m.string_value.clone())
+                    .bind(m.unit.clone())
+                    .bind(m.low_limit.filter(|v| v.is_finite()))
+                    .bind(m.high_limit.filter(|v| v.is_finite()))
+                    .bind(m.string_limit.clone())
+                    .bind(m.comp_op.clone())
+                    .bind(m.status.clone());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// The stored WSJF document of a report.
+    pub async fn report_document(&self, id: &str) -> sqlx::Result<Option<String>> {
+        sqlx::query("SELECT document FROM reports WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()
+    }
+
+    /// Repair reports referencing a test report: `(id, start)`, oldest first.
+    pub async fn referencing_uurs(&self, id: &str) -> sqlx::Result<Vec<(String, String)>> {
+        sqlx::query(
+            "SELECT id, start_text FROM reports WHERE referenced_uut = $1 AND report_type = 'R' \
+             ORDER BY start_utc",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+    }
+
+    /// How many measurements are stored for a report.
+    pub async fn measurement_count(&self, id: &str) -> sqlx::Result<i64> {
+        sqlx::query("SELECT COUNT(*) FROM measurements WHERE report_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)
+    }
+}
