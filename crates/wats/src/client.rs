@@ -58,9 +58,14 @@ pub(crate) struct Inner {
 /// server offers it, gzip, TLS checked against the system's roots plus any CA added here, and
 /// the system's proxy settings (`HTTPS_PROXY`…) unless [`proxy`](Self::proxy) or
 /// [`no_proxy`](Self::no_proxy) says otherwise.
+///
+/// The type parameter says what [`build`](WatsBuilder::build) makes: [`Async`] (a [`Wats`],
+/// from [`Wats::builder`]) or [`Blocking`] (a [`blocking::Wats`](crate::blocking::Wats), from
+/// [`blocking::Wats::builder`](crate::blocking::Wats::builder)).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct WatsBuilder {
+pub struct WatsBuilder<K = Async> {
+    kind: std::marker::PhantomData<K>,
     base_url: Option<String>,
     token: Option<String>,
     timeout: Duration,
@@ -77,9 +82,18 @@ pub struct WatsBuilder {
     process_ttl: Duration,
 }
 
-impl Default for WatsBuilder {
+/// Marks a [`WatsBuilder`] that builds the async [`Wats`].
+#[derive(Debug, Clone, Copy)]
+pub struct Async;
+
+/// Marks a [`WatsBuilder`] that builds the [`blocking::Wats`](crate::blocking::Wats).
+#[derive(Debug, Clone, Copy)]
+pub struct Blocking;
+
+impl<K> Default for WatsBuilder<K> {
     fn default() -> Self {
         WatsBuilder {
+            kind: std::marker::PhantomData,
             base_url: None,
             token: None,
             timeout: Duration::from_secs(30),
@@ -98,7 +112,7 @@ impl Default for WatsBuilder {
     }
 }
 
-impl WatsBuilder {
+impl<K> WatsBuilder<K> {
     /// The server, e.g. `https://acme.wats.com`. A trailing `/` and a trailing `/api` are
     /// removed; a URL without a scheme gets `https://`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -218,9 +232,7 @@ impl WatsBuilder {
         self
     }
 
-    /// Builds the client. Fails on a missing or malformed base URL or token, or an unreadable
-    /// CA file.
-    pub fn build(self) -> Result<Wats> {
+    pub(crate) fn build_async(self) -> Result<Wats> {
         let base_url = normalize_base_url(
             self.base_url
                 .as_deref()
@@ -291,6 +303,28 @@ impl WatsBuilder {
             }),
         })
     }
+}
+
+impl WatsBuilder<Async> {
+    /// Builds the client. Fails on a missing or malformed base URL or token, or an unreadable
+    /// CA file.
+    pub fn build(self) -> Result<Wats> {
+        self.build_async()
+    }
+}
+
+/// A builder preset from `WATS_BASE_URL`/`PYWATS_SERVER_URL` and
+/// `WATS_AUTH_TOKEN`/`PYWATS_API_TOKEN`.
+pub(crate) fn builder_from_env<K>() -> Result<WatsBuilder<K>> {
+    let read = |names: [&str; 2]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+            .ok_or_else(|| Error::Config(format!("set {} (or {})", names[0], names[1])))
+    };
+    Ok(WatsBuilder::default()
+        .base_url(read(ENV_BASE_URL)?)
+        .token(read(ENV_TOKEN)?))
 }
 
 /// `https://x/api/` → `https://x`; `x` → `https://x`.
@@ -447,15 +481,7 @@ impl Wats {
     /// A builder preset from the environment (see [`from_env`](Self::from_env)), to change
     /// more settings before building.
     pub fn builder_from_env() -> Result<WatsBuilder> {
-        let read = |names: [&str; 2]| {
-            names
-                .iter()
-                .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
-                .ok_or_else(|| Error::Config(format!("set {} (or {})", names[0], names[1])))
-        };
-        Ok(Self::builder()
-            .base_url(read(ENV_BASE_URL)?)
-            .token(read(ENV_TOKEN)?))
+        builder_from_env()
     }
 
     /// The normalized base URL, e.g. `https://acme.wats.com`.

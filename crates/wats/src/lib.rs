@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod blocking;
 mod client;
 pub mod error;
 pub mod layers;
@@ -50,7 +51,7 @@ pub mod paging;
 pub mod process;
 pub mod report;
 
-pub use client::{Wats, WatsBuilder, ENV_BASE_URL, ENV_TOKEN};
+pub use client::{Async, Blocking, Wats, WatsBuilder, ENV_BASE_URL, ENV_TOKEN};
 pub use error::{Error, Require, Result};
 pub use layers::{BreakerConfig, BreakerState, CacheConfig, RateLimit, RetryConfig};
 pub use wats_report;
