@@ -73,17 +73,17 @@ impl RetryConfig {
             return None;
         }
         let retry_after = match outcome {
-            Attempt::Status(status, retry_after) => {
-                if !is_retryable_status(status) {
-                    return None;
-                }
-                // 429 means "not processed": safe for any method.
-                if !idempotent && status != StatusCode::TOO_MANY_REQUESTS {
-                    return None;
-                }
+            // 429 means "not processed": safe to repeat for any method.
+            Attempt::Status(status, retry_after)
+                if is_retryable_status(status)
+                    && (idempotent || status == StatusCode::TOO_MANY_REQUESTS) =>
+            {
                 retry_after
             }
+            Attempt::Status(..) => return None,
+            // Nothing reached the server.
             Attempt::ConnectFailed => None,
+            // It may have been processed: only repeat what is safe to repeat.
             Attempt::Broken if idempotent => None,
             Attempt::Broken => return None,
         };
