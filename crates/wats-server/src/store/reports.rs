@@ -75,6 +75,9 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
         )
+        // Not cached: sqlx's Any driver types a NULL double as float4, and a statement prepared
+        // with that type then rejects a real double on PostgreSQL.
+        .persistent(false)
         .bind(&h.id)
         .bind(&h.report_type)
         .bind(&h.pn)
@@ -117,6 +120,7 @@ impl Store {
                 "INSERT INTO report_misc_infos (report_id, idx, description, text_value, \
                  numeric_value) VALUES ($1, $2, $3, $4, $5)",
             )
+            .persistent(false)
             .bind(&h.id)
             .bind(i as i64)
             .bind(description.clone())
@@ -203,7 +207,7 @@ impl Store {
                 }
                 sql.push(')');
             }
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(false);
             for m in chunk {
                 q = q
                     .bind(id)

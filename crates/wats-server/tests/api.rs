@@ -1,0 +1,883 @@
+//! The HTTP contract, end to end over loopback, against SQLite and PostgreSQL.
+
+mod common;
+
+use std::io::Read as _;
+
+use common::{assert_json_eq, drop_keys, sample, start, Backend, TestServer, SERVER_FILLED};
+use serde_json::{json, Value};
+use sqlx::Row as _;
+
+/// Runs each test against both backends (`sqlite_…`, `postgres_…`).
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let s = super::start(super::Backend::Sqlite).await.unwrap();
+                super::$name(&s).await;
+                s.stop().await;
+            }
+        )* }
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(s) = super::start(super::Backend::Postgres).await else {
+                    eprintln!("SKIPPED: PostgreSQL not available ({})", stringify!($name));
+                    return;
+                };
+                super::$name(&s).await;
+                s.stop().await;
+            }
+        )* }
+    };
+}
+
+suite!(
+    samples_round_trip,
+    wsxf_sample_reads_back_equal,
+    overwrite_by_id,
+    query_by_serial_part_date_with_paging,
+    query_options_and_errors,
+    auth_errors,
+    not_found_and_bad_ids,
+    invalid_bodies,
+    app_endpoints_and_process_editing,
+    server_filled_fields,
+    detail_levels,
+    attachments_and_certificate,
+    measurements_stored,
+    header_by_misc_info,
+    openapi_document,
+);
+
+fn sample_json(rel: &str) -> Value {
+    serde_json::from_slice(&sample(rel)).unwrap()
+}
+
+/// A small UUT with one numeric step, unique by `sn`/`pn`.
+fn small_uut(id: uuid::Uuid, pn: &str, sn: &str, start: &str, result: &str) -> Value {
+    json!({
+        "type": "T", "id": id, "pn": pn, "sn": sn, "rev": "A", "processCode": 10,
+        "result": result, "machineName": "ST1", "location": "Lab", "purpose": "Test",
+        "start": start,
+        "uut": {"user": "op1", "comment": "c"},
+        "miscInfos": [{"description": "Lot", "text": format!("lot-{sn}")}],
+        "subUnits": [{"partType": "PCBA", "pn": "SUB-PN", "sn": format!("sub-{sn}"), "rev": "1"}],
+        "root": {"id": 1, "group": "M", "stepType": "SequenceCall", "name": "MainSequence Callback",
+                 "status": result, "seqCall": {"path": "main.seq", "name": "MainSequence", "version": "2.1"},
+                 "steps": [
+            {"id": 2, "group": "M", "stepType": "ET_NLT", "name": "Voltage", "status": result,
+             "numericMeas": [{"compOp": "GELE", "status": result, "unit": "V", "value": 5.01,
+                              "lowLimit": 4.5, "highLimit": 5.5}]}
+        ]}
+    })
+}
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+async fn samples_round_trip(s: &TestServer) {
+    for rel in ["wats/uut-wsjf-export.json", "wats/uur-example.json"] {
+        let original = sample_json(rel);
+        // Case-insensitive path, as WATS.
+        let r = s
+            .post("/api/report/wsjf", sample(rel))
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{rel}");
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["ID"], original["id"], "{rel}");
+        assert_eq!(answer["uuid"], original["id"], "{rel}");
+        assert!(answer["Report_ID"].as_i64().unwrap() >= 1);
+
+        let (status, mut back) = s
+            .get_json(&format!(
+                "/api/Report/Wsjf/{}",
+                original["id"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(status, 200);
+        let mut want = original.clone();
+        drop_keys(&mut want, SERVER_FILLED);
+        drop_keys(&mut back, SERVER_FILLED);
+        assert_json_eq(&want, &back, rel);
+    }
+}
+
+async fn wsxf_sample_reads_back_equal(s: &TestServer) {
+    let xml = sample("wats/uut-wsxf-export.xml");
+    let r = s
+        .post("/api/Report/WSXF", xml.clone())
+        .header("content-type", "application/xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let id = r.json::<Value>().await.unwrap()["ID"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submitted = wats_report::wsxf::from_slice(&xml).unwrap();
+    let strip = |mut r: wats_report::Report| {
+        r.start_utc = None;
+        r.process_name = None;
+        r.product_name = None;
+        r.origin = None;
+        r.asset_stats = None;
+        r
+    };
+    // Back as WSJF and as WSXF: the same report.
+    let json = s
+        .get(&format!("/api/Report/Wsjf/{id}"))
+        .send()
+        .await
+        .unwrap();
+    let from_json = wats_report::wsjf::from_str(&json.text().await.unwrap()).unwrap();
+    assert_eq!(strip(from_json), strip(submitted.clone()));
+    let xml_back = s
+        .get(&format!("/api/report/wsxf/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xml_back.status(), 200);
+    assert!(xml_back.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("xml"));
+    let from_xml = wats_report::wsxf::from_slice(&xml_back.bytes().await.unwrap()).unwrap();
+    assert_eq!(strip(from_xml), strip(submitted));
+}
+
+async fn overwrite_by_id(s: &TestServer) {
+    let id = uuid::Uuid::new_v4();
+    let pn = unique("PN");
+    let first = small_uut(id, &pn, "SN-A", "2026-02-01T10:00:00+01:00", "P");
+    assert_eq!(s.submit(&first).await.0, 200);
+    let second = small_uut(id, &pn, "SN-B", "2026-02-01T10:00:00+01:00", "F");
+    assert_eq!(s.submit(&second).await.0, 200);
+    let (_, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/Header?$filter=partNumber eq '{pn}'"
+        ))
+        .await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["serialNumber"], "SN-B");
+    assert_eq!(rows[0]["result"], "Failed");
+    assert_eq!(rows[0]["receiveCount"], 2);
+    let (_, back) = s.get_json(&format!("/api/Report/Wsjf/{id}")).await;
+    assert_eq!(back["sn"], "SN-B");
+}
+
+async fn query_by_serial_part_date_with_paging(s: &TestServer) {
+    let pn = unique("PN");
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let id = uuid::Uuid::new_v4();
+        ids.push(id);
+        let start = format!("2026-03-01T{:02}:{:02}:00Z", 8 + i / 60, i % 60);
+        let result = if i % 5 == 0 { "F" } else { "P" };
+        let (status, _) = s
+            .submit(&small_uut(id, &pn, &format!("SN-{i:03}"), &start, result))
+            .await;
+        assert_eq!(status, 200);
+    }
+    let q = |extra: &str| format!("/api/Report/Query/Header?$filter=partNumber eq '{pn}'{extra}");
+
+    // Default: 10 most recent first.
+    let (status, rows) = s.get_json(&q("")).await;
+    assert_eq!(status, 200);
+    let rows = rows.as_array().unwrap().clone();
+    assert_eq!(rows.len(), 10);
+    assert_eq!(rows[0]["serialNumber"], "SN-024");
+    assert_eq!(rows[9]["serialNumber"], "SN-015");
+
+    // Paging in start order covers everything once.
+    let mut seen = Vec::new();
+    for page in 0..3 {
+        let (_, rows) = s
+            .get_json(&q(&format!(
+                "&$orderby=start asc&$top=10&$skip={}",
+                page * 10
+            )))
+            .await;
+        for r in rows.as_array().unwrap() {
+            seen.push(r["serialNumber"].as_str().unwrap().to_owned());
+        }
+    }
+    let want: Vec<String> = (0..25).map(|i| format!("SN-{i:03}")).collect();
+    assert_eq!(seen, want);
+
+    // By serial number.
+    let (_, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/Header?$filter=serialNumber eq 'SN-007' and partNumber eq '{pn}'"
+        ))
+        .await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["uuid"], json!(ids[7]));
+    assert_eq!(rows[0]["processName"], "SW Debug");
+    assert_eq!(rows[0]["userName"], "op1");
+    assert_eq!(rows[0]["swFilename"], "main.seq");
+
+    // Date range (half-open), one bound with an offset.
+    let (_, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/Header?$top=100&$orderby=start&$filter=partNumber eq '{pn}' and start ge 2026-03-01T08:05:00Z and start lt 2026-03-01T09:10:00%2B01:00"
+        ))
+        .await;
+    let sns: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["serialNumber"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sns,
+        (5..10).map(|i| format!("SN-{i:03}")).collect::<Vec<_>>()
+    );
+
+    // Result, in, contains, not, any().
+    let count = |v: &Value| v.as_array().unwrap().len();
+    let (_, rows) = s.get_json(&q(" and result eq 'Failed'&$top=100")).await;
+    assert_eq!(count(&rows), 5);
+    let (_, rows) = s
+        .get_json(&q(
+            " and serialNumber in ('SN-001','SN-002','nope')&$top=100",
+        ))
+        .await;
+    assert_eq!(count(&rows), 2);
+    let (_, rows) = s
+        .get_json(&q(" and contains(serialNumber,'-01')&$top=100"))
+        .await;
+    assert_eq!(count(&rows), 10);
+    let (_, rows) = s
+        .get_json(&q(" and not startswith(serialNumber,'SN-00')&$top=100"))
+        .await;
+    assert_eq!(count(&rows), 15);
+    let (_, rows) = s
+        .get_json(&q(
+            " and subUnits/any(s: s/serialNumber eq 'sub-SN-012')&$top=100",
+        ))
+        .await;
+    assert_eq!(count(&rows), 1);
+    let (_, rows) = s
+        .get_json(&q(
+            " and miscInfo/any(m: m/description eq 'Lot' and m/value eq 'lot-SN-003')",
+        ))
+        .await;
+    assert_eq!(count(&rows), 1);
+    // reportType R excludes test reports.
+    let (_, rows) = s.get_json(&q("&reportType=R")).await;
+    assert_eq!(count(&rows), 0);
+    let (_, rows) = s.get_json(&q("&reportType=U&$top=100")).await;
+    assert_eq!(count(&rows), 25);
+}
+
+async fn query_options_and_errors(s: &TestServer) {
+    let pn = unique("PN");
+    let id = uuid::Uuid::new_v4();
+    s.submit(&small_uut(id, &pn, "SN-1", "2026-03-02T10:00:00Z", "P"))
+        .await;
+    let base = format!("/api/Report/Query/Header?$filter=partNumber eq '{pn}'");
+
+    let (_, rows) = s
+        .get_json(&format!("{base}&$select=uuid,serialNumber"))
+        .await;
+    let row = rows[0].as_object().unwrap();
+    let mut keys: Vec<_> = row.keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["serialNumber", "uuid"]);
+
+    let (_, rows) = s
+        .get_json(&format!(
+            "{base}&$expand=subUnits,miscInfo,attachments,uurSubUnits"
+        ))
+        .await;
+    assert_eq!(
+        rows[0]["subUnits"],
+        json!([{"partType": "PCBA", "serialNumber": "sub-SN-1", "partNumber": "SUB-PN", "revision": "1"}])
+    );
+    assert_eq!(
+        rows[0]["miscInfo"],
+        json!([{"description": "Lot", "value": "lot-SN-1"}])
+    );
+    assert_eq!(rows[0]["attachments"], json!([]));
+    assert_eq!(rows[0]["uurSubUnits"], json!([]));
+
+    for (query, needle) in [
+        ("$filter=serialNumber eq", "expected a value"),
+        ("$filter=bogus eq 1", "unknown property 'bogus'"),
+        ("$filter=processCode eq 'x'", "integer"),
+        ("$filter=processCode add 1 eq 2", "'add' is not supported"),
+        (
+            "$filter=round(executionTime) eq 1",
+            "round() is not supported",
+        ),
+        ("$top=10001", "limit of 10000"),
+        ("$top=-5", "non-negative"),
+        ("$orderby=bogus", "unknown property 'bogus'"),
+        ("$expand=bogus", "unknown property 'bogus'"),
+        ("$select=bogus", "unknown property 'bogus'"),
+        ("$count=true", "$count is not supported"),
+        ("reportType=X", "reportType"),
+    ] {
+        let r = s
+            .get(&format!("/api/Report/Query/Header?{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{query}");
+        let body: Value = r.json().await.unwrap();
+        let message = body["Message"].as_str().unwrap();
+        assert!(message.contains(needle), "{query}: {message}");
+    }
+}
+
+async fn auth_errors(s: &TestServer) {
+    let url = s.url("/api/App/Version");
+    for request in [
+        s.client.get(&url),
+        s.client.get(&url).basic_auth(common::USER, Some("wrong")),
+        s.client
+            .get(&url)
+            .basic_auth("nobody", Some(common::PASSWORD)),
+        s.client
+            .get(&url)
+            .header("authorization", "Basic !!!notbase64"),
+        s.client.get(&url).header("authorization", "Bearer abc"),
+    ] {
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(r.headers().contains_key("www-authenticate"));
+        let body: Value = r.json().await.unwrap();
+        assert!(body["Message"].as_str().unwrap().contains("denied"));
+    }
+    // The token form WATS clients send: base64(user:password), passwords may hold ':'.
+    let token = wats_server::auth::basic_token(common::USER, common::PASSWORD);
+    let r = s
+        .client
+        .get(&url)
+        .header("authorization", format!("Basic {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Reports too.
+    let r = s
+        .client
+        .post(s.url("/api/Report/WSJF"))
+        .body(sample("wats/uur-example.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+async fn not_found_and_bad_ids(s: &TestServer) {
+    let missing = uuid::Uuid::new_v4();
+    for path in [
+        format!("/api/Report/Wsjf/{missing}"),
+        format!("/api/Report/Wsxf/{missing}"),
+        format!("/api/Report/Attachments/{missing}"),
+        format!("/api/Report/Certificate/{missing}"),
+        format!("/api/Report/Attachment?reportId={missing}&stepId=1"),
+        "/api/NoSuchThing".to_owned(),
+    ] {
+        let (status, body) = s.get_json(&path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(body["Message"].is_string(), "{path}");
+    }
+    let (status, body) = s.get_json("/api/Report/Wsjf/not-a-guid").await;
+    assert_eq!(status, 400);
+    assert!(body["Message"].as_str().unwrap().contains("GUID"));
+    let (status, _) = s
+        .get_json(&format!("/api/Report/Wsjf/{missing}?detailLevel=9"))
+        .await;
+    assert_eq!(status, 400);
+}
+
+async fn invalid_bodies(s: &TestServer) {
+    let post = |body: String| async move {
+        let r = s
+            .post("/api/Report/WSJF", body)
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap();
+        (
+            status,
+            body["Message"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let (status, message) = post("{\"type\": \"T\",".into()).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("Invalid report"), "{message}");
+
+    let (status, message) = post("[{}]".into()).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("not an array"), "{message}");
+
+    let mut r = small_uut(
+        uuid::Uuid::new_v4(),
+        "PN",
+        "SN",
+        "2026-01-01T00:00:00Z",
+        "P",
+    );
+    r.as_object_mut().unwrap().remove("pn");
+    let (status, message) = post(r.to_string()).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("pn"), "{message}");
+
+    let mut r = small_uut(
+        uuid::Uuid::new_v4(),
+        "PN",
+        "SN",
+        "2026-01-01T00:00:00Z",
+        "P",
+    );
+    r["processCode"] = json!(4242);
+    let (status, message) = post(r.to_string()).await;
+    assert_eq!(status, 400);
+    assert!(
+        message.contains("4242 is not a defined process"),
+        "{message}"
+    );
+
+    let mut r = small_uut(
+        uuid::Uuid::new_v4(),
+        "PN",
+        "SN",
+        "2026-01-01T00:00:00Z",
+        "P",
+    );
+    r["root"]["steps"][0]["numericMeas"][0]["value"] = json!("many");
+    let (status, message) = post(r.to_string()).await;
+    assert_eq!(status, 400);
+    assert!(
+        message.contains("root.steps[0].numericMeas[0].value"),
+        "{message}"
+    );
+
+    let r = s
+        .post("/api/Report/WSXF", "<Reports><Report")
+        .header("content-type", "application/xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+async fn app_endpoints_and_process_editing(s: &TestServer) {
+    let (status, version) = s.get_json("/api/App/Version").await;
+    assert_eq!(status, 200);
+    assert!(version.as_str().unwrap().contains("wats-server"));
+
+    let (_, list) = s.get_json("/api/App/Processes").await;
+    let names: Vec<(i64, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["code"].as_i64().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    for want in [
+        (10, "SW Debug"),
+        (50, "PCBA test"),
+        (100, "Test"),
+        (500, "Repair"),
+    ] {
+        assert!(names.contains(&want), "{want:?} in {names:?}");
+    }
+    let (_, repair) = s
+        .get_json("/api/app/processes?includeRepairOperations=true")
+        .await;
+    assert!(repair
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["isRepairOperation"] == true));
+    assert!(!repair.as_array().unwrap().is_empty());
+    let (status, _) = s
+        .get_json("/api/App/Processes?includeTestOperations=maybe")
+        .await;
+    assert_eq!(status, 400);
+
+    // Edit through WATS's internal process API.
+    let r = s
+        .post(
+            "/api/internal/Process/PostProcess",
+            json!({"Code": 600, "Name": "Conformal coating", "IsWIPOperation": true}).to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let created: Value = r.json().await.unwrap();
+    let pid = created["ProcessID"].as_str().unwrap().to_owned();
+    let (_, list) = s.get_json("/api/App/Processes").await;
+    assert!(list.as_array().unwrap().iter().any(|p| p["code"] == 600));
+    let r = s
+        .client
+        .put(s.url("/api/internal/Process/PutProcess"))
+        .basic_auth(common::USER, Some(common::PASSWORD))
+        .body(json!({"ProcessID": pid, "Code": 600, "Name": "Coating", "IsWIPOperation": true, "State": 0}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, list) = s.get_json("/api/App/Processes").await;
+    assert!(
+        !list.as_array().unwrap().iter().any(|p| p["code"] == 600),
+        "inactive hidden"
+    );
+    let (_, list) = s
+        .get_json("/api/App/Processes?includeInactiveProcesses=true")
+        .await;
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "Coating"));
+    let r = s
+        .post(
+            "/api/internal/Process/PostProcess",
+            json!({"Code": 601, "Name": "sw debug"}).to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "duplicate name");
+    let r = s
+        .client
+        .delete(s.url(&format!("/api/internal/Process/DeleteProcess/{pid}")))
+        .basic_auth(common::USER, Some(common::PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, _) = s
+        .get_json(&format!("/api/internal/Process/GetProcess/{pid}"))
+        .await;
+    assert_eq!(status, 404);
+
+    let (status, levels) = s.get_json("/api/App/Levels").await;
+    assert_eq!((status, levels), (200, json!([])));
+    let (status, groups) = s
+        .get_json("/api/App/ProductGroups?includeFilters=true")
+        .await;
+    assert_eq!((status, groups), (200, json!([])));
+}
+
+async fn server_filled_fields(s: &TestServer) {
+    let id = uuid::Uuid::new_v4();
+    let mut r = small_uut(
+        id,
+        "PN-FILL",
+        "  SN-FILL  ",
+        "2026-04-01T12:00:00.5+02:00",
+        "P",
+    );
+    r["subUnits"][0]["rev"] = json!("01     ");
+    r["miscInfos"][0]["numeric"] = json!(0);
+    assert_eq!(s.submit(&r).await.0, 200);
+    let (_, back) = s.get_json(&format!("/api/Report/Wsjf/{id}")).await;
+    assert_eq!(back["startUTC"], "2026-04-01T10:00:00.5000000Z");
+    assert_eq!(back["processName"], "SW Debug");
+    assert_eq!(back["origin"], common::USER);
+    assert_eq!(back["sn"], "SN-FILL");
+    assert_eq!(back["subUnits"][0]["rev"], "01");
+    assert!(back["miscInfos"][0].get("numeric").is_none());
+    assert_eq!(back["assetStats"], json!([]));
+
+    // A UUR referencing the UUT: the UUT lists it, the UUR's binaryData gets an id.
+    let uur_id = uuid::Uuid::new_v4();
+    let mut uur = sample_json("wats/uur-example.json");
+    uur["id"] = json!(uur_id);
+    uur["uur"]["refUUT"] = json!(id);
+    uur.as_object_mut().unwrap().remove("processName");
+    let (status, _) = s.submit(&uur).await;
+    assert_eq!(status, 200);
+    let (_, back_uur) = s.get_json(&format!("/api/Report/Wsjf/{uur_id}")).await;
+    assert_eq!(back_uur["processName"], "Repair");
+    assert_eq!(back_uur["uur"]["processName"], "Burn In test");
+    assert_eq!(back_uur["uur"]["active"], true);
+    let (_, back) = s.get_json(&format!("/api/Report/Wsjf/{id}")).await;
+    assert_eq!(back["uut"]["referencedByUURs"][0]["id"], json!(uur_id));
+    let (_, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/Header?reportType=R&$filter=referencedUut eq {id}"
+        ))
+        .await;
+    assert_eq!(rows[0]["uuid"], json!(uur_id));
+}
+
+async fn detail_levels(s: &TestServer) {
+    let original = sample_json("wats/uut-wsjf-export.json");
+    let mut r = original.clone();
+    let id = uuid::Uuid::new_v4();
+    r["id"] = json!(id);
+    assert_eq!(s.submit(&r).await.0, 200);
+    let get = |q: &str| {
+        let path = format!("/api/Report/Wsjf/{id}?{q}");
+        async move { s.get_json(&path).await }
+    };
+    let (_, d0) = get("detailLevel=0").await;
+    assert_eq!(d0["sn"], original["sn"]);
+    assert!(d0.get("root").is_none() && d0.get("uut").is_none() && d0.get("miscInfos").is_none());
+    let (_, d1) = get("detailLevel=1").await;
+    assert!(d1.get("root").is_none());
+    assert_eq!(d1["uut"], original["uut"]);
+    let (_, d2) = get("detaillevel=2").await;
+    let steps = d2["root"]["steps"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    fn all_steps(v: &Value, out: &mut Vec<Value>) {
+        out.push(v.clone());
+        for c in v["steps"].as_array().into_iter().flatten() {
+            all_steps(c, out);
+        }
+    }
+    let mut s2 = Vec::new();
+    all_steps(&d2["root"], &mut s2);
+    assert!(s2.iter().all(|s| s.get("numericMeas").is_none()));
+    let (_, d3) = get("detailLevel=3").await;
+    let mut s3 = Vec::new();
+    all_steps(&d3["root"], &mut s3);
+    let mut s7 = Vec::new();
+    all_steps(&original["root"], &mut s7);
+    assert_eq!(s3.len(), s7.len());
+    assert!(s2.len() < s3.len());
+    assert!(s3
+        .iter()
+        .all(|s| s.get("numericMeas").is_none() && s.get("chart").is_none()));
+    let (_, d6) = get("detailLevel=6&includeChartdata=false").await;
+    let mut s6 = Vec::new();
+    all_steps(&d6["root"], &mut s6);
+    let charts: Vec<&Value> = s6.iter().filter_map(|s| s.get("chart")).collect();
+    assert!(!charts.is_empty());
+    assert!(charts.iter().all(|c| c.get("series").is_none()));
+    let (_, d7) = get("").await;
+    let (mut a, mut b) = (original.clone(), d7);
+    a["id"] = json!(id);
+    drop_keys(&mut a, SERVER_FILLED);
+    drop_keys(&mut b, SERVER_FILLED);
+    assert_json_eq(&a, &b, "");
+}
+
+async fn attachments_and_certificate(s: &TestServer) {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let id = uuid::Uuid::new_v4();
+    let mut r = small_uut(id, &unique("PN"), "SN-ATT", "2026-05-01T08:00:00Z", "P");
+    r["root"]["steps"].as_array_mut().unwrap().push(json!({
+        "id": 3, "group": "M", "stepType": "Action", "name": "Photo", "status": "P",
+        "attachment": {"name": "photo.png", "contentType": "image/png", "data": b64(b"\x89PNG fake")}
+    }));
+    assert_eq!(s.submit(&r).await.0, 200);
+    let a = s
+        .get(&format!("/api/Report/Attachment?reportId={id}&stepId=3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.status(), 200);
+    assert_eq!(a.headers()["content-type"], "image/png");
+    assert!(a.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("photo.png"));
+    assert_eq!(&a.bytes().await.unwrap()[..], b"\x89PNG fake");
+    let (status, _) = s
+        .get_json(&format!("/api/Report/Attachment?reportId={id}&stepId=2"))
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = s
+        .get_json(&format!("/api/Report/Attachment?reportId={id}"))
+        .await;
+    assert_eq!(status, 400);
+    let (_, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/Header?$filter=uuid eq {id}&$expand=attachments"
+        ))
+        .await;
+    assert_eq!(
+        rows[0]["attachments"],
+        json!([{"stepId": 3, "filename": "photo.png"}])
+    );
+
+    // Repair report attachment by id.
+    let uur_id = uuid::Uuid::new_v4();
+    let mut uur = sample_json("wats/uur-example.json");
+    uur["id"] = json!(uur_id);
+    uur["binaryData"] =
+        json!([{"contentType": "text/plain", "name": "note.txt", "data": b64(b"fixed it")}]);
+    assert_eq!(s.submit(&uur).await.0, 200);
+    let (_, back) = s.get_json(&format!("/api/Report/Wsjf/{uur_id}")).await;
+    let att_id = back["binaryData"][0]["id"].as_str().unwrap().to_owned();
+    let a = s
+        .get(&format!(
+            "/api/Report/Attachment?reportId={uur_id}&attachmentId={att_id}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.status(), 200);
+    assert_eq!(&a.bytes().await.unwrap()[..], b"fixed it");
+    let (_, no_data) = s
+        .get_json(&format!(
+            "/api/Report/Wsjf/{uur_id}?includeAttachments=false"
+        ))
+        .await;
+    assert!(no_data["binaryData"][0].get("data").is_none());
+
+    // All attachments as a zip.
+    let z = s
+        .get(&format!("/api/Report/Attachments/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(z.status(), 200);
+    assert_eq!(z.headers()["content-type"], "application/zip");
+    let bytes = z.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(archive.len(), 1);
+    let mut f = archive.by_index(0).unwrap();
+    assert_eq!(f.name(), "3_photo.png");
+    let mut content = Vec::new();
+    f.read_to_end(&mut content).unwrap();
+    assert_eq!(content, b"\x89PNG fake");
+
+    let c = s
+        .get(&format!("/api/Report/Certificate/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c.status(), 200);
+    let text = c.text().await.unwrap();
+    assert!(
+        text.contains("TEST CERTIFICATE") && text.contains("SN-ATT") && text.contains("Passed")
+    );
+}
+
+async fn measurements_stored(s: &TestServer) {
+    let original = sample_json("wats/uut-wsjf-export.json");
+    let mut r = original.clone();
+    let id = uuid::Uuid::new_v4();
+    r["id"] = json!(id);
+    assert_eq!(s.submit(&r).await.0, 200);
+    // Expected: one row per numeric/boolean/string measurement in the tree.
+    fn count(v: &Value) -> usize {
+        ["numericMeas", "booleanMeas", "stringMeas"]
+            .iter()
+            .map(|k| v[k].as_array().map_or(0, Vec::len))
+            .sum::<usize>()
+            + v["steps"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(count)
+                .sum::<usize>()
+    }
+    let db = s.db().await;
+    let key = id.hyphenated().to_string();
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM measurements WHERE report_id = $1")
+        .bind(&key)
+        .fetch_one(&db)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n as usize, count(&original["root"]));
+    let row = sqlx::query(
+        "SELECT step_path, value, unit, low_limit, comp_op, status FROM measurements \
+         WHERE report_id = $1 AND step_name = 'SingleEQFail'",
+    )
+    .bind(&key)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        row.get::<String, _>(0),
+        "MainSequence Callback¶Numeric tests¶SingleEQFail"
+    );
+    assert_eq!(row.get::<f64, _>(1), 500.0);
+    assert_eq!(row.get::<String, _>(2), "V");
+    assert_eq!(row.get::<f64, _>(3), 501.0);
+    assert_eq!(row.get::<String, _>(4), "EQ");
+    assert_eq!(row.get::<String, _>(5), "F");
+    // Overwriting replaces the rows rather than adding to them.
+    assert_eq!(s.submit(&r).await.0, 200);
+    let n2: i64 = sqlx::query("SELECT COUNT(*) FROM measurements WHERE report_id = $1")
+        .bind(&key)
+        .fetch_one(&db)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n2, n);
+    db.close().await;
+}
+
+async fn header_by_misc_info(s: &TestServer) {
+    let id = uuid::Uuid::new_v4();
+    let sn = unique("SN");
+    s.submit(&small_uut(id, "PN-MISC", &sn, "2026-06-01T08:00:00Z", "P"))
+        .await;
+    let (status, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/HeaderByMiscInfo?description=Lot&data=lot-{sn}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["uuid"], json!(id));
+    assert_eq!(
+        rows[0]["miscData"],
+        json!([{"description": "Lot", "data": format!("lot-{sn}")}])
+    );
+    // pyWATS's parameter name.
+    let (_, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/HeaderByMiscInfo?description=Lot&stringValue=lot-{sn}&$top=5"
+        ))
+        .await;
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    let (status, _) = s.get_json("/api/Report/Query/HeaderByMiscInfo").await;
+    assert_eq!(status, 400);
+}
+
+async fn openapi_document(s: &TestServer) {
+    // Public, like WATS's swagger.
+    let r = s
+        .client
+        .get(s.url("/swagger/v1/swagger.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/App/Version",
+        "/api/App/Processes",
+        "/api/Report/WSJF",
+        "/api/Report/Wsjf/{id}",
+        "/api/Report/Query/Header",
+        "/api/Report/Attachment",
+    ] {
+        assert!(paths.contains_key(p), "{p}");
+    }
+    assert!(doc["paths"]["/api/Report/WSJF"]["post"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["basic"]["scheme"],
+        "basic"
+    );
+}
