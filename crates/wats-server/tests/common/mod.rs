@@ -147,7 +147,7 @@ fn postgres_server() -> Option<&'static (String, bool)> {
             match start_cluster() {
                 Ok(url) => Some((url, true)),
                 Err(e) => {
-                    eprintln!("SKIPPED: PostgreSQL not available ({e})");
+                    skip_postgres(&e.to_string());
                     None
                 }
             }
@@ -158,7 +158,7 @@ fn postgres_server() -> Option<&'static (String, bool)> {
 /// A fresh database for one test.
 async fn postgres_database() -> Option<String> {
     let Some((url, _)) = postgres_server() else {
-        eprintln!("SKIPPED: PostgreSQL not available");
+        skip_postgres("no server");
         return None;
     };
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -186,10 +186,19 @@ async fn postgres_database() -> Option<String> {
             }
         }
         None => {
-            eprintln!("SKIPPED: PostgreSQL not available (cannot connect to {url})");
+            skip_postgres(&format!("cannot connect to {url}"));
             None
         }
     }
+}
+
+/// Says clearly that a PostgreSQL test was skipped — or fails it when the environment
+/// requires PostgreSQL (`WATS_REQUIRE_POSTGRES=1`, set by CI, which installs it).
+fn skip_postgres(reason: &str) {
+    if std::env::var("WATS_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        panic!("PostgreSQL is required (WATS_REQUIRE_POSTGRES=1) but not available: {reason}");
+    }
+    eprintln!("SKIPPED: PostgreSQL not available ({reason})");
 }
 
 fn rand_suffix() -> u32 {
