@@ -9,6 +9,25 @@ use crate::report::Report;
 /// The largest file read by default: 256 MiB. Larger files are refused before reading.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The most JSON objects or XML elements one input may hold: two million, enough for a report
+/// of about a million steps. Each becomes a few hundred bytes of model, so this bounds the
+/// memory a hostile file can make the reader take (a 256 MiB file of `{},` would otherwise
+/// become tens of GB of steps).
+pub const MAX_NODES: usize = 2_000_000;
+
+/// Refuses input with more than [`MAX_NODES`] `{` (JSON) or `<` (XML) before parsing it.
+/// Braces inside strings are counted too: the bound errs on the safe side.
+pub(crate) fn check_node_budget(bytes: &[u8], open: u8) -> Result<(), ReadError> {
+    let nodes = bytes.iter().filter(|&&b| b == open).count();
+    if nodes > MAX_NODES {
+        return Err(ReadError::syntax(
+            crate::error::Location::default(),
+            format!("{nodes} objects or elements is more than the limit of {MAX_NODES}"),
+        ));
+    }
+    Ok(())
+}
+
 /// A WATS report file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

@@ -59,16 +59,16 @@ pub fn apply(report: &mut Report, mode: Mode) {
     };
     let root_status = settle(root);
     // The report result is raised like a parent, on the UUT ordering (P < F < E < T).
+    // A result that is no report result (D, S) is left for validation to report.
     let current = report.result.unwrap_or(Status::Passed);
-    let result = if root_status.is_failure() && root_status > current {
-        root_status
-    } else if current.is_report_result() {
-        current
+    if root_status.is_failure() && root_status > current {
+        report.result = Some(root_status);
     } else {
-        Status::Passed
-    };
-    report.result = Some(result);
+        report.result = Some(current);
+    }
 
+    // Exactly one cause, as in WATS exports: forget earlier marks, then mark the first.
+    clear_causes(root);
     if let Some(cause) = first_failing_leaf(root) {
         cause.caused_uut_failure = Some(true);
         let id = cause.id;
@@ -112,39 +112,60 @@ fn settle(step: &mut Step) -> Status {
 }
 
 /// Judges every measurement of a leaf that has no status yet; returns the step verdict they
-/// give: Failed if any failed, Passed if any passed, Skipped if all were skipped, `None` when the
-/// step has no measurements.
+/// give: Failed if any failed (Error and Terminated count as failed, §1.12), Passed if any
+/// passed, Skipped if all were skipped, `None` when the step has no measurements.
 fn judge_measurements(step: &mut Step) -> Option<Status> {
-    let mut statuses: Vec<Status> = Vec::new();
-    if let Some(ms) = step.numeric_meas.as_mut() {
-        for m in ms {
-            if m.status.is_none() {
-                m.status = judge_numeric(m);
-            }
-            statuses.extend(m.status);
+    #[derive(Default)]
+    struct Tally {
+        any: bool,
+        failed: bool,
+        all_skipped: bool,
+    }
+    let mut tally = Tally {
+        all_skipped: true,
+        ..Tally::default()
+    };
+    let mut count = |status: Option<Status>| {
+        if let Some(s) = status {
+            tally.any = true;
+            tally.failed |= s.is_failure();
+            tally.all_skipped &= s == Status::Skipped;
         }
-    }
-    if let Some(ms) = step.string_meas.as_mut() {
-        for m in ms {
-            if m.status.is_none() {
-                m.status = judge_string(m);
-            }
-            statuses.extend(m.status);
+    };
+    for m in step.numeric_meas.iter_mut().flatten() {
+        if m.status.is_none() {
+            m.status = judge_numeric(m);
         }
+        count(m.status);
     }
-    if let Some(ms) = step.boolean_meas.as_ref() {
-        statuses.extend(ms.iter().filter_map(|m| m.status));
+    for m in step.string_meas.iter_mut().flatten() {
+        if m.status.is_none() {
+            m.status = judge_string(m);
+        }
+        count(m.status);
     }
-    if statuses.is_empty() {
+    for m in step.boolean_meas.iter().flatten() {
+        count(m.status);
+    }
+    if !tally.any {
         return None;
     }
-    Some(if statuses.contains(&Status::Failed) {
+    Some(if tally.failed {
         Status::Failed
-    } else if statuses.iter().all(|s| *s == Status::Skipped) {
+    } else if tally.all_skipped {
         Status::Skipped
     } else {
         Status::Passed
     })
+}
+
+fn clear_causes(step: &mut Step) {
+    if step.caused_uut_failure == Some(true) {
+        step.caused_uut_failure = Some(false);
+    }
+    for child in step.steps.iter_mut().flatten() {
+        clear_causes(child);
+    }
 }
 
 /// The first step, depth first, whose status is a failure and none of whose children failed.
@@ -157,7 +178,7 @@ fn first_failing_leaf(step: &mut Step) -> Option<&mut Step> {
         .iter()
         .position(|c| c.status_or_done().is_failure());
     match failing_child {
-        Some(i) => first_failing_leaf(&mut step.steps.as_mut()?[i]),
+        Some(i) => first_failing_leaf(step.steps.as_mut()?.get_mut(i)?),
         None => Some(step),
     }
 }

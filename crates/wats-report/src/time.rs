@@ -50,8 +50,9 @@ impl Timestamp {
         }
     }
 
-    /// A naive local time interpreted in the machine's local zone (the earlier instant when the
-    /// wall time is ambiguous, the next valid one when it falls in a DST gap).
+    /// A naive local time interpreted in the machine's local zone: the earlier instant when the
+    /// wall time is ambiguous (DST ends); a wall time that does not exist (in the gap when DST
+    /// starts) is read as UTC and shown in the zone's offset at that instant.
     pub fn from_local(naive: NaiveDateTime) -> Self {
         let local = match Local.from_local_datetime(&naive) {
             chrono::LocalResult::Single(t) => t,
@@ -95,7 +96,7 @@ impl Timestamp {
                 .is_some_and(|i| time_part[i..].contains(':'));
         if has_offset {
             let normalized;
-            let rfc = if t.as_bytes()[date_time_sep] == b'T' {
+            let rfc = if t[date_time_sep..].starts_with('T') {
                 t
             } else {
                 normalized = format!("{}T{}", &t[..date_time_sep], time_part);

@@ -377,6 +377,9 @@ macro_rules! wire_struct {
             pub const KEYS: &'static [&'static str] = &[$($json),*];
         }
 
+        // `NullKeys` is a 64-bit set.
+        const _: () = assert!($name::KEYS.len() <= 64);
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;

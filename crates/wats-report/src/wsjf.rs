@@ -8,6 +8,7 @@ use crate::wire::WriteJson;
 ///
 /// Errors name the line, column and field path (`root.steps[3].numericMeas[0].value`).
 pub fn from_str(text: &str) -> Result<Report, ReadError> {
+    crate::format::check_node_budget(text.as_bytes(), b'{')?;
     // Parse fast; only on failure parse again with path tracking to say where.
     serde_json::from_str(text).map_err(|e| with_path::<Report>(text, e))
 }
@@ -19,6 +20,7 @@ pub fn from_slice(bytes: &[u8]) -> Result<Report, ReadError> {
 
 /// Reads one report or a JSON array of reports.
 pub fn from_str_many(text: &str) -> Result<Vec<Report>, ReadError> {
+    crate::format::check_node_budget(text.as_bytes(), b'{')?;
     if text.trim_start().starts_with('[') {
         serde_json::from_str(text).map_err(|e| with_path::<Vec<Report>>(text, e))
     } else {

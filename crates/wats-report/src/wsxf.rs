@@ -63,9 +63,11 @@ use crate::wire::{float, Extra};
 /// The WSXF namespace written on the `<Reports>` root.
 pub const NAMESPACE: &str = "http://wats.virinco.com/schemas/WATS/Report/wsxf";
 
-/// How deep elements may nest; deeper input is refused. A real report needs its step depth
-/// plus about five.
-pub const MAX_DEPTH: usize = 512;
+/// How deep elements may nest; deeper input is refused. A step at level *k* sits about *k* + 6
+/// deep with its chart data, so this allows some 60 step levels: what WSJF can carry too
+/// (serde_json stops at 128 nested values, two per step level), so every WSXF report can be
+/// written as WSJF. It also bounds the recursion of the writer, validation and status rules.
+pub const MAX_DEPTH: usize = 66;
 
 // ------------------------------------------------------------------------------------------------
 // Reading
@@ -78,6 +80,7 @@ pub const MAX_DEPTH: usize = 512;
 /// always shown, other elements' only after the first).
 pub fn from_str(text: &str) -> Result<Report, ReadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    crate::format::check_node_budget(text.as_bytes(), b'<')?;
     Parser::new(text).run()
 }
 
@@ -1902,8 +1905,11 @@ fn is_xml_name(name: &str) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
+    // No `:`: a prefixed name would read back under another name, and `xmlns` would change
+    // the element's namespace.
     (first.is_alphabetic() || first == '_')
-        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !name.to_ascii_lowercase().starts_with("xml")
 }
 
 /// Appends `text` escaped for an attribute value (`attr`) or element content. Line breaks and
