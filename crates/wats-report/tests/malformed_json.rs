@@ -98,3 +98,17 @@ fn mutated_export_never_panics() {
         let _ = wsjf::from_slice(&bytes);
     });
 }
+
+#[test]
+fn too_many_objects_are_refused_before_parsing() {
+    // Two million and one tiny steps would take gigabytes as a model.
+    let text = format!(
+        r#"{{"root":{{"steps":[{}{{}}]}}}}"#,
+        "{},".repeat(2_000_000)
+    );
+    let (_, _, message) = syntax(&text);
+    assert!(
+        message.contains("more than the limit of 2000000"),
+        "{message}"
+    );
+}

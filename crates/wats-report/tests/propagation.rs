@@ -228,3 +228,31 @@ fn the_real_export_is_consistent_with_the_rules() {
         original.uut.as_ref().unwrap().step_id_caused_uut_failure
     );
 }
+
+#[test]
+fn error_measurements_fail_the_step_and_there_is_one_cause() {
+    let mut e = numeric("e", 1.0, 0.0, 2.0);
+    e.numeric_meas.as_mut().unwrap()[0].status = Some(Status::Error);
+    let mut old_cause = numeric("ok", 1.0, 0.0, 2.0);
+    old_cause.caused_uut_failure = Some(true);
+    let mut r = report(seq("root", vec![old_cause, e]));
+    apply(&mut r, Mode::Active);
+    assert_eq!(status_of(&r, "e"), Status::Failed);
+    assert_eq!(r.result, Some(Status::Failed));
+    let causes: Vec<_> = r
+        .steps()
+        .into_iter()
+        .filter(|s| s.caused_uut_failure == Some(true))
+        .collect();
+    assert_eq!(causes.len(), 1);
+    assert_eq!(causes[0].name.as_deref(), Some("e"));
+}
+
+#[test]
+fn an_invalid_result_is_left_for_validation() {
+    let mut r = report(seq("root", vec![numeric("a", 1.0, 0.0, 2.0)]));
+    r.result = Some(Status::Done);
+    apply(&mut r, Mode::Active);
+    assert_eq!(r.result, Some(Status::Done));
+    assert!(r.validate().unwrap_err().iter().any(|e| e.path == "result"));
+}
