@@ -1,0 +1,1 @@
+//! Station configuration (one JSON file per instance).

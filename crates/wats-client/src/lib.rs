@@ -1,0 +1,6 @@
+//! The WATS station service: sources (watch folders) → convert → durable queue → upload.
+//!
+//! Each stage is a module with a narrow interface (see `docs/ARCHITECTURE.md`).
+
+pub mod config;
+pub mod queue;

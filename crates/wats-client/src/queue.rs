@@ -1,0 +1,1 @@
+//! The durable report queue (SQLite).
