@@ -472,7 +472,9 @@ async fn dispatch(
         let mut deadline = Instant::now() + options.poll_interval;
         match gate {
             Gate::Paused(until) => deadline = deadline.min(until),
-            _ if in_flight.len() < concurrency => {
+            // Only when a due entry could be claimed (a probe in flight blocks claims, and
+            // a deadline in the past would spin).
+            Gate::Open if in_flight.len() < concurrency => {
                 let q = queue.clone();
                 if let Some(due) = blocking(move || q.next_due()).await? {
                     let wait = due
