@@ -5,3 +5,4 @@
 pub mod config;
 pub mod queue;
 pub mod uploader;
+pub mod source;

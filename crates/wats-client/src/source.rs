@@ -1,0 +1,921 @@
+//! Watch-folder sources: which files are ready to be converted.
+//!
+//! A [`Source`] watches one folder (a converter's `watch_folder`) and yields each matching file
+//! once it is **stable**, as a [`ReadyFile`] with its size, mtime and SHA-256. The rules:
+//!
+//! * **Events are hints, the rescan is the truth.** File-system events (`notify`, debounced)
+//!   only say where to look. Every `rescan_interval` the whole folder is listed and compared
+//!   with a **ledger** of the files already handed over, so events that were missed, folders
+//!   on network shares (which deliver none: [`WatchMode::Poll`] skips the watcher) and files
+//!   present at start are all found. A watcher that reports an overflow triggers a rescan.
+//! * **Stable before read.** A file is yielded only after its size and mtime were seen unchanged
+//!   for `settle`, it could be opened and hashed, and its size and mtime were still the same
+//!   after hashing. A file still being written is therefore not yielded until the writer stops.
+//! * **At least once, never twice when done.** A yielded file is *in flight* until the caller
+//!   calls [`Source::ack`] (after durably queuing its reports) or [`Source::release`] (it
+//!   could not take it now). `ack` records path, size, mtime and hash in the ledger (SQLite,
+//!   `synchronous=FULL`), so after a restart an acked file is not yielded again; a file yielded
+//!   but not acked before a crash is yielded again. A file whose size or mtime changed after
+//!   its ack is hashed again, and yielded again if its content changed (a touch is not a
+//!   change). When a file disappears from a folder that could be listed, its ledger entry is
+//!   dropped, so a new file with the same name is a new file. A folder that cannot be listed
+//!   (a share gone away) drops nothing.
+//! * **Patterns**: glob patterns (`globset`) match the file name, or the path relative to the
+//!   watch folder when the pattern contains a `/`. `recursive` descends into subfolders,
+//!   except the excluded ones (a converter's done and error folders).
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use notify_debouncer_full::notify::{self, RecursiveMode};
+use notify_debouncer_full::{new_debouncer, DebounceEventResult};
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+pub use crate::config::WatchMode;
+use crate::config::{Config, ConverterConfig};
+
+/// The ledger file inside an instance's data folder.
+pub const LEDGER_FILE: &str = "ledger.sqlite";
+
+/// What can go wrong with a source.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The ledger database failed.
+    #[error("ledger {path}: {source}")]
+    Ledger {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A glob pattern does not parse.
+    #[error("file pattern {pattern:?}: {source}")]
+    Pattern {
+        pattern: String,
+        #[source]
+        source: globset::Error,
+    },
+    /// `ack` or `release` of a path that is not in flight.
+    #[error("{0} is not in flight (not yielded, or already acked or released)")]
+    NotInFlight(PathBuf),
+    /// A folder could not be created or read.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A file that is stable and may be read: what was seen when it was hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadyFile {
+    /// The source (converter) name.
+    pub source: String,
+    pub path: PathBuf,
+    pub size: u64,
+    pub mtime: SystemTime,
+    /// SHA-256 of the content, lowercase hex.
+    pub hash: String,
+}
+
+/// How one folder is watched.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// The source's name (the converter's).
+    pub name: String,
+    pub folder: PathBuf,
+    /// Glob patterns; a file matching any is taken.
+    pub patterns: Vec<String>,
+    pub recursive: bool,
+    pub mode: WatchMode,
+    /// Subfolders never descended into (done and error folders).
+    pub exclude: Vec<PathBuf>,
+    /// How long size and mtime must stay unchanged.
+    pub settle: Duration,
+    /// Time between two full rescans (and the poll period in [`WatchMode::Poll`]).
+    pub rescan_interval: Duration,
+}
+
+impl SourceConfig {
+    /// A source for `folder` with the defaults: every file (`*`), not recursive, events, 2 s
+    /// settle, 60 s rescan.
+    pub fn new(name: impl Into<String>, folder: impl Into<PathBuf>) -> Self {
+        Self {
+            name: name.into(),
+            folder: folder.into(),
+            patterns: vec!["*".into()],
+            recursive: false,
+            mode: WatchMode::Events,
+            exclude: Vec::new(),
+            settle: Duration::from_secs(2),
+            rescan_interval: Duration::from_secs(60),
+        }
+    }
+
+    /// The source of a configured converter (its done and error folders excluded).
+    pub fn from_converter(converter: &ConverterConfig, config: &Config) -> Self {
+        Self {
+            name: converter.name.clone(),
+            folder: PathBuf::from(&converter.watch_folder),
+            patterns: converter.file_patterns.clone(),
+            recursive: converter.recursive,
+            mode: converter.watch_mode,
+            exclude: vec![converter.done_path(), converter.error_path()],
+            settle: config.settle(),
+            rescan_interval: Duration::from_secs(config.rescan_interval_seconds.max(1)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger
+
+/// What the ledger remembers of an acked file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub size: u64,
+    pub mtime: SystemTime,
+    pub hash: String,
+}
+
+/// The files already handed over and acked (SQLite, WAL, `synchronous=FULL`).
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn path_key(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+fn key_path(bytes: Vec<u8>) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+fn to_nanos(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_nanos()).unwrap_or(i64::MAX),
+    }
+}
+
+fn from_nanos(n: i64) -> SystemTime {
+    if n >= 0 {
+        UNIX_EPOCH + Duration::from_nanos(n as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_nanos(n.unsigned_abs())
+    }
+}
+
+impl Ledger {
+    /// Opens (creating) the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| SourceError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let err = |source| SourceError::Ledger {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS seen (
+                path BLOB PRIMARY KEY,
+                size INTEGER NOT NULL,
+                mtime_ns INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                acked_at_ns INTEGER NOT NULL
+            )",
+        )
+        .map_err(err)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn err(&self) -> impl FnOnce(rusqlite::Error) -> SourceError + '_ {
+        |source| SourceError::Ledger {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The entry for `path`, if it was acked and not forgotten since.
+    pub fn get(&self, path: &Path) -> Result<Option<LedgerEntry>, SourceError> {
+        self.conn
+            .query_row(
+                "SELECT size, mtime_ns, hash FROM seen WHERE path = ?1",
+                params![path_key(path)],
+                |r| {
+                    Ok(LedgerEntry {
+                        size: r.get::<_, i64>(0)? as u64,
+                        mtime: from_nanos(r.get(1)?),
+                        hash: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// Every entry under `folder`.
+    pub fn entries_under(
+        &self,
+        folder: &Path,
+    ) -> Result<HashMap<PathBuf, LedgerEntry>, SourceError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path, size, mtime_ns, hash FROM seen")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    key_path(r.get(0)?),
+                    LedgerEntry {
+                        size: r.get::<_, i64>(1)? as u64,
+                        mtime: from_nanos(r.get(2)?),
+                        hash: r.get(3)?,
+                    },
+                ))
+            })
+            .map_err(self.err())?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (path, entry) = row.map_err(self.err())?;
+            if path.starts_with(folder) {
+                out.insert(path, entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records an acked file (durable when this returns).
+    pub fn record(&self, path: &Path, entry: &LedgerEntry) -> Result<(), SourceError> {
+        self.conn
+            .execute(
+                "INSERT INTO seen (path, size, mtime_ns, hash, acked_at_ns) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(path) DO UPDATE SET size = ?2, mtime_ns = ?3, hash = ?4, acked_at_ns = ?5",
+                params![
+                    path_key(path),
+                    entry.size as i64,
+                    to_nanos(entry.mtime),
+                    entry.hash,
+                    to_nanos(SystemTime::now())
+                ],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    /// Forgets a file (it is gone).
+    pub fn forget(&self, path: &Path) -> Result<(), SourceError> {
+        self.conn
+            .execute("DELETE FROM seen WHERE path = ?1", params![path_key(path)])
+            .map(drop)
+            .map_err(self.err())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source
+
+enum Msg {
+    Fs(DebounceEventResult),
+    Recheck(PathBuf),
+    Rescan,
+    Stop,
+}
+
+struct Shared {
+    ledger: Ledger,
+    /// The ledger's entries under this source's folder.
+    seen: HashMap<PathBuf, LedgerEntry>,
+    in_flight: HashMap<PathBuf, ReadyFile>,
+}
+
+fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    shared.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A running watch-folder source. Dropping it stops its thread.
+pub struct Source {
+    name: String,
+    rx: mpsc::Receiver<ReadyFile>,
+    tx_msg: std_mpsc::Sender<Msg>,
+    shared: Arc<Mutex<Shared>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source").field("name", &self.name).finish()
+    }
+}
+
+impl Source {
+    /// Starts watching (and scans at once). `ledger` is the ledger file, normally
+    /// `<instance data dir>/ledger.sqlite`. A folder that does not exist yet is polled until
+    /// it does.
+    pub fn start(config: SourceConfig, ledger: &Path) -> Result<Self, SourceError> {
+        let folder =
+            std::fs::canonicalize(&config.folder).unwrap_or_else(|_| config.folder.clone());
+        let exclude = config
+            .exclude
+            .iter()
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+            .collect();
+        let matcher = Matcher::new(&config.patterns)?;
+        let ledger = Ledger::open(ledger)?;
+        let seen = ledger.entries_under(&folder)?;
+        let shared = Arc::new(Mutex::new(Shared {
+            ledger,
+            seen,
+            in_flight: HashMap::new(),
+        }));
+        let (tx_msg, rx_msg) = std_mpsc::channel();
+        let (tx, rx) = mpsc::channel(256);
+        let mut worker = Worker {
+            name: config.name.clone(),
+            folder,
+            recursive: config.recursive,
+            mode: config.mode,
+            exclude,
+            settle: config.settle,
+            rescan_interval: config.rescan_interval,
+            matcher,
+            shared: Arc::clone(&shared),
+            msgs: rx_msg,
+            tx_msg: tx_msg.clone(),
+            out: tx,
+            candidates: HashMap::new(),
+            debouncer: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("source-{}", config.name))
+            .spawn(move || worker.run())
+            .map_err(|source| SourceError::Io {
+                path: config.folder.clone(),
+                source,
+            })?;
+        Ok(Self {
+            name: config.name,
+            rx,
+            tx_msg,
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// The source's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The next stable file (waits for one).
+    pub async fn next(&mut self) -> Option<ReadyFile> {
+        self.rx.recv().await
+    }
+
+    /// The next stable file, from a thread outside an async runtime.
+    pub fn blocking_next(&mut self) -> Option<ReadyFile> {
+        self.rx.blocking_recv()
+    }
+
+    /// A stable file if one is ready now.
+    pub fn try_next(&mut self) -> Option<ReadyFile> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Marks a yielded file done: its reports are durably queued. Recorded in the ledger
+    /// (durable) with the size, mtime and hash it was yielded with.
+    pub fn ack(&self, path: &Path) -> Result<(), SourceError> {
+        let mut shared = lock(&self.shared);
+        let file = shared
+            .in_flight
+            .get(path)
+            .cloned()
+            .ok_or_else(|| SourceError::NotInFlight(path.to_path_buf()))?;
+        let entry = LedgerEntry {
+            size: file.size,
+            mtime: file.mtime,
+            hash: file.hash,
+        };
+        shared.ledger.record(path, &entry)?;
+        shared.in_flight.remove(path);
+        shared.seen.insert(path.to_path_buf(), entry);
+        drop(shared);
+        let _ = self.tx_msg.send(Msg::Recheck(path.to_path_buf()));
+        Ok(())
+    }
+
+    /// Gives a yielded file back without recording it (the caller could not take it now);
+    /// it is yielded again once seen stable again.
+    pub fn release(&self, path: &Path) -> Result<(), SourceError> {
+        let removed = lock(&self.shared).in_flight.remove(path);
+        if removed.is_none() {
+            return Err(SourceError::NotInFlight(path.to_path_buf()));
+        }
+        let _ = self.tx_msg.send(Msg::Recheck(path.to_path_buf()));
+        Ok(())
+    }
+
+    /// Asks for a full rescan now.
+    pub fn rescan(&self) {
+        let _ = self.tx_msg.send(Msg::Rescan);
+    }
+
+    /// The files yielded and neither acked nor released.
+    pub fn in_flight(&self) -> Vec<PathBuf> {
+        lock(&self.shared).in_flight.keys().cloned().collect()
+    }
+
+    /// Stops the source's thread and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.tx_msg.send(Msg::Stop);
+        self.rx.close();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// File-name and relative-path glob sets.
+struct Matcher {
+    names: GlobSet,
+    relative: GlobSet,
+}
+
+impl Matcher {
+    fn new(patterns: &[String]) -> Result<Self, SourceError> {
+        let mut names = GlobSetBuilder::new();
+        let mut relative = GlobSetBuilder::new();
+        for pattern in patterns {
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .case_insensitive(cfg!(windows))
+                .build()
+                .map_err(|source| SourceError::Pattern {
+                    pattern: pattern.clone(),
+                    source,
+                })?;
+            if pattern.contains('/') {
+                relative.add(glob);
+            } else {
+                names.add(glob);
+            }
+        }
+        let build = |b: GlobSetBuilder| {
+            b.build().map_err(|source| SourceError::Pattern {
+                pattern: patterns.join(", "),
+                source,
+            })
+        };
+        Ok(Self {
+            names: build(names)?,
+            relative: build(relative)?,
+        })
+    }
+
+    fn matches(&self, relative: &Path) -> bool {
+        relative
+            .file_name()
+            .is_some_and(|name| self.names.is_match(name))
+            || self.relative.is_match(relative)
+    }
+}
+
+struct Candidate {
+    size: u64,
+    mtime: SystemTime,
+    since: Instant,
+}
+
+struct Worker {
+    name: String,
+    folder: PathBuf,
+    recursive: bool,
+    mode: WatchMode,
+    exclude: Vec<PathBuf>,
+    settle: Duration,
+    rescan_interval: Duration,
+    matcher: Matcher,
+    shared: Arc<Mutex<Shared>>,
+    msgs: std_mpsc::Receiver<Msg>,
+    tx_msg: std_mpsc::Sender<Msg>,
+    out: mpsc::Sender<ReadyFile>,
+    candidates: HashMap<PathBuf, Candidate>,
+    debouncer: Option<Box<dyn std::any::Any + Send>>,
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+impl Worker {
+    fn run(&mut self) {
+        let mut next_rescan = Instant::now();
+        loop {
+            let now = Instant::now();
+            if now >= next_rescan {
+                self.ensure_watching();
+                self.rescan();
+                next_rescan = Instant::now() + self.rescan_interval;
+            }
+            if let Flow::Stop = self.check_candidates() {
+                return;
+            }
+            let mut wake = next_rescan;
+            if !self.candidates.is_empty() {
+                let tick =
+                    (self.settle / 4).clamp(Duration::from_millis(10), Duration::from_millis(250));
+                wake = wake.min(Instant::now() + tick);
+            }
+            let timeout = wake.saturating_duration_since(Instant::now());
+            let first = match self.msgs.recv_timeout(timeout) {
+                Ok(msg) => msg,
+                Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
+            };
+            let mut pending = vec![first];
+            pending.extend(self.msgs.try_iter());
+            for msg in pending {
+                match msg {
+                    Msg::Stop => return,
+                    Msg::Rescan => next_rescan = Instant::now(),
+                    Msg::Recheck(path) => self.observe(&path),
+                    Msg::Fs(Ok(events)) => {
+                        for event in events {
+                            if event.need_rescan() {
+                                next_rescan = Instant::now();
+                            }
+                            for path in &event.paths {
+                                self.observe_event_path(path);
+                            }
+                        }
+                    }
+                    Msg::Fs(Err(errors)) => {
+                        for e in errors {
+                            tracing::warn!(source = %self.name, error = %e, "watcher error; rescanning");
+                        }
+                        next_rescan = Instant::now();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts the file-system watcher in events mode, once the folder exists.
+    fn ensure_watching(&mut self) {
+        if self.mode != WatchMode::Events || self.debouncer.is_some() || !self.folder.is_dir() {
+            return;
+        }
+        let tx = self.tx_msg.clone();
+        let handler = move |result: DebounceEventResult| {
+            let _ = tx.send(Msg::Fs(result));
+        };
+        let mode = if self.recursive {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
+        let started = new_debouncer(Duration::from_millis(100), None, handler).and_then(|mut d| {
+            d.watch(&self.folder, mode)?;
+            Ok(d)
+        });
+        match started {
+            Ok(d) => self.debouncer = Some(Box::new(d)),
+            Err(e) => {
+                tracing::warn!(source = %self.name, folder = %self.folder.display(), error = %e,
+                    "cannot watch; relying on rescans");
+                // Do not try again at every rescan of a folder that refuses watching.
+                if !matches!(e.kind, notify::ErrorKind::PathNotFound) {
+                    self.mode = WatchMode::Poll;
+                }
+            }
+        }
+    }
+
+    fn excluded(&self, path: &Path) -> bool {
+        self.exclude.iter().any(|x| path.starts_with(x))
+    }
+
+    /// Is `path` a file this source takes (by place and pattern; not checking the disk)?
+    fn wanted(&self, path: &Path) -> bool {
+        let Ok(relative) = path.strip_prefix(&self.folder) else {
+            return false;
+        };
+        if relative.as_os_str().is_empty() || self.excluded(path) {
+            return false;
+        }
+        if !self.recursive && relative.components().count() != 1 {
+            return false;
+        }
+        self.matcher.matches(relative)
+    }
+
+    fn observe_event_path(&mut self, path: &Path) {
+        if self.recursive && path.is_dir() && path.starts_with(&self.folder) && !self.excluded(path)
+        {
+            // A folder created or moved in: its files may have come with it.
+            let mut found = Vec::new();
+            let _ = self.walk(path, &mut found, &mut HashSet::new());
+            for file in found {
+                self.observe(&file);
+            }
+        } else {
+            self.observe(path);
+        }
+    }
+
+    /// Looks at one path: starts or restarts its settle clock, or forgets it when gone.
+    fn observe(&mut self, path: &Path) {
+        if !self.wanted(path) {
+            return;
+        }
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.forget(path);
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(path = %path.display(), error = %e, "cannot stat");
+                return;
+            }
+        };
+        if !meta.is_file() {
+            return;
+        }
+        let size = meta.len();
+        let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
+        {
+            let shared = lock(&self.shared);
+            if shared.in_flight.contains_key(path) {
+                return; // looked at again after its ack or release
+            }
+            if let Some(seen) = shared.seen.get(path) {
+                if seen.size == size && seen.mtime == mtime {
+                    self.candidates.remove(path);
+                    return;
+                }
+            }
+        }
+        match self.candidates.get_mut(path) {
+            Some(c) if c.size == size && c.mtime == mtime => {}
+            Some(c) => {
+                c.size = size;
+                c.mtime = mtime;
+                c.since = Instant::now();
+            }
+            None => {
+                self.candidates.insert(
+                    path.to_path_buf(),
+                    Candidate {
+                        size,
+                        mtime,
+                        since: Instant::now(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn forget(&mut self, path: &Path) {
+        self.candidates.remove(path);
+        let mut shared = lock(&self.shared);
+        if shared.seen.remove(path).is_some() {
+            if let Err(e) = shared.ledger.forget(path) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot update the ledger");
+            }
+        }
+    }
+
+    /// Lists `dir` (recursively when configured) into `found`; `listed` gets every folder that
+    /// could be listed.
+    fn walk(
+        &self,
+        dir: &Path,
+        found: &mut Vec<PathBuf>,
+        listed: &mut HashSet<PathBuf>,
+    ) -> std::io::Result<()> {
+        let mut stack = vec![dir.to_path_buf()];
+        let mut first_error = None;
+        while let Some(dir) = stack.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::debug!(folder = %dir.display(), error = %e, "cannot list");
+                    first_error.get_or_insert(e);
+                    continue;
+                }
+            };
+            let mut complete = true;
+            for entry in entries {
+                let Ok(entry) = entry else {
+                    complete = false;
+                    continue;
+                };
+                let path = entry.path();
+                match entry.file_type() {
+                    Ok(t) if t.is_dir() => {
+                        if self.recursive && !self.excluded(&path) {
+                            stack.push(path);
+                        }
+                    }
+                    Ok(_) => {
+                        if self.wanted(&path) {
+                            found.push(path);
+                        }
+                    }
+                    Err(_) => complete = false,
+                }
+            }
+            if complete {
+                listed.insert(dir);
+            }
+        }
+        match first_error {
+            Some(e) if !listed.contains(dir) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Lists the whole folder: every file is observed; ledger entries and candidates of files
+    /// gone from a folder that could be listed are dropped.
+    fn rescan(&mut self) {
+        let mut found = Vec::new();
+        let mut listed = HashSet::new();
+        let folder = self.folder.clone();
+        if let Err(e) = self.walk(&folder, &mut found, &mut listed) {
+            tracing::warn!(source = %self.name, folder = %folder.display(), error = %e, "cannot list the watch folder");
+        }
+        let present: HashSet<&PathBuf> = found.iter().collect();
+        let gone =
+            |p: &PathBuf| !present.contains(p) && p.parent().is_some_and(|d| listed.contains(d));
+        let forgotten: Vec<PathBuf> = {
+            let shared = lock(&self.shared);
+            shared.seen.keys().filter(|p| gone(p)).cloned().collect()
+        };
+        for path in forgotten {
+            self.forget(&path);
+        }
+        self.candidates.retain(|p, _| !gone(p));
+        for path in &found {
+            self.observe(path);
+        }
+    }
+
+    /// Yields every candidate that stayed unchanged for the settle time.
+    fn check_candidates(&mut self) -> Flow {
+        let now = Instant::now();
+        let due: Vec<PathBuf> = self
+            .candidates
+            .iter()
+            .filter(|(_, c)| now.duration_since(c.since) >= self.settle)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for path in due {
+            let Some(ready) = self.settle_one(&path) else {
+                continue;
+            };
+            lock(&self.shared)
+                .in_flight
+                .insert(path.clone(), ready.clone());
+            tracing::debug!(source = %self.name, path = %path.display(), "ready");
+            if self.out.blocking_send(ready).is_err() {
+                return Flow::Stop;
+            }
+        }
+        Flow::Continue
+    }
+
+    /// Checks a due candidate: unchanged, openable, unchanged after hashing, and not already
+    /// acked with the same content.
+    fn settle_one(&mut self, path: &Path) -> Option<ReadyFile> {
+        let c = self.candidates.get(path)?;
+        let (size, mtime) = (c.size, c.mtime);
+        let restart = |this: &mut Self, size, mtime| {
+            if let Some(c) = this.candidates.get_mut(path) {
+                c.size = size;
+                c.mtime = mtime;
+                c.since = Instant::now();
+            }
+        };
+        let stat =
+            |p: &Path| std::fs::metadata(p).map(|m| (m.len(), m.modified().unwrap_or(UNIX_EPOCH)));
+        match stat(path) {
+            Ok(now) if now == (size, mtime) => {}
+            Ok((s, m)) => {
+                restart(self, s, m);
+                return None;
+            }
+            Err(_) => {
+                self.forget(path);
+                return None;
+            }
+        }
+        let hash = match hash_file(path) {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::debug!(path = %path.display(), error = %e, "not readable yet");
+                restart(self, size, mtime);
+                return None;
+            }
+        };
+        match stat(path) {
+            Ok(now) if now == (size, mtime) => {}
+            Ok((s, m)) => {
+                restart(self, s, m);
+                return None;
+            }
+            Err(_) => {
+                self.forget(path);
+                return None;
+            }
+        }
+        self.candidates.remove(path);
+        let mut shared = lock(&self.shared);
+        if let Some(seen) = shared.seen.get(path) {
+            if seen.hash == hash && seen.size == size {
+                // Touched, not changed: remember the new mtime and move on.
+                let entry = LedgerEntry { size, mtime, hash };
+                if let Err(e) = shared.ledger.record(path, &entry) {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot update the ledger");
+                }
+                shared.seen.insert(path.to_path_buf(), entry);
+                return None;
+            }
+        }
+        Some(ReadyFile {
+            source: self.name.clone(),
+            path: path.to_path_buf(),
+            size,
+            mtime,
+            hash,
+        })
+    }
+}
+
+/// SHA-256 of a file's content, lowercase hex.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

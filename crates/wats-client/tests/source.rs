@@ -1,0 +1,343 @@
+//! Watch-folder sources on a real file system: events, rescans, stability, the ledger, and
+//! replayed create/rename/truncate/delete sequences.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use wats_client::source::{hash_file, ReadyFile, Source, SourceConfig, WatchMode};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+struct Dir {
+    _tmp: tempfile::TempDir,
+    watch: PathBuf,
+    ledger: PathBuf,
+}
+
+fn dir() -> Dir {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = fs::canonicalize(tmp.path()).unwrap();
+    let watch = root.join("inbox");
+    fs::create_dir(&watch).unwrap();
+    Dir {
+        ledger: root.join("data/ledger.sqlite"),
+        watch,
+        _tmp: tmp,
+    }
+}
+
+/// Events on, no periodic rescan during the test (so what is found came from events or the
+/// start-up scan), short settle.
+fn events_config(d: &Dir) -> SourceConfig {
+    SourceConfig {
+        settle: Duration::from_millis(300),
+        rescan_interval: Duration::from_secs(3600),
+        ..SourceConfig::new("test", &d.watch)
+    }
+}
+
+fn poll_config(d: &Dir) -> SourceConfig {
+    SourceConfig {
+        mode: WatchMode::Poll,
+        rescan_interval: Duration::from_millis(150),
+        ..events_config(d)
+    }
+}
+
+async fn next(src: &mut Source) -> ReadyFile {
+    tokio::time::timeout(WAIT, src.next())
+        .await
+        .expect("a file within the wait")
+        .expect("source running")
+}
+
+async fn none_for(src: &mut Source, d: Duration) {
+    if let Ok(Some(f)) = tokio::time::timeout(d, src.next()).await {
+        panic!("unexpected file {f:?}");
+    }
+}
+
+fn write(path: &Path, content: &str) {
+    fs::write(path, content).unwrap();
+}
+
+#[tokio::test]
+async fn files_present_at_start_are_found_by_pattern() {
+    let d = dir();
+    write(&d.watch.join("a.json"), "{\"a\":1}");
+    write(&d.watch.join("b.JSON.txt"), "no");
+    write(&d.watch.join("c.json"), "{\"c\":2}");
+    fs::create_dir(d.watch.join("sub")).unwrap();
+    write(&d.watch.join("sub/d.json"), "not recursive");
+    let mut src = Source::start(
+        SourceConfig {
+            patterns: vec!["*.json".into()],
+            ..events_config(&d)
+        },
+        &d.ledger,
+    )
+    .unwrap();
+    let mut got = [next(&mut src).await, next(&mut src).await];
+    got.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(got[0].path, d.watch.join("a.json"));
+    assert_eq!(got[0].size, 7);
+    assert_eq!(got[0].hash, hash_file(&d.watch.join("a.json")).unwrap());
+    assert_eq!(got[0].source, "test");
+    assert_eq!(got[1].path, d.watch.join("c.json"));
+    none_for(&mut src, Duration::from_millis(800)).await;
+    assert_eq!(src.in_flight().len(), 2);
+}
+
+#[tokio::test]
+async fn files_created_later_are_found_through_events() {
+    let d = dir();
+    let mut src = Source::start(events_config(&d), &d.ledger).unwrap();
+    none_for(&mut src, Duration::from_millis(400)).await;
+    let started = Instant::now();
+    write(&d.watch.join("late.xml"), "<x/>");
+    let f = next(&mut src).await;
+    assert_eq!(f.path, d.watch.join("late.xml"));
+    // No rescan runs within the hour: this came from an event.
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn polling_mode_finds_files_by_rescan() {
+    let d = dir();
+    let mut src = Source::start(poll_config(&d), &d.ledger).unwrap();
+    none_for(&mut src, Duration::from_millis(300)).await;
+    write(&d.watch.join("share.csv"), "a,b\n1,2\n");
+    let f = next(&mut src).await;
+    assert_eq!(f.path, d.watch.join("share.csv"));
+    assert_eq!(f.size, 8);
+}
+
+#[tokio::test]
+async fn a_file_being_written_is_not_yielded_until_stable() {
+    let d = dir();
+    let mut src = Source::start(
+        SourceConfig {
+            settle: Duration::from_millis(600),
+            ..events_config(&d)
+        },
+        &d.ledger,
+    )
+    .unwrap();
+    let path = d.watch.join("slow.log");
+    let writer_path = path.clone();
+    let writer = std::thread::spawn(move || {
+        let mut f = fs::File::create(&writer_path).unwrap();
+        for i in 0..15 {
+            writeln!(f, "line {i}").unwrap();
+            f.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    });
+    // While the writer is busy (about 1.8 s), nothing is yielded.
+    none_for(&mut src, Duration::from_millis(1500)).await;
+    writer.join().unwrap();
+    let f = next(&mut src).await;
+    assert_eq!(f.path, path);
+    let content = fs::read(&path).unwrap();
+    assert_eq!(f.size, content.len() as u64);
+    assert_eq!(f.hash, hash_file(&path).unwrap());
+    assert!(String::from_utf8(content).unwrap().ends_with("line 14\n"));
+}
+
+#[tokio::test]
+async fn acked_files_are_not_yielded_again_after_restart_but_unacked_ones_are() {
+    let d = dir();
+    write(&d.watch.join("done.json"), "1");
+    write(&d.watch.join("pending.json"), "2");
+    {
+        let mut src = Source::start(events_config(&d), &d.ledger).unwrap();
+        let mut got = [next(&mut src).await, next(&mut src).await];
+        got.sort_by(|a, b| a.path.cmp(&b.path));
+        src.ack(&got[0].path).unwrap();
+        assert!(src.ack(&got[0].path).is_err(), "a second ack is refused");
+        assert!(src.ack(&d.watch.join("nope")).is_err());
+        // pending.json is yielded but never acked (the process "crashes" here).
+        src.stop();
+    }
+    let mut src = Source::start(events_config(&d), &d.ledger).unwrap();
+    let f = next(&mut src).await;
+    assert_eq!(
+        f.path,
+        d.watch.join("pending.json"),
+        "the unacked file comes back"
+    );
+    src.ack(&f.path).unwrap();
+    none_for(&mut src, Duration::from_millis(1000)).await;
+    src.stop();
+
+    // A third start, now with a rescan running, still yields nothing.
+    let mut src = Source::start(poll_config(&d), &d.ledger).unwrap();
+    none_for(&mut src, Duration::from_millis(1000)).await;
+}
+
+#[tokio::test]
+async fn a_file_changed_after_ack_is_yielded_again_a_touch_is_not() {
+    let d = dir();
+    let path = d.watch.join("result.xml");
+    write(&path, "<run n=\"1\"/>");
+    let mut src = Source::start(poll_config(&d), &d.ledger).unwrap();
+    let first = next(&mut src).await;
+    src.ack(&path).unwrap();
+
+    // Same content, new mtime: not a new file.
+    std::thread::sleep(Duration::from_millis(20));
+    write(&path, "<run n=\"1\"/>");
+    none_for(&mut src, Duration::from_millis(1200)).await;
+
+    // New content under the same name: a new file.
+    write(&path, "<run n=\"2\"/>");
+    let second = next(&mut src).await;
+    assert_eq!(second.path, path);
+    assert_ne!(second.hash, first.hash);
+    src.ack(&path).unwrap();
+
+    // Truncated: changed again.
+    fs::File::create(&path).unwrap();
+    let third = next(&mut src).await;
+    assert_eq!(third.size, 0);
+    src.ack(&path).unwrap();
+    none_for(&mut src, Duration::from_millis(800)).await;
+}
+
+#[tokio::test]
+async fn a_file_changed_while_in_flight_is_yielded_again_after_its_ack() {
+    let d = dir();
+    let path = d.watch.join("r.json");
+    write(&path, "v1");
+    let mut src = Source::start(events_config(&d), &d.ledger).unwrap();
+    let first = next(&mut src).await;
+    write(&path, "v2 longer");
+    none_for(&mut src, Duration::from_millis(800)).await; // still in flight
+    src.ack(&path).unwrap();
+    let second = next(&mut src).await;
+    assert_ne!(second.hash, first.hash);
+    assert_eq!(second.size, 9);
+
+    // release: given back, yielded again.
+    src.release(&path).unwrap();
+    let third = next(&mut src).await;
+    assert_eq!(third, second);
+}
+
+#[tokio::test]
+async fn replayed_create_rename_truncate_delete_sequences() {
+    let d = dir();
+    let mut src = Source::start(
+        SourceConfig {
+            patterns: vec!["*.log".into()],
+            ..events_config(&d)
+        },
+        &d.ledger,
+    )
+    .unwrap();
+
+    // Write under a name that does not match, then rename into place (atomic writers).
+    let tmp = d.watch.join("a.log.part");
+    write(&tmp, "atomic content");
+    none_for(&mut src, Duration::from_millis(600)).await;
+    fs::rename(&tmp, d.watch.join("a.log")).unwrap();
+    let a = next(&mut src).await;
+    assert_eq!(a.path, d.watch.join("a.log"));
+    assert_eq!(a.size, 14);
+    src.ack(&a.path).unwrap();
+
+    // Rotation: a.log → a.log.1 (not matching), a new a.log with other content.
+    fs::rename(d.watch.join("a.log"), d.watch.join("a.log.1")).unwrap();
+    write(&d.watch.join("a.log"), "rotated in");
+    let rotated = next(&mut src).await;
+    assert_eq!(rotated.path, d.watch.join("a.log"));
+    assert_eq!(rotated.size, 10);
+    src.ack(&rotated.path).unwrap();
+
+    // Created and deleted before it settles: never yielded.
+    write(&d.watch.join("gone.log"), "x");
+    fs::remove_file(d.watch.join("gone.log")).unwrap();
+    none_for(&mut src, Duration::from_millis(800)).await;
+
+    // Deleted after its ack (moved to done), then the same name and content again: a new file.
+    fs::remove_file(d.watch.join("a.log")).unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    write(&d.watch.join("a.log"), "rotated in");
+    let again = next(&mut src).await;
+    assert_eq!(again.hash, rotated.hash);
+    src.ack(&again.path).unwrap();
+
+    // Truncate and rewrite in quick steps: yielded once, with the final content.
+    {
+        let mut f = fs::File::create(d.watch.join("a.log")).unwrap();
+        f.write_all(b"final").unwrap();
+    }
+    let fin = next(&mut src).await;
+    assert_eq!(fin.size, 5);
+    none_for(&mut src, Duration::from_millis(800)).await;
+}
+
+#[tokio::test]
+async fn recursive_sources_skip_done_and_error_folders() {
+    let d = dir();
+    for sub in ["line1", "line1/deep", "Done", "Error"] {
+        fs::create_dir_all(d.watch.join(sub)).unwrap();
+    }
+    write(&d.watch.join("top.xml"), "t");
+    write(&d.watch.join("line1/deep/x.xml"), "x");
+    write(&d.watch.join("Done/old.xml"), "old");
+    write(&d.watch.join("Error/bad.xml"), "bad");
+    let mut src = Source::start(
+        SourceConfig {
+            recursive: true,
+            patterns: vec!["*.xml".into()],
+            exclude: vec![d.watch.join("Done"), d.watch.join("Error")],
+            ..events_config(&d)
+        },
+        &d.ledger,
+    )
+    .unwrap();
+    let mut got = [next(&mut src).await.path, next(&mut src).await.path];
+    got.sort();
+    assert_eq!(
+        got,
+        [d.watch.join("line1/deep/x.xml"), d.watch.join("top.xml")]
+    );
+    none_for(&mut src, Duration::from_millis(600)).await;
+
+    // A new subfolder arriving with a file in it (moved in whole) is found through events.
+    let outside = d.watch.parent().unwrap().join("staging");
+    fs::create_dir_all(outside.join("batch")).unwrap();
+    write(&outside.join("batch/y.xml"), "y");
+    fs::rename(outside.join("batch"), d.watch.join("batch")).unwrap();
+    assert_eq!(next(&mut src).await.path, d.watch.join("batch/y.xml"));
+    // Files landing in Done are not taken.
+    write(&d.watch.join("Done/new.xml"), "n");
+    none_for(&mut src, Duration::from_millis(800)).await;
+}
+
+#[tokio::test]
+async fn relative_path_patterns_and_a_missing_folder_that_appears_later() {
+    let d = dir();
+    let later = d.watch.join("later");
+    let mut src = Source::start(
+        SourceConfig {
+            patterns: vec!["in/*.csv".into()],
+            recursive: true,
+            rescan_interval: Duration::from_millis(200),
+            ..SourceConfig::new("late", &later)
+        },
+        &d.ledger,
+    )
+    .unwrap();
+    none_for(&mut src, Duration::from_millis(400)).await;
+    fs::create_dir_all(later.join("in")).unwrap();
+    fs::create_dir_all(later.join("other")).unwrap();
+    write(&later.join("other/n.csv"), "no");
+    write(&later.join("in/y.csv"), "yes");
+    let f = next(&mut src).await;
+    assert_eq!(f.path, later.join("in/y.csv"));
+    none_for(&mut src, Duration::from_millis(600)).await;
+}
