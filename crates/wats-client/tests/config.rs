@@ -348,3 +348,56 @@ fn instance_names_are_folder_safe() {
     let ok = Instance::at("line-2_st.1", root, root).unwrap();
     assert_eq!(ok.config_path(), Path::new("/tmp/line-2_st.1/config.json"));
 }
+
+#[test]
+fn the_lock_holds_against_another_process() {
+    // util-linux `flock` takes the same flock(2) lock from a separate process.
+    if std::process::Command::new("flock")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no flock(1)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let inst = instance(dir.path(), "default");
+    let held = inst.lock().unwrap();
+    let probe = std::process::Command::new("flock")
+        .args(["--nonblock", "--exclusive"])
+        .arg(held.path())
+        .arg("true")
+        .status()
+        .unwrap();
+    assert!(
+        !probe.success(),
+        "another process cannot take the lock while it is held"
+    );
+    drop(held);
+
+    let mut holder = std::process::Command::new("flock")
+        .args(["--exclusive", "--close"]) // the lock stays with flock, not with `sleep`
+        .arg(dir.path().join("config/default/instance.lock"))
+        .args(["sleep", "10"])
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let refused = loop {
+        match inst.lock() {
+            Err(ConfigError::Locked { .. }) => break true,
+            Ok(lock) => drop(lock), // the child has not taken it yet
+            Err(e) => panic!("{e}"),
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(
+        refused,
+        "a second start is refused while another process holds the instance"
+    );
+    inst.lock().expect("free once the other process is gone");
+}
