@@ -416,6 +416,19 @@ impl Config {
     /// names present and unique, watch folders given and existing for enabled converters.
     pub fn problems(&self) -> Vec<Problem> {
         let mut problems = check_schema(&serde_json::to_value(self).expect("serializes"));
+        let address = self.service_address.trim();
+        if !address.is_empty() {
+            let rest = address
+                .strip_prefix("https://")
+                .or_else(|| address.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.starts_with('/') => {}
+                _ => problems.push(problem(
+                    "service_address",
+                    format!("expected an http:// or https:// URL, found {address:?}"),
+                )),
+            }
+        }
         let mut names = BTreeSet::new();
         for (i, c) in self.converters.iter().enumerate() {
             let at = |key: &str| format!("converters[{i}].{key}");
@@ -429,6 +442,11 @@ impl Config {
             }
             if c.watch_folder.trim().is_empty() {
                 problems.push(problem(at("watch_folder"), "is required"));
+            } else if Path::new(&c.watch_folder).is_relative() {
+                problems.push(problem(
+                    at("watch_folder"),
+                    "must be an absolute path (a service does not run in your folder)",
+                ));
             } else if c.enabled {
                 let watch = Path::new(&c.watch_folder);
                 if !watch.exists() {

@@ -152,18 +152,26 @@ fn semantic_problems_name_the_key_path() {
                 enabled: false,
                 ..Default::default()
             },
+            ConverterConfig {
+                name: "rel".into(),
+                watch_folder: "relative/in".into(),
+                ..Default::default()
+            },
         ],
+        service_address: "wats.example.com".into(),
         ..Config::default()
     };
     let problems: Vec<String> = config.problems().iter().map(ToString::to_string).collect();
     assert_eq!(
         problems,
         [
+            "service_address: expected an http:// or https:// URL, found \"wats.example.com\"",
             "converters[1].watch_folder: does not exist",
             "converters[2].name: \"a\" is used by an earlier converter",
             "converters[2].watch_folder: is not a folder",
             "converters[3].name: is required",
             "converters[3].watch_folder: is required",
+            "converters[5].watch_folder: must be an absolute path (a service does not run in your folder)",
         ]
     );
 }

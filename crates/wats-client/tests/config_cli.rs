@@ -223,6 +223,23 @@ fn token_set_and_env_overrides() {
     assert!(!stdout(&show).contains(TOKEN));
     assert!(stdout(&show).contains("<redacted>"));
 
+    // `-` reads the token from standard input.
+    let set = run_with(
+        root.path(),
+        &["config", "set", "api_token", "-"],
+        &[],
+        Some("from-stdin-token\n"),
+    );
+    assert_eq!(code(&set), 0, "{}", stderr(&set));
+    assert!(!all_files_text(root.path()).contains("from-stdin-token"));
+    let sealed: Value =
+        serde_json::from_slice(&fs::read(root.path().join("default/config.json")).unwrap())
+            .unwrap();
+    assert!(sealed["api_token_encrypted"]
+        .as_str()
+        .unwrap()
+        .starts_with("v1."));
+
     let env = [
         ("PYWATS_SERVER_URL", "https://from-pywats-env"),
         ("WATS_AUTH_TOKEN", "env-token-value"),

@@ -40,7 +40,8 @@ enum Command {
     Set {
         /// The key path (`converters.0.enabled`; `converters.N` with N = the count appends).
         key: String,
-        /// The value: typed by the key (`true`, `5`, `*.xml,*.json`), JSON for unknown keys.
+        /// The value: typed by the key (`true`, `5`, `*.xml,*.json`), JSON for unknown keys;
+        /// for `api_token`, `-` reads it from standard input.
         value: String,
     },
     /// Check the configuration; every problem is printed with its key path.
@@ -126,6 +127,14 @@ fn run_set(instance: &Instance, key: &str, value: &str) -> anyhow::Result<()> {
     let sealer = instance.sealer()?;
     let mut config = if is_token_key(key) {
         let mut config = load_or_default(instance)?;
+        let value = if value == "-" {
+            // From standard input, so the token is not on a command line.
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim().to_string()
+        } else {
+            value.to_string()
+        };
         config.api_token = (!value.is_empty()).then(|| Secret::new(value));
         config
     } else {
@@ -298,6 +307,7 @@ fn non_empty_or(current: &str, fallback: String) -> String {
 }
 
 fn add_converter(config: &mut Config, name: &str, dir: PathBuf, patterns: Vec<String>) {
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
     let mut converter = ConverterConfig {
         name: name.to_string(),
         watch_folder: dir.display().to_string(),
