@@ -301,6 +301,36 @@ impl Ledger {
             .map_err(self.err())
     }
 
+    /// Records several acked files in one transaction.
+    pub fn record_many(&mut self, entries: &[(PathBuf, LedgerEntry)]) -> Result<(), SourceError> {
+        let path = self.path.clone();
+        let err = |source| SourceError::Ledger {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO seen (path, size, mtime_ns, hash, acked_at_ns) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(path) DO UPDATE SET size = ?2, mtime_ns = ?3, hash = ?4, acked_at_ns = ?5",
+                )
+                .map_err(err)?;
+            let now = to_nanos(SystemTime::now());
+            for (p, e) in entries {
+                stmt.execute(params![
+                    path_key(p),
+                    e.size as i64,
+                    to_nanos(e.mtime),
+                    e.hash,
+                    now
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
     /// Forgets a file (it is gone).
     pub fn forget(&self, path: &Path) -> Result<(), SourceError> {
         self.conn
@@ -331,78 +361,110 @@ fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
     shared.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A running watch-folder source. Dropping it stops its thread.
-pub struct Source {
+/// One watched folder inside a [`Source`].
+struct Watched {
     name: String,
-    rx: mpsc::Receiver<ReadyFile>,
     tx_msg: std_mpsc::Sender<Msg>,
     shared: Arc<Mutex<Shared>>,
     thread: Option<JoinHandle<()>>,
 }
 
+/// Running watch-folder sources (one thread per folder) feeding one stream of ready files.
+/// Dropping it stops the threads.
+pub struct Source {
+    rx: mpsc::Receiver<ReadyFile>,
+    watched: Vec<Watched>,
+}
+
 impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Source").field("name", &self.name).finish()
+        f.debug_struct("Source")
+            .field("names", &self.names())
+            .finish()
     }
 }
 
+/// `<instance data dir>/ledger.sqlite`
+pub fn ledger_path(instance: &crate::config::Instance) -> PathBuf {
+    instance.data_dir().join(LEDGER_FILE)
+}
+
+fn start_one(
+    config: SourceConfig,
+    ledger: &Path,
+    out: mpsc::Sender<ReadyFile>,
+) -> Result<Watched, SourceError> {
+    let folder = std::fs::canonicalize(&config.folder).unwrap_or_else(|_| config.folder.clone());
+    let exclude = config
+        .exclude
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    let matcher = Matcher::new(&config.patterns)?;
+    let ledger = Ledger::open(ledger)?;
+    let seen = ledger.entries_under(&folder)?;
+    let shared = Arc::new(Mutex::new(Shared {
+        ledger,
+        seen,
+        in_flight: HashMap::new(),
+    }));
+    let (tx_msg, rx_msg) = std_mpsc::channel();
+    let mut worker = Worker {
+        name: config.name.clone(),
+        folder,
+        recursive: config.recursive,
+        mode: config.mode,
+        exclude,
+        settle: config.settle,
+        rescan_interval: config.rescan_interval,
+        matcher,
+        shared: Arc::clone(&shared),
+        msgs: rx_msg,
+        tx_msg: tx_msg.clone(),
+        out,
+        candidates: HashMap::new(),
+        debouncer: None,
+    };
+    let thread = std::thread::Builder::new()
+        .name(format!("source-{}", config.name))
+        .spawn(move || worker.run())
+        .map_err(|source| SourceError::Io {
+            path: config.folder.clone(),
+            source,
+        })?;
+    Ok(Watched {
+        name: config.name,
+        tx_msg,
+        shared,
+        thread: Some(thread),
+    })
+}
+
 impl Source {
-    /// Starts watching (and scans at once). `ledger` is the ledger file, normally
-    /// `<instance data dir>/ledger.sqlite`. A folder that does not exist yet is polled until
-    /// it does.
+    /// Starts watching one folder (and scans it at once). `ledger` is the ledger file,
+    /// normally [`ledger_path`]. A folder that does not exist yet is polled until it does.
     pub fn start(config: SourceConfig, ledger: &Path) -> Result<Self, SourceError> {
-        let folder =
-            std::fs::canonicalize(&config.folder).unwrap_or_else(|_| config.folder.clone());
-        let exclude = config
-            .exclude
-            .iter()
-            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
-            .collect();
-        let matcher = Matcher::new(&config.patterns)?;
-        let ledger = Ledger::open(ledger)?;
-        let seen = ledger.entries_under(&folder)?;
-        let shared = Arc::new(Mutex::new(Shared {
-            ledger,
-            seen,
-            in_flight: HashMap::new(),
-        }));
-        let (tx_msg, rx_msg) = std_mpsc::channel();
-        let (tx, rx) = mpsc::channel(256);
-        let mut worker = Worker {
-            name: config.name.clone(),
-            folder,
-            recursive: config.recursive,
-            mode: config.mode,
-            exclude,
-            settle: config.settle,
-            rescan_interval: config.rescan_interval,
-            matcher,
-            shared: Arc::clone(&shared),
-            msgs: rx_msg,
-            tx_msg: tx_msg.clone(),
-            out: tx,
-            candidates: HashMap::new(),
-            debouncer: None,
-        };
-        let thread = std::thread::Builder::new()
-            .name(format!("source-{}", config.name))
-            .spawn(move || worker.run())
-            .map_err(|source| SourceError::Io {
-                path: config.folder.clone(),
-                source,
-            })?;
-        Ok(Self {
-            name: config.name,
-            rx,
-            tx_msg,
-            shared,
-            thread: Some(thread),
-        })
+        Self::start_many(vec![config], ledger)
     }
 
-    /// The source's name.
-    pub fn name(&self) -> &str {
-        &self.name
+    /// Starts watching several folders (a station's converters) into one stream; each
+    /// [`ReadyFile`] names its source.
+    pub fn start_many(configs: Vec<SourceConfig>, ledger: &Path) -> Result<Self, SourceError> {
+        let (tx, rx) = mpsc::channel(256);
+        let mut source = Self {
+            rx,
+            watched: Vec::new(),
+        };
+        for config in configs {
+            // On an error, dropping `source` stops the folders already started.
+            source.watched.push(start_one(config, ledger, tx.clone())?);
+        }
+        Ok(source)
+    }
+
+    /// The sources (converters) watched.
+    pub fn names(&self) -> Vec<&str> {
+        self.watched.iter().map(|w| w.name.as_str()).collect()
     }
 
     /// The next stable file (waits for one).
@@ -420,59 +482,100 @@ impl Source {
         self.rx.try_recv().ok()
     }
 
+    fn holder(&self, path: &Path) -> Result<&Watched, SourceError> {
+        self.watched
+            .iter()
+            .find(|w| lock(&w.shared).in_flight.contains_key(path))
+            .ok_or_else(|| SourceError::NotInFlight(path.to_path_buf()))
+    }
+
     /// Marks a yielded file done: its reports are durably queued. Recorded in the ledger
-    /// (durable) with the size, mtime and hash it was yielded with.
+    /// (durable when this returns) with the size, mtime and hash it was yielded with.
     pub fn ack(&self, path: &Path) -> Result<(), SourceError> {
-        let mut shared = lock(&self.shared);
-        let file = shared
-            .in_flight
-            .get(path)
-            .cloned()
-            .ok_or_else(|| SourceError::NotInFlight(path.to_path_buf()))?;
-        let entry = LedgerEntry {
-            size: file.size,
-            mtime: file.mtime,
-            hash: file.hash,
-        };
-        shared.ledger.record(path, &entry)?;
-        shared.in_flight.remove(path);
-        shared.seen.insert(path.to_path_buf(), entry);
-        drop(shared);
-        let _ = self.tx_msg.send(Msg::Recheck(path.to_path_buf()));
+        self.ack_many(&[path.to_path_buf()])
+    }
+
+    /// [`Source::ack`] for several files, in one ledger transaction per folder (one fsync
+    /// instead of one per file). Refused as a whole if any of them is not in flight.
+    pub fn ack_many(&self, paths: &[PathBuf]) -> Result<(), SourceError> {
+        let mut groups: Vec<(&Watched, Vec<&PathBuf>)> = Vec::new();
+        for path in paths {
+            let holder = self.holder(path)?;
+            match groups.iter_mut().find(|(w, _)| std::ptr::eq(*w, holder)) {
+                Some((_, group)) => group.push(path),
+                None => groups.push((holder, vec![path])),
+            }
+        }
+        for (watched, group) in groups {
+            let mut shared = lock(&watched.shared);
+            let entries: Vec<(PathBuf, LedgerEntry)> = group
+                .iter()
+                .filter_map(|p| shared.in_flight.get(*p))
+                .map(|f| {
+                    (
+                        f.path.clone(),
+                        LedgerEntry {
+                            size: f.size,
+                            mtime: f.mtime,
+                            hash: f.hash.clone(),
+                        },
+                    )
+                })
+                .collect();
+            shared.ledger.record_many(&entries)?;
+            for (path, entry) in entries {
+                shared.in_flight.remove(&path);
+                shared.seen.insert(path.clone(), entry);
+                let _ = watched.tx_msg.send(Msg::Recheck(path));
+            }
+        }
         Ok(())
     }
 
     /// Gives a yielded file back without recording it (the caller could not take it now);
     /// it is yielded again once seen stable again.
     pub fn release(&self, path: &Path) -> Result<(), SourceError> {
-        let removed = lock(&self.shared).in_flight.remove(path);
-        if removed.is_none() {
-            return Err(SourceError::NotInFlight(path.to_path_buf()));
-        }
-        let _ = self.tx_msg.send(Msg::Recheck(path.to_path_buf()));
+        let watched = self.holder(path)?;
+        lock(&watched.shared).in_flight.remove(path);
+        let _ = watched.tx_msg.send(Msg::Recheck(path.to_path_buf()));
         Ok(())
     }
 
-    /// Asks for a full rescan now.
+    /// Asks for a full rescan of every folder now.
     pub fn rescan(&self) {
-        let _ = self.tx_msg.send(Msg::Rescan);
+        for w in &self.watched {
+            let _ = w.tx_msg.send(Msg::Rescan);
+        }
     }
 
     /// The files yielded and neither acked nor released.
     pub fn in_flight(&self) -> Vec<PathBuf> {
-        lock(&self.shared).in_flight.keys().cloned().collect()
+        self.watched
+            .iter()
+            .flat_map(|w| {
+                lock(&w.shared)
+                    .in_flight
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
-    /// Stops the source's thread and waits for it.
+    /// Stops the threads and waits for them.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
-        let _ = self.tx_msg.send(Msg::Stop);
+        for w in &self.watched {
+            let _ = w.tx_msg.send(Msg::Stop);
+        }
         self.rx.close();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        for w in &mut self.watched {
+            if let Some(thread) = w.thread.take() {
+                let _ = thread.join();
+            }
         }
     }
 }

@@ -341,3 +341,92 @@ async fn relative_path_patterns_and_a_missing_folder_that_appears_later() {
     assert_eq!(f.path, later.join("in/y.csv"));
     none_for(&mut src, Duration::from_millis(600)).await;
 }
+
+#[tokio::test]
+async fn several_folders_feed_one_stream_and_ack_in_one_transaction() {
+    let d = dir();
+    let second = d.watch.parent().unwrap().join("inbox2");
+    fs::create_dir(&second).unwrap();
+    write(&d.watch.join("one.json"), "1");
+    write(&second.join("two.json"), "2");
+    let configs = vec![
+        SourceConfig {
+            name: "ict".into(),
+            ..events_config(&d)
+        },
+        SourceConfig {
+            name: "aoi".into(),
+            ..SourceConfig::new("aoi", &second)
+        },
+    ];
+    let mut configs = configs;
+    configs[1].settle = Duration::from_millis(300);
+    let mut src = Source::start_many(configs.clone(), &d.ledger).unwrap();
+    assert_eq!(src.names(), ["ict", "aoi"]);
+    let mut got = [next(&mut src).await, next(&mut src).await];
+    got.sort_by(|a, b| a.source.cmp(&b.source));
+    assert_eq!(
+        (got[0].source.as_str(), &got[0].path),
+        ("aoi", &second.join("two.json"))
+    );
+    assert_eq!(
+        (got[1].source.as_str(), &got[1].path),
+        ("ict", &d.watch.join("one.json"))
+    );
+    let paths: Vec<PathBuf> = got.iter().map(|f| f.path.clone()).collect();
+    assert!(src
+        .ack_many(&[paths[0].clone(), d.watch.join("nope")])
+        .is_err());
+    assert_eq!(
+        src.in_flight().len(),
+        2,
+        "a refused ack_many records nothing"
+    );
+    src.ack_many(&paths).unwrap();
+    assert!(src.in_flight().is_empty());
+    src.stop();
+    let mut src = Source::start_many(configs, &d.ledger).unwrap();
+    none_for(&mut src, Duration::from_millis(800)).await;
+}
+
+#[tokio::test]
+async fn a_backlog_present_at_start_is_handed_over() {
+    const N: usize = 2000;
+    let d = dir();
+    for i in 0..N {
+        write(
+            &d.watch.join(format!("r{i:05}.json")),
+            &format!("{{\"n\":{i}}}"),
+        );
+    }
+    let started = Instant::now();
+    let mut src = Source::start(
+        SourceConfig {
+            settle: Duration::from_millis(50),
+            ..events_config(&d)
+        },
+        &d.ledger,
+    )
+    .unwrap();
+    let mut batch = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    while seen.len() < N {
+        let f = tokio::time::timeout(Duration::from_secs(60), src.next())
+            .await
+            .expect("backlog handed over within a minute")
+            .unwrap();
+        assert!(seen.insert(f.path.clone()), "{} twice", f.path.display());
+        batch.push(f.path);
+        if batch.len() == 100 {
+            src.ack_many(&batch).unwrap();
+            batch.clear();
+        }
+    }
+    src.ack_many(&batch).unwrap();
+    let elapsed = started.elapsed();
+    eprintln!(
+        "{N} files handed over and acked in {elapsed:?} ({:.0} files/s)",
+        N as f64 / elapsed.as_secs_f64()
+    );
+    none_for(&mut src, Duration::from_millis(300)).await;
+}
