@@ -455,10 +455,31 @@ impl Config {
                     problems.push(problem(at("watch_folder"), "is not a folder"));
                 }
             }
-            if c.enabled && c.post_action == PostAction::Move {
-                let done = c.done_path();
-                if done.exists() && !done.is_dir() {
-                    problems.push(problem(at("done_folder"), "is not a folder"));
+            if c.file_patterns.is_empty() {
+                problems.push(problem(
+                    at("file_patterns"),
+                    "is empty: no file would be taken",
+                ));
+            }
+            let watch = Path::new(&c.watch_folder);
+            for (key, folder, used) in [
+                (
+                    "done_folder",
+                    c.done_path(),
+                    c.post_action == PostAction::Move,
+                ),
+                ("error_folder", c.error_path(), true),
+            ] {
+                if !used || c.watch_folder.trim().is_empty() {
+                    continue;
+                }
+                if folder == watch {
+                    problems.push(problem(
+                        at(key),
+                        "is the watch folder itself: files moved there would be read again",
+                    ));
+                } else if folder.exists() && !folder.is_dir() {
+                    problems.push(problem(at(key), "is not a folder"));
                 }
             }
         }
@@ -766,6 +787,29 @@ pub fn parse_value(key: &str, text: &str) -> Result<Value, ConfigError> {
         },
         _ => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())),
     })
+}
+
+/// Removes the value at a dotted key path (an array element shifts the ones after it).
+pub fn remove_path(doc: &mut Value, key: &str) -> Result<Value, ConfigError> {
+    let path = parse_key(key)?;
+    let (last, parents) = path.split_last().expect("a key has a segment");
+    let mut here = doc;
+    for (n, seg) in parents.iter().enumerate() {
+        let next = match seg {
+            Segment::Key(k) => here.as_object_mut().and_then(|o| o.get_mut(k)),
+            Segment::Index(i) => here.as_array_mut().and_then(|a| a.get_mut(*i)),
+        };
+        here = next
+            .ok_or_else(|| ConfigError::Key(format!("no setting {}", render_path(&path[..=n]))))?;
+    }
+    let removed = match last {
+        Segment::Key(k) => here.as_object_mut().and_then(|o| o.remove(k)),
+        Segment::Index(i) => here
+            .as_array_mut()
+            .filter(|a| *i < a.len())
+            .map(|a| a.remove(*i)),
+    };
+    removed.ok_or_else(|| ConfigError::Key(format!("no setting {}", render_path(&path))))
 }
 
 /// Sets the value at a dotted key path, creating objects on the way; an index equal to an
@@ -1205,7 +1249,7 @@ mod tests {
         );
         assert!(parse_key("").is_err());
         assert!(parse_key("a..b").is_err());
-        assert!(parse_key("0").is_err());
+        assert!(parse_key("[0]").is_err());
         assert_eq!(
             render_path(&parse_key("converters.2.file_patterns.1").unwrap()),
             "converters[2].file_patterns[1]"

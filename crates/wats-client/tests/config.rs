@@ -157,6 +157,14 @@ fn semantic_problems_name_the_key_path() {
                 watch_folder: "relative/in".into(),
                 ..Default::default()
             },
+            ConverterConfig {
+                name: "loop".into(),
+                watch_folder: watch.display().to_string(),
+                done_folder: watch.display().to_string(),
+                error_folder: file.display().to_string(),
+                file_patterns: vec![],
+                ..Default::default()
+            },
         ],
         service_address: "wats.example.com".into(),
         ..Config::default()
@@ -172,6 +180,9 @@ fn semantic_problems_name_the_key_path() {
             "converters[3].name: is required",
             "converters[3].watch_folder: is required",
             "converters[5].watch_folder: must be an absolute path (a service does not run in your folder)",
+            "converters[6].file_patterns: is empty: no file would be taken",
+            "converters[6].done_folder: is the watch folder itself: files moved there would be read again",
+            "converters[6].error_folder: is not a folder",
         ]
     );
 }

@@ -199,6 +199,15 @@ fn init_non_interactive_then_show_get_set_validate() {
         stderr(&bad)
     );
 
+    // unset removes an array entry (and validate is happy again) or a key.
+    let unset = run(root.path(), &["config", "unset", "converters.1"]);
+    assert_eq!(code(&unset), 0, "{}", stderr(&unset));
+    assert_eq!(code(&run(root.path(), &["config", "validate"])), 0);
+    let unset = run(root.path(), &["config", "unset", "site"]);
+    assert_eq!(code(&unset), 0, "{}", stderr(&unset));
+    assert_eq!(code(&run(root.path(), &["config", "get", "site"])), 1);
+    assert_eq!(code(&run(root.path(), &["config", "unset", "site"])), 1);
+
     // The token never reached any file in plain text.
     assert!(!all_files_text(root.path()).contains(TOKEN));
 }

@@ -44,6 +44,12 @@ enum Command {
         /// for `api_token`, `-` reads it from standard input.
         value: String,
     },
+    /// Remove one setting or one array entry (`converters.1`); a known setting falls back to
+    /// its default.
+    Unset {
+        /// The key path.
+        key: String,
+    },
     /// Check the configuration; every problem is printed with its key path.
     Validate,
     /// Print the path of the instance's configuration file.
@@ -115,6 +121,17 @@ pub fn run(instance: &str, args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Set { key, value } => run_set(&instance, &key, &value),
+        Command::Unset { key } => {
+            if is_token_key(&key) {
+                return run_set(&instance, "api_token", "");
+            }
+            let sealer = instance.sealer()?;
+            let mut doc = instance.read_document()?;
+            config::remove_path(&mut doc, &key)?;
+            instance.save(&Config::from_document(doc, &sealer)?)?;
+            eprintln!("{key} removed from {}", instance.config_path().display());
+            Ok(())
+        }
         Command::Validate => run_validate(&instance),
         Command::Path => {
             println!("{}", instance.config_path().display());
