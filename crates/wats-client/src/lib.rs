@@ -4,5 +4,5 @@
 
 pub mod config;
 pub mod queue;
-pub mod uploader;
 pub mod source;
+pub mod uploader;
