@@ -119,7 +119,7 @@ async fn a_file_being_written_is_not_yielded_until_stable() {
     let d = dir();
     let mut src = Source::start(
         SourceConfig {
-            settle: Duration::from_millis(600),
+            settle: Duration::from_millis(1000),
             ..events_config(&d)
         },
         &d.ledger,
@@ -129,21 +129,21 @@ async fn a_file_being_written_is_not_yielded_until_stable() {
     let writer_path = path.clone();
     let writer = std::thread::spawn(move || {
         let mut f = fs::File::create(&writer_path).unwrap();
-        for i in 0..15 {
+        for i in 0..20 {
             writeln!(f, "line {i}").unwrap();
             f.flush().unwrap();
-            std::thread::sleep(Duration::from_millis(120));
+            std::thread::sleep(Duration::from_millis(100));
         }
     });
-    // While the writer is busy (about 1.8 s), nothing is yielded.
-    none_for(&mut src, Duration::from_millis(1500)).await;
+    // While the writer is busy (a write every 100 ms for 2 s; settle 1 s), nothing is yielded.
+    none_for(&mut src, Duration::from_millis(1800)).await;
     writer.join().unwrap();
     let f = next(&mut src).await;
     assert_eq!(f.path, path);
     let content = fs::read(&path).unwrap();
     assert_eq!(f.size, content.len() as u64);
     assert_eq!(f.hash, hash_file(&path).unwrap());
-    assert!(String::from_utf8(content).unwrap().ends_with("line 14\n"));
+    assert!(String::from_utf8(content).unwrap().ends_with("line 19\n"));
 }
 
 #[tokio::test]
