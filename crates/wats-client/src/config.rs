@@ -1173,6 +1173,17 @@ impl Instance {
         Config::from_document(doc, &sealer)
     }
 
+    /// Loads the configuration without its sealed token (for replacing a token that cannot be
+    /// decrypted here, e.g. after the file was copied from another machine).
+    pub fn load_without_token(&self) -> Result<Config, ConfigError> {
+        let mut doc = self.read_document()?;
+        if let Some(obj) = doc.as_object_mut() {
+            obj.remove(TOKEN_KEY);
+            obj.remove("api_token");
+        }
+        Config::from_value(doc)
+    }
+
     /// Loads the configuration and applies the process environment's overrides.
     pub fn load_effective(&self) -> Result<(Config, Vec<Override>), ConfigError> {
         let mut config = self.load()?;

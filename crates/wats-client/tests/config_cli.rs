@@ -309,6 +309,68 @@ fn interactive_init_reads_answers_from_stdin() {
 }
 
 #[test]
+fn a_token_sealed_elsewhere_can_be_replaced() {
+    let root = tempfile::tempdir().unwrap();
+    let out = run(
+        root.path(),
+        &[
+            "config",
+            "init",
+            "--non-interactive",
+            "--api-token",
+            TOKEN,
+            "--location",
+            "L",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // As if the file came from another machine: the key no longer matches.
+    fs::write(root.path().join("default/token.salt"), [9u8; 32]).unwrap();
+    let show = run(root.path(), &["config", "show"]);
+    assert_eq!(code(&show), 1);
+    assert!(
+        stderr(&show).contains("cannot be decrypted on this machine"),
+        "{}",
+        stderr(&show)
+    );
+    let set = run(
+        root.path(),
+        &["config", "set", "api_token", "new-token-here"],
+    );
+    assert_eq!(code(&set), 0, "{}", stderr(&set));
+    let show = run(root.path(), &["config", "show"]);
+    assert_eq!(code(&show), 0, "{}", stderr(&show));
+    let shown: Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(shown["location"], "L", "the other settings are kept");
+
+    // init --force also recovers, from an undecryptable token or a broken file.
+    fs::write(root.path().join("default/token.salt"), [8u8; 32]).unwrap();
+    let out = run(
+        root.path(),
+        &["config", "init", "--non-interactive", "--force"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the token is not kept"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(code(&run(root.path(), &["config", "show"])), 0);
+    fs::write(root.path().join("default/config.json"), "[1, 2").unwrap();
+    let out = run(
+        root.path(),
+        &["config", "init", "--non-interactive", "--force"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("starting from the defaults"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(code(&run(root.path(), &["config", "validate"])), 0);
+}
+
+#[test]
 fn usage_errors_and_missing_config() {
     let root = tempfile::tempdir().unwrap();
     let out = run(root.path(), &["config", "show"]);

@@ -143,7 +143,12 @@ pub fn run(instance: &str, args: Args) -> anyhow::Result<()> {
 fn run_set(instance: &Instance, key: &str, value: &str) -> anyhow::Result<()> {
     let sealer = instance.sealer()?;
     let mut config = if is_token_key(key) {
-        let mut config = load_or_default(instance)?;
+        // The old token is replaced, so it need not (and may not) decrypt here.
+        let mut config = match instance.load_without_token() {
+            Ok(config) => config,
+            Err(ConfigError::Missing(_)) => Config::default(),
+            Err(e) => return Err(e.into()),
+        };
         let value = if value == "-" {
             // From standard input, so the token is not on a command line.
             let mut line = String::new();
@@ -207,14 +212,6 @@ fn run_validate(instance: &Instance) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn load_or_default(instance: &Instance) -> anyhow::Result<Config> {
-    match instance.load() {
-        Ok(config) => Ok(config),
-        Err(ConfigError::Missing(_)) => Ok(Config::default()),
-        Err(e) => Err(e.into()),
-    }
-}
-
 fn host_name() -> String {
     std::env::var("COMPUTERNAME")
         .ok()
@@ -234,7 +231,21 @@ fn run_init(instance: &Instance, args: InitArgs) -> anyhow::Result<()> {
                 path.display()
             );
         }
-        load_or_default(instance)?
+        match instance.load() {
+            Ok(config) => config,
+            Err(ConfigError::Token(e)) => {
+                eprintln!("warning: {e}; the token is not kept");
+                instance.load_without_token()?
+            }
+            Err(e @ (ConfigError::Invalid(_) | ConfigError::Json { .. })) => {
+                eprintln!(
+                    "warning: starting from the defaults ({e}); the old file stays in {}",
+                    config::backup_path(&path).display()
+                );
+                Config::default()
+            }
+            Err(e) => return Err(e.into()),
+        }
     } else {
         Config::default()
     };
