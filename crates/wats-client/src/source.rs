@@ -462,6 +462,21 @@ impl Source {
         Ok(source)
     }
 
+    /// Starts a source for every enabled converter of a station's configuration, with the
+    /// instance's ledger.
+    pub fn for_station(
+        config: &Config,
+        instance: &crate::config::Instance,
+    ) -> Result<Self, SourceError> {
+        let configs = config
+            .converters
+            .iter()
+            .filter(|c| c.enabled)
+            .map(|c| SourceConfig::from_converter(c, config))
+            .collect();
+        Self::start_many(configs, &ledger_path(instance))
+    }
+
     /// The sources (converters) watched.
     pub fn names(&self) -> Vec<&str> {
         self.watched.iter().map(|w| w.name.as_str()).collect()

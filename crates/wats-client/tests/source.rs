@@ -430,3 +430,47 @@ async fn a_backlog_present_at_start_is_handed_over() {
     );
     none_for(&mut src, Duration::from_millis(300)).await;
 }
+
+#[tokio::test]
+async fn a_station_config_starts_its_enabled_converters() {
+    use wats_client::config::{Config, ConverterConfig, Instance};
+    let d = dir();
+    let root = d.watch.parent().unwrap().to_path_buf();
+    let off = root.join("off");
+    fs::create_dir_all(d.watch.join("Done")).unwrap();
+    fs::create_dir_all(&off).unwrap();
+    write(&d.watch.join("r.xml"), "<r/>");
+    write(&d.watch.join("r.txt"), "no");
+    write(&d.watch.join("Done/old.xml"), "<old/>");
+    write(&off.join("x.xml"), "<x/>");
+    let config = Config {
+        settle_seconds: 0.2,
+        converters: vec![
+            ConverterConfig {
+                name: "ict".into(),
+                watch_folder: d.watch.display().to_string(),
+                file_patterns: vec!["*.xml".into()],
+                recursive: true,
+                ..Default::default()
+            },
+            ConverterConfig {
+                name: "off".into(),
+                watch_folder: off.display().to_string(),
+                enabled: false,
+                ..Default::default()
+            },
+        ],
+        ..Config::default()
+    };
+    let instance = Instance::at("st", &root.join("cfg"), &root.join("data")).unwrap();
+    let mut src = Source::for_station(&config, &instance).unwrap();
+    assert_eq!(src.names(), ["ict"]);
+    let f = next(&mut src).await;
+    assert_eq!(
+        (f.source.as_str(), f.path.as_path()),
+        ("ict", d.watch.join("r.xml").as_path())
+    );
+    src.ack(&f.path).unwrap();
+    none_for(&mut src, Duration::from_millis(800)).await;
+    assert!(root.join("data/st/ledger.sqlite").exists());
+}
