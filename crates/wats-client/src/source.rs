@@ -911,6 +911,9 @@ impl Worker {
         let folder = self.folder.clone();
         if let Err(e) = self.walk(&folder, &mut found, &mut listed) {
             tracing::warn!(source = %self.name, folder = %folder.display(), error = %e, "cannot list the watch folder");
+            // A folder removed (or a share gone) takes its watch with it: watch it again once
+            // it is back.
+            self.debouncer = None;
         }
         let present: HashSet<&PathBuf> = found.iter().collect();
         let gone =

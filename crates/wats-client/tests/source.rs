@@ -474,3 +474,32 @@ async fn a_station_config_starts_its_enabled_converters() {
     none_for(&mut src, Duration::from_millis(800)).await;
     assert!(root.join("data/st/ledger.sqlite").exists());
 }
+
+#[tokio::test]
+async fn a_watch_folder_removed_and_created_again_is_picked_up() {
+    let d = dir();
+    let mut src = Source::start(
+        SourceConfig {
+            rescan_interval: Duration::from_millis(300),
+            ..events_config(&d)
+        },
+        &d.ledger,
+    )
+    .unwrap();
+    write(&d.watch.join("a.json"), "a");
+    let a = next(&mut src).await;
+    src.ack(&a.path).unwrap();
+    fs::remove_dir_all(&d.watch).unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    fs::create_dir(&d.watch).unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    write(&d.watch.join("a.json"), "a");
+    let again = next(&mut src).await;
+    assert_eq!(
+        again.path,
+        d.watch.join("a.json"),
+        "the old entry was dropped when it went away"
+    );
+    src.ack(&again.path).unwrap();
+    none_for(&mut src, Duration::from_millis(700)).await;
+}
