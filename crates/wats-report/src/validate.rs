@@ -32,8 +32,7 @@
 //! anything else already fails.
 
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
-use std::hash::BuildHasherDefault;
+use std::fmt;
 
 use crate::op::{CompOp, CompOpValue, Limits};
 use crate::report::{
@@ -133,14 +132,39 @@ impl Validator {
             options: self,
             path: String::new(),
             errors: Vec::new(),
-            step_ids: HashMap::default(),
+            step_ids: HashMap::new(),
             steps_seen: 0,
+            unlisted: 0,
+            duplicate_ids: Vec::new(),
             root: report.root.as_ref(),
         };
         check_report(&mut ctx, report);
+        if let (Some(root), false) = (ctx.root, ctx.duplicate_ids.is_empty()) {
+            let wanted = ctx
+                .duplicate_ids
+                .iter()
+                .map(|&(_, first, _)| first)
+                .collect();
+            let paths = paths_of(root, &wanted);
+            for &(error, first, id) in &ctx.duplicate_ids {
+                if let (Some(e), Some(path)) = (ctx.errors.get_mut(error), paths.get(&first)) {
+                    e.message = format!("{id} is already the id of {path}");
+                }
+            }
+        }
+        if ctx.unlisted > 0 {
+            ctx.errors.push(ValidationError {
+                path: "report".into(),
+                message: format!("…and {} more problems not listed", ctx.unlisted),
+            });
+        }
         ctx.errors
     }
 }
+
+/// The most problems listed for one report; the rest are counted in a last entry. (A hostile
+/// file can hold millions of problems, each with its own path.)
+pub const MAX_ERRORS: usize = 1000;
 
 /// Validates `report` with the default [`Validator`].
 pub fn validate(report: &Report) -> Result<(), Vec<ValidationError>> {
@@ -166,7 +190,12 @@ struct Ctx<'v> {
     errors: Vec<ValidationError>,
     /// Step id → depth-first ordinal of the first step carrying it (its path is computed only
     /// when a duplicate is found: cloning every step's path made validation twice as slow).
-    step_ids: HashMap<i64, usize, BuildHasherDefault<IdHasher>>,
+    step_ids: HashMap<i64, usize>,
+    /// Errors beyond [`MAX_ERRORS`], counted but not listed.
+    unlisted: usize,
+    /// Duplicate step ids found: (index of the error, ordinal of the first step, id); the
+    /// messages get the first step's path in one walk at the end.
+    duplicate_ids: Vec<(usize, usize, i64)>,
     /// Steps visited so far (the ordinal of the next one).
     steps_seen: usize,
     /// The root step, to find the path of an earlier step.
@@ -203,6 +232,10 @@ impl Ctx<'_> {
 
     /// Records a problem with the value at the current path.
     fn error(&mut self, message: impl Into<String>) {
+        if self.errors.len() >= MAX_ERRORS {
+            self.unlisted += 1;
+            return;
+        }
         self.errors.push(ValidationError {
             path: self.path.clone(),
             message: message.into(),
@@ -455,12 +488,11 @@ fn check_step(ctx: &mut Ctx, step: &Step) {
     ctx.steps_seen += 1;
     if let Some(id) = step.id {
         if let Some(&first) = ctx.step_ids.get(&id) {
-            let first = ctx
-                .root
-                .and_then(|root| path_of_nth(root, first))
-                .unwrap_or_default();
-            let message = format!("{id} is already the id of {first}");
-            ctx.error_at("id", message);
+            let before = ctx.errors.len();
+            ctx.error_at("id", format!("{id} is already the id of an earlier step"));
+            if ctx.errors.len() > before {
+                ctx.duplicate_ids.push((before, first, id));
+            }
         } else {
             ctx.step_ids.insert(id, ordinal);
         }
@@ -512,44 +544,30 @@ fn push_index(path: &mut String, index: usize) {
     path.push(']');
 }
 
-/// The path of the `n`th step (depth first, the root is 0).
-fn path_of_nth(root: &Step, n: usize) -> Option<String> {
-    fn find(step: &Step, path: &mut String, n: &mut usize) -> bool {
-        if *n == 0 {
-            return true;
+/// The paths of the steps with the given depth-first ordinals (the root is 0), in one walk.
+fn paths_of(root: &Step, wanted: &std::collections::HashSet<usize>) -> HashMap<usize, String> {
+    fn walk(
+        step: &Step,
+        path: &mut String,
+        ordinal: &mut usize,
+        wanted: &std::collections::HashSet<usize>,
+        out: &mut HashMap<usize, String>,
+    ) {
+        if wanted.contains(ordinal) {
+            out.insert(*ordinal, path.clone());
         }
-        *n -= 1;
+        *ordinal += 1;
         for (i, child) in step.children().iter().enumerate() {
             let mark = path.len();
-            let _ = write!(path, ".steps[{i}]");
-            if find(child, path, n) {
-                return true;
-            }
+            path.push_str(".steps");
+            push_index(path, i);
+            walk(child, path, ordinal, wanted, out);
             path.truncate(mark);
         }
-        false
     }
-    let mut path = String::from("root");
-    let mut n = n;
-    find(root, &mut path, &mut n).then_some(path)
-}
-
-/// A fast hasher for step ids (small integers; no need for DoS resistance).
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_i64(&mut self, v: i64) {
-        self.0 = (v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+    let mut out = HashMap::new();
+    walk(root, &mut String::from("root"), &mut 0, wanted, &mut out);
+    out
 }
 
 fn check_seq_call(ctx: &mut Ctx, seq_call: &SeqCall) {
@@ -1001,25 +1019,48 @@ fn check_loop_run(ctx: &mut Ctx, run: &LoopRun) {
                 format!("is {ending}; WATS requires the highest iteration index, {highest}"),
             );
         }
-        if let Some(num) = info.num.filter(|n| *n != ending + 1) {
-            ctx.error_at(
-                "loop.num",
-                format!(
-                    "is {num}; WATS requires one more than endingIndex ({})",
-                    ending + 1
-                ),
-            );
+        match ending.checked_add(1) {
+            None => ctx.error_at("loop.endingIndex", format!("is {ending}, out of range")),
+            Some(expected) => {
+                if let Some(num) = info.num.filter(|n| *n != expected) {
+                    ctx.error_at(
+                        "loop.num",
+                        format!("is {num}; WATS requires one more than endingIndex ({expected})"),
+                    );
+                }
+            }
         }
         if let Some(highest) = highest {
-            let missing: Vec<String> = (0..=highest)
-                .filter(|k| !seen.contains_key(k))
-                .map(|k| k.to_string())
-                .collect();
-            if !missing.is_empty() {
+            // Gaps in 0..=highest, found from the sorted indexes present (never by walking the
+            // whole range: `highest` comes from the input and may be huge).
+            let mut present: Vec<i64> = seen.keys().copied().collect();
+            present.sort_unstable();
+            let missing_count = (highest as u64 + 1).saturating_sub(present.len() as u64);
+            if missing_count > 0 {
+                const SHOWN: usize = 10;
+                let mut missing = Vec::new();
+                let mut next = 0i64;
+                for &idx in &present {
+                    while next < idx && missing.len() < SHOWN {
+                        missing.push(next.to_string());
+                        next += 1;
+                    }
+                    next = idx.saturating_add(1);
+                    if missing.len() >= SHOWN {
+                        break;
+                    }
+                }
+                let more = missing_count.saturating_sub(missing.len() as u64);
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
                 ctx.error_at(
                     "loop",
                     format!(
-                        "has no iteration with idx {}; iterations are numbered 0 to endingIndex",
+                        "has no iteration with idx {}{more}; iterations are numbered 0 to \
+                         endingIndex",
                         missing.join(", ")
                     ),
                 );

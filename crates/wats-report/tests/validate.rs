@@ -1587,3 +1587,68 @@ fn binary_data_is_named_base64_within_the_size_limit() {
         &[("binaryData[0].data", "decodes to 8 bytes; the limit is 7")],
     );
 }
+
+// ---- Hostile input: validation stays bounded in time and memory --------------------------
+
+fn uut_with_steps(steps: &str) -> Report {
+    let text = format!(
+        r#"{{"type":"T","id":"33a2d408-3fc8-480b-b554-6866c77fd91c","pn":"P","sn":"S","rev":"A",
+        "processCode":10,"result":"P","machineName":"m","location":"l","purpose":"p",
+        "start":"2026-01-01T00:00:00Z","uut":{{}},"root":{{"id":1,"name":"root","status":"P",
+        "seqCall":{{}},"steps":[{steps}]}}}}"#
+    );
+    wats_report::wsjf::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_huge_loop_index_does_not_hang() {
+    let r = uut_with_steps(
+        r#"{"name":"L","status":"P","loop":{"num":1,"endingIndex":9223372036854775806}},
+           {"name":"L","status":"P","loop":{"idx":9000000000000000000}}"#,
+    );
+    let errors = Validator::default().validate(&r);
+    let gap = errors
+        .iter()
+        .find(|e| e.path.ends_with(".loop"))
+        .expect("a gap error");
+    assert!(
+        gap.message
+            .contains("0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 8999999999999999990 more"),
+        "{gap}"
+    );
+    let r = uut_with_steps(
+        r#"{"name":"L","status":"P","loop":{"num":1,"endingIndex":9223372036854775807}},
+           {"name":"L","status":"P","loop":{"idx":0}}"#,
+    );
+    let errors = Validator::default().validate(&r);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.path.ends_with("loop.endingIndex") && e.message.contains("out of range")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn errors_are_capped() {
+    let steps = vec![r#"{"id":5}"#; 3000].join(",");
+    let errors = Validator::default().validate(&uut_with_steps(&steps));
+    assert_eq!(errors.len(), wats_report::validate::MAX_ERRORS + 1);
+    let last = errors.last().unwrap();
+    assert_eq!(last.path, "report");
+    assert!(last.message.contains("more problems not listed"), "{last}");
+}
+
+#[test]
+fn duplicate_ids_name_the_first_step_in_one_walk() {
+    // 20,000 steps sharing one id: linear, and each error names the first one's path.
+    let steps = vec![r#"{"id":7,"name":"x","status":"D"}"#; 20_000].join(",");
+    let start = std::time::Instant::now();
+    let errors = Validator::default().validate(&uut_with_steps(&steps));
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    let dup = errors
+        .iter()
+        .find(|e| e.path == "root.steps[1].id")
+        .unwrap();
+    assert_eq!(dup.message, "7 is already the id of root.steps[0]");
+}
