@@ -284,6 +284,16 @@ impl Ctx<'_> {
         }
     }
 
+    /// Checks a number WATS stores as a 16-bit integer (WRML `short`).
+    fn int16(&mut self, key: &str, value: Option<i64>) {
+        if let Some(v) = value.filter(|v| i16::try_from(*v).is_err()) {
+            self.error_at(
+                key,
+                format!("is {v}; WATS stores it in 16 bits (-32768 to 32767)"),
+            );
+        }
+    }
+
     /// Checks a required text: present, not blank, then as [`Ctx::text`].
     fn required_text(&mut self, key: &str, value: Option<&str>, max: usize) {
         match value {
@@ -336,6 +346,7 @@ fn check_report(ctx: &mut Ctx, r: &Report) {
     }
     ctx.required_text("rev", r.rev.as_deref(), 100);
     ctx.required("processCode", &r.process_code);
+    ctx.int16("processCode", r.process_code);
     ctx.required("result", &r.result);
     if let Some(result) = r.result.filter(|s| !s.is_report_result()) {
         ctx.error_at(
@@ -390,12 +401,14 @@ fn check_uut_info(ctx: &mut Ctx, uut: &UutInfo) {
     ctx.text("fixtureId", uut.fixture_id.as_deref(), 100);
     ctx.text("batchSN", uut.batch_sn.as_deref(), 100);
     ctx.text("errorMessage", uut.error_message.as_deref(), 500);
+    ctx.int16("testSocketIndex", uut.test_socket_index);
 }
 
 fn check_uur_info(ctx: &mut Ctx, uur: &UurInfo) {
     // `refUUT` is optional: a repair may be logged without the failed test report.
     ctx.text("user", uur.user.as_deref(), 100);
     ctx.text("comment", uur.comment.as_deref(), 5000);
+    ctx.int16("processCode", uur.process_code);
 }
 
 /// The sub-unit hierarchy of a repair report: one main unit (idx 0), unique indexes, parents

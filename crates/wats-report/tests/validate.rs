@@ -1652,3 +1652,21 @@ fn duplicate_ids_name_the_first_step_in_one_walk() {
         .unwrap();
     assert_eq!(dup.message, "7 is already the id of root.steps[0]");
 }
+
+#[test]
+fn sixteen_bit_fields_are_range_checked() {
+    let mut r = uut_with_steps("");
+    r.process_code = Some(40_000);
+    r.uut.as_mut().unwrap().test_socket_index = Some(-40_000);
+    let errors = Validator::default().validate(&r);
+    let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert!(paths.contains(&"processCode"), "{errors:?}");
+    assert!(paths.contains(&"uut.testSocketIndex"), "{errors:?}");
+    assert!(errors.iter().any(|e| e.message.contains("-32768 to 32767")));
+    r.process_code = Some(32_767);
+    r.uut.as_mut().unwrap().test_socket_index = Some(-1);
+    assert!(Validator::default()
+        .validate(&r)
+        .iter()
+        .all(|e| e.path != "processCode" && e.path != "uut.testSocketIndex"));
+}
