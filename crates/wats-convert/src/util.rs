@@ -1,0 +1,407 @@
+//! Small parsing helpers shared by the converters: numbered lines, numbers, a bounded XML tree
+//! and a bounded ZIP reader.
+
+use std::io::Read;
+
+use crate::ConvertError;
+
+/// The lines of `text` with their 1-based numbers, without line endings (`\n`, `\r\n`, `\r`).
+pub fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .enumerate()
+        .map(|(i, line)| (i + 1, line))
+}
+
+/// A number as test equipment writes it: surrounding blanks, `+`, exponents, `NaN`, `Inf`,
+/// `1.#INF`. `None` for anything else.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Ok(v) = text.parse::<f64>() {
+        return Some(v);
+    }
+    match text.to_ascii_lowercase().as_str() {
+        "1.#inf" | "+1.#inf" | "inf" | "+inf" | "infinity" => Some(f64::INFINITY),
+        "-1.#inf" | "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
+        "nan" | "1.#qnan" | "-1.#ind" | "1.#ind" => Some(f64::NAN),
+        _ => None,
+    }
+}
+
+/// A number with an SI prefix or unit suffix attached (`4.7k`, `10uF`, `3.3V`): the value
+/// scaled by the prefix and the unit text that followed. `None` if no number starts the text.
+pub fn parse_number_with_unit(text: &str) -> Option<(f64, String)> {
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| {
+            !(c.is_ascii_digit()
+                || c == '.'
+                || ((c == '-' || c == '+') && (i == 0 || text[..i].ends_with(['e', 'E'])))
+                || ((c == 'e' || c == 'E')
+                    && text[i + 1..]
+                        .chars()
+                        .next()
+                        .is_some_and(|n| n.is_ascii_digit() || n == '-' || n == '+')))
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
+    let value: f64 = text[..end].parse().ok()?;
+    let rest = text[end..].trim();
+    let mut chars = rest.chars();
+    let scale = match chars.next() {
+        Some('T') => 1e12,
+        Some('G') => 1e9,
+        Some('M') => 1e6,
+        Some('k') | Some('K') => 1e3,
+        Some('m') => 1e-3,
+        Some('u') | Some('µ') | Some('μ') => 1e-6,
+        Some('n') => 1e-9,
+        Some('p') => 1e-12,
+        Some('f') => 1e-15,
+        _ => 1.0,
+    };
+    if scale != 1.0 && chars.as_str().is_empty() {
+        // A bare prefix ("4.7k"): scaled, no unit.
+        return Some((value * scale, String::new()));
+    }
+    if scale != 1.0 {
+        return Some((value * scale, chars.as_str().to_string()));
+    }
+    Some((value, rest.to_string()))
+}
+
+/// Limits for [`xml::parse`] and [`zip_entries`]: how much work an input may cause.
+pub mod limits {
+    /// Deepest element nesting accepted.
+    pub const MAX_XML_DEPTH: usize = 256;
+    /// Most elements in one XML document.
+    pub const MAX_XML_ELEMENTS: usize = 2_000_000;
+    /// Most bytes all members of a ZIP may expand to.
+    pub const MAX_ZIP_BYTES: u64 = 256 * 1024 * 1024;
+    /// Largest expansion ratio of a ZIP member (a zip bomb expands far more).
+    pub const MAX_ZIP_RATIO: u64 = 200;
+    /// Most members in a ZIP.
+    pub const MAX_ZIP_ENTRIES: usize = 10_000;
+}
+
+/// Reads the members of a ZIP archive, refusing archives that would expand beyond
+/// [`limits::MAX_ZIP_BYTES`] in total, by more than [`limits::MAX_ZIP_RATIO`] per member, or
+/// that have more than [`limits::MAX_ZIP_ENTRIES`] members. Directories are skipped.
+pub fn zip_entries(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ConvertError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| ConvertError::new(format!("not a readable ZIP archive: {e}")))?;
+    if archive.len() > limits::MAX_ZIP_ENTRIES {
+        return Err(ConvertError::new(format!(
+            "ZIP archive has {} members, more than the limit of {}",
+            archive.len(),
+            limits::MAX_ZIP_ENTRIES
+        )));
+    }
+    let mut total = 0u64;
+    let mut out = Vec::new();
+    for i in 0..archive.len() {
+        let member = archive
+            .by_index(i)
+            .map_err(|e| ConvertError::new(format!("ZIP member {i}: {e}")))?;
+        if member.is_dir() {
+            continue;
+        }
+        let name = member.name().to_string();
+        // The declared size may lie: read at most what the limits allow and check what came.
+        let allowed_by_ratio = member
+            .compressed_size()
+            .max(1024)
+            .saturating_mul(limits::MAX_ZIP_RATIO);
+        let allowed = allowed_by_ratio.min(limits::MAX_ZIP_BYTES - total);
+        let mut data = Vec::new();
+        member
+            .take(allowed + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| ConvertError::new(format!("ZIP member {name:?}: {e}")))?;
+        if data.len() as u64 > allowed {
+            return Err(ConvertError::new(format!(
+                "ZIP member {name:?} expands beyond the limit (zip bomb?)"
+            )));
+        }
+        total += data.len() as u64;
+        out.push((name, data));
+    }
+    Ok(out)
+}
+
+pub mod xml {
+    //! A small, bounded XML tree for converters whose formats are easier to read as a tree.
+    //!
+    //! Refuses DTDs (so no entity expansion), bounds depth and element count, keeps the line of
+    //! every element for error messages. Names are kept with their prefix in `name` and without
+    //! it in `local`.
+
+    use quick_xml::events::{BytesStart, Event};
+    use quick_xml::Reader;
+
+    use super::limits;
+    use crate::ConvertError;
+
+    /// An element: name, attributes, children and the text directly inside it.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct Element {
+        /// The qualified name (`tr:TestResult`).
+        pub name: String,
+        /// The attributes, qualified names with unescaped values, in document order.
+        pub attributes: Vec<(String, String)>,
+        /// The child elements in order.
+        pub children: Vec<Element>,
+        /// The text and CDATA directly inside, concatenated, unescaped (not trimmed).
+        pub text: String,
+        /// The 1-based line the element starts on.
+        pub line: usize,
+    }
+
+    impl Element {
+        /// The name without its namespace prefix.
+        pub fn local(&self) -> &str {
+            local_name(&self.name)
+        }
+
+        /// An attribute by name, compared without prefixes.
+        pub fn attr(&self, name: &str) -> Option<&str> {
+            self.attributes
+                .iter()
+                .find(|(k, _)| local_name(k) == name)
+                .map(|(_, v)| v.as_str())
+        }
+
+        /// The first child with this local name.
+        pub fn child(&self, local: &str) -> Option<&Element> {
+            self.children.iter().find(|c| c.local() == local)
+        }
+
+        /// All children with this local name.
+        pub fn children_named<'a>(
+            &'a self,
+            local: &'a str,
+        ) -> impl Iterator<Item = &'a Element> + 'a {
+            self.children.iter().filter(move |c| c.local() == local)
+        }
+
+        /// The descendant along a path of local names (`"UUT/SerialNumber"`).
+        pub fn path(&self, path: &str) -> Option<&Element> {
+            path.split('/')
+                .filter(|p| !p.is_empty())
+                .try_fold(self, |e, part| e.child(part))
+        }
+
+        /// The trimmed text of the descendant at `path`, if it exists and is not empty.
+        pub fn text_at(&self, path: &str) -> Option<&str> {
+            self.path(path)
+                .map(|e| e.text.trim())
+                .filter(|t| !t.is_empty())
+        }
+
+        /// The first descendant (depth first, including self) with this local name.
+        pub fn find(&self, local: &str) -> Option<&Element> {
+            if self.local() == local {
+                return Some(self);
+            }
+            self.children.iter().find_map(|c| c.find(local))
+        }
+
+        /// All descendants (depth first, including self) with this local name.
+        pub fn find_all<'a>(&'a self, local: &str, out: &mut Vec<&'a Element>) {
+            if self.local() == local {
+                out.push(self);
+            }
+            for c in &self.children {
+                c.find_all(local, out);
+            }
+        }
+    }
+
+    /// `prefix:name` → `name`.
+    pub fn local_name(name: &str) -> &str {
+        name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
+    }
+
+    /// Parses a whole document into its root element.
+    pub fn parse(bytes: &[u8]) -> Result<Element, ConvertError> {
+        let text = crate::source::decode_text(bytes);
+        let bytes = text.as_bytes();
+        let mut reader = Reader::from_reader(bytes);
+        reader.config_mut().expand_empty_elements = true;
+        let mut stack: Vec<Element> = Vec::new();
+        let mut elements = 0usize;
+        let mut lines = LineCounter::default();
+        loop {
+            let position = reader.buffer_position() as usize;
+            let event = reader.read_event().map_err(|e| {
+                let at = reader.error_position() as usize;
+                ConvertError::at(lines.line(bytes, at), 0, format!("malformed XML: {e}"))
+            })?;
+            match event {
+                Event::Start(start) => {
+                    elements += 1;
+                    if stack.len() >= limits::MAX_XML_DEPTH {
+                        return Err(ConvertError::at_line(
+                            lines.line(bytes, position),
+                            format!("elements nested deeper than {}", limits::MAX_XML_DEPTH),
+                        ));
+                    }
+                    if elements > limits::MAX_XML_ELEMENTS {
+                        return Err(ConvertError::at_line(
+                            lines.line(bytes, position),
+                            format!("more than {} elements", limits::MAX_XML_ELEMENTS),
+                        ));
+                    }
+                    let line = lines.line(bytes, position);
+                    stack.push(element(&start, line)?);
+                }
+                Event::End(_) => {
+                    let done = stack.pop().expect("quick-xml checks end tags");
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(done),
+                        None => return Ok(done),
+                    }
+                }
+                Event::Text(t) => {
+                    if let Some(e) = stack.last_mut() {
+                        let unescaped = t.unescape().map_err(|err| {
+                            ConvertError::at_line(
+                                lines.line(bytes, position),
+                                format!("bad text: {err}"),
+                            )
+                        })?;
+                        e.text.push_str(&unescaped);
+                    }
+                }
+                Event::CData(t) => {
+                    if let Some(e) = stack.last_mut() {
+                        e.text.push_str(&String::from_utf8_lossy(&t));
+                    }
+                }
+                Event::DocType(_) => {
+                    return Err(ConvertError::at_line(
+                        lines.line(bytes, position),
+                        "documents with a DTD are refused (entity expansion)",
+                    ))
+                }
+                Event::Eof => {
+                    return Err(ConvertError::at_line(
+                        lines.line(bytes, bytes.len()),
+                        match stack.last() {
+                            Some(open) => format!(
+                                "the document ends inside <{}> (line {}): truncated?",
+                                open.name, open.line
+                            ),
+                            None => "no root element".to_string(),
+                        },
+                    ))
+                }
+                Event::Empty(_) => unreachable!("empty elements are expanded"),
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            }
+        }
+    }
+
+    fn element(start: &BytesStart<'_>, line: usize) -> Result<Element, ConvertError> {
+        let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+        let mut attributes = Vec::new();
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| {
+                ConvertError::at_line(line, format!("bad attribute in <{name}>: {e}"))
+            })?;
+            let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
+            let value = attr
+                .unescape_value()
+                .map_err(|e| {
+                    ConvertError::at_line(line, format!("bad attribute {key:?} in <{name}>: {e}"))
+                })?
+                .into_owned();
+            attributes.push((key, value));
+        }
+        Ok(Element {
+            name,
+            attributes,
+            line,
+            ..Element::default()
+        })
+    }
+
+    /// Counts lines incrementally (positions only grow while parsing).
+    #[derive(Default)]
+    struct LineCounter {
+        offset: usize,
+        line: usize,
+    }
+
+    impl LineCounter {
+        fn line(&mut self, bytes: &[u8], position: usize) -> usize {
+            let position = position.min(bytes.len());
+            if position < self.offset {
+                self.offset = 0;
+                self.line = 0;
+            }
+            self.line += bytes[self.offset..position]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.offset = position;
+            self.line + 1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number(" +1.5E-3 "), Some(1.5e-3));
+        assert_eq!(parse_number("1.#INF"), Some(f64::INFINITY));
+        assert!(parse_number("NaN").unwrap().is_nan());
+        assert_eq!(parse_number("abc"), None);
+        assert_eq!(parse_number(""), None);
+    }
+
+    #[test]
+    fn numbers_with_units() {
+        assert_eq!(
+            parse_number_with_unit("4.7k"),
+            Some((4700.0, String::new()))
+        );
+        assert_eq!(parse_number_with_unit("3.3V"), Some((3.3, "V".into())));
+        let (v, unit) = parse_number_with_unit("10uF").unwrap();
+        assert!((v - 10e-6).abs() < 1e-18);
+        assert_eq!(unit, "F");
+        assert_eq!(parse_number_with_unit("1e-3 A"), Some((1e-3, "A".into())));
+        assert_eq!(parse_number_with_unit("x"), None);
+    }
+
+    #[test]
+    fn lines_are_numbered_without_endings() {
+        let lines: Vec<_> = numbered_lines("a\r\nb\nc").collect();
+        assert_eq!(lines, vec![(1, "a"), (2, "b"), (3, "c")]);
+    }
+
+    #[test]
+    fn xml_tree_with_lines_and_refusals() {
+        let root = xml::parse(b"<?xml version=\"1.0\"?>\n<a:R x=\"1\">\n <b>t&amp;u</b><c/></a:R>")
+            .unwrap();
+        assert_eq!(root.local(), "R");
+        assert_eq!(root.attr("x"), Some("1"));
+        assert_eq!(root.text_at("b"), Some("t&u"));
+        assert_eq!(root.child("b").unwrap().line, 3);
+        assert!(root.child("c").is_some());
+        let err = xml::parse(b"<a>\n<b>\n").unwrap_err();
+        assert_eq!(err.location.line, 3, "{err}");
+        assert!(err.message.contains("truncated"), "{err}");
+        let err = xml::parse(b"<!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>").unwrap_err();
+        assert!(err.message.contains("DTD"), "{err}");
+        let deep = "<a>".repeat(1000);
+        assert!(xml::parse(deep.as_bytes()).is_err());
+    }
+}
