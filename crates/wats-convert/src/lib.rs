@@ -63,6 +63,14 @@ pub trait Converter: Send + Sync {
         &[]
     }
 
+    /// True when the reports' ids come from the file itself, so converting the same file
+    /// twice gives the same ids (the WATS formats). Otherwise the station derives each
+    /// report's id from the file's content and name, so a replay after a crash overwrites
+    /// instead of duplicating.
+    fn stable_ids(&self) -> bool {
+        false
+    }
+
     /// How sure the converter is that it can read `source`, judged from the content (and the
     /// name only as a hint). Must be cheap: look at the first few kilobytes.
     fn detect(&self, source: &Source<'_>) -> Confidence;

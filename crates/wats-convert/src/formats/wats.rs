@@ -41,6 +41,9 @@ impl Converter for Wsjf {
     fn patterns(&self) -> &[&str] {
         &["*.json"]
     }
+    fn stable_ids(&self) -> bool {
+        true
+    }
     fn detect(&self, source: &Source<'_>) -> Confidence {
         detect(source, Format::Wsjf)
     }
@@ -58,6 +61,9 @@ impl Converter for Wsxf {
     }
     fn patterns(&self) -> &[&str] {
         &["*.xml"]
+    }
+    fn stable_ids(&self) -> bool {
+        true
     }
     fn detect(&self, source: &Source<'_>) -> Confidence {
         detect(source, Format::Wsxf)
