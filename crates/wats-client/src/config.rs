@@ -196,6 +196,10 @@ pub enum WatchMode {
 #[serde(default)]
 pub struct ConverterConfig {
     pub name: String,
+    /// Which converter reads the files: a converter's name (`teradyne-gr228x`), `auto` (pick
+    /// by content), or `external` (a program, configured by `command`). Empty: `name` if it is
+    /// a converter's name, otherwise `auto`.
+    pub converter: String,
     pub enabled: bool,
     pub watch_folder: String,
     pub file_patterns: Vec<String>,
@@ -216,6 +220,7 @@ impl Default for ConverterConfig {
     fn default() -> Self {
         Self {
             name: String::new(),
+            converter: String::new(),
             enabled: true,
             watch_folder: String::new(),
             file_patterns: vec!["*.*".to_string()],
@@ -250,6 +255,11 @@ fn folder_or(folder: &str, watch: &str, default: &str) -> PathBuf {
     }
 }
 
+/// The control API's default address.
+pub const DEFAULT_CONTROL_ADDRESS: &str = "127.0.0.1:8765";
+/// The embedded server's default address in local mode.
+pub const DEFAULT_LOCAL_SERVER_ADDRESS: &str = "127.0.0.1:8780";
+
 /// One instance's configuration.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -266,6 +276,16 @@ pub struct Config {
     pub rescan_interval_seconds: u64,
     /// Seconds a file's size and mtime must stay unchanged before it is read.
     pub settle_seconds: f64,
+    /// Where the control API listens (`127.0.0.1:8765`; give each instance its own port).
+    pub control_address: String,
+    /// Where the embedded server listens in local mode (`127.0.0.1:8780`).
+    pub local_server_address: String,
+    /// Uploads in flight at once.
+    pub upload_concurrency: u32,
+    /// Most reports held undelivered in the queue; intake pauses when it is full.
+    pub max_queue_entries: u64,
+    /// Hours a delivered entry is remembered before it is pruned.
+    pub keep_done_hours: u64,
     pub converters: Vec<ConverterConfig>,
     /// Keys this version does not know, kept as they were.
     #[serde(flatten)]
@@ -282,6 +302,11 @@ impl Default for Config {
             purpose: String::new(),
             rescan_interval_seconds: 60,
             settle_seconds: 2.0,
+            control_address: DEFAULT_CONTROL_ADDRESS.to_string(),
+            local_server_address: DEFAULT_LOCAL_SERVER_ADDRESS.to_string(),
+            upload_concurrency: 5,
+            max_queue_entries: 100_000,
+            keep_done_hours: 168,
             converters: Vec::new(),
             extra: Map::new(),
         }
@@ -298,6 +323,11 @@ impl fmt::Debug for Config {
             .field("purpose", &self.purpose)
             .field("rescan_interval_seconds", &self.rescan_interval_seconds)
             .field("settle_seconds", &self.settle_seconds)
+            .field("control_address", &self.control_address)
+            .field("local_server_address", &self.local_server_address)
+            .field("upload_concurrency", &self.upload_concurrency)
+            .field("max_queue_entries", &self.max_queue_entries)
+            .field("keep_done_hours", &self.keep_done_hours)
             .field("converters", &self.converters)
             .field("extra", &self.extra)
             .finish()
@@ -516,11 +546,17 @@ const TOP_LEVEL: &[(&str, Kind)] = &[
     ("purpose", Kind::Str),
     ("rescan_interval_seconds", Kind::Int(1, 86_400)),
     ("settle_seconds", Kind::Number(0.0, 3600.0)),
+    ("control_address", Kind::Str),
+    ("local_server_address", Kind::Str),
+    ("upload_concurrency", Kind::Int(1, 64)),
+    ("max_queue_entries", Kind::Int(1, 100_000_000)),
+    ("keep_done_hours", Kind::Int(0, 87_600)),
     ("converters", Kind::Converters),
 ];
 
 const CONVERTER: &[(&str, Kind)] = &[
     ("name", Kind::Str),
+    ("converter", Kind::Str),
     ("enabled", Kind::Bool),
     ("watch_folder", Kind::Str),
     ("file_patterns", Kind::Strings),

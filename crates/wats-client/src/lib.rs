@@ -3,6 +3,9 @@
 //! Each stage is a module with a narrow interface (see `docs/ARCHITECTURE.md`).
 
 pub mod config;
+pub mod control;
+pub mod metrics;
 pub mod queue;
 pub mod source;
+pub mod station;
 pub mod uploader;

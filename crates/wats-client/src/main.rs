@@ -1,7 +1,8 @@
 //! `wats-client`: the WATS station service and its command line.
 //!
-//! Exit codes: `0` success; `1` the input was refused (unreadable, malformed, invalid);
-//! `2` bad usage (unknown option, missing argument).
+//! Exit codes: `0` success; `1` failure (the input was refused: unreadable, malformed,
+//! invalid; the server unreachable; a check failed); `2` bad usage (unknown option, missing
+//! argument); `3` (`status`) the station is not running.
 
 use std::process::ExitCode;
 
@@ -23,10 +24,27 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the station in the foreground: watch folders, convert, queue, upload. Without a
+    /// server configured it runs in local mode with an embedded WATS server.
+    Start(commands::start::Args),
     /// Convert a test result file into validated WSJF JSON.
     Convert(commands::convert::Args),
     /// Create, show, query, change and check the instance's configuration.
     Config(commands::config::Args),
+    /// Stop the running station (waits until it has stopped).
+    Stop,
+    /// Make the running station read its configuration again and start over.
+    Restart,
+    /// Show the running station's status (exit code 3 when it is not running).
+    Status(commands::control::StatusArgs),
+    /// Inspect the queue; retry or drop entries.
+    Queue(commands::control::QueueArgs),
+    /// Convert files and upload them now, without the queue (with a progress bar).
+    Upload(commands::upload::Args),
+    /// List the converters, score a file, enable or disable a configured converter.
+    Converters(commands::converters::Args),
+    /// Check that the server answers and accepts the credentials.
+    TestConnection,
 }
 
 fn instance_name(name: &str) -> Result<String, String> {
@@ -37,7 +55,21 @@ fn instance_name(name: &str) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Start(_)) {
+        restore_sigpipe();
+    }
     let result = match cli.command {
+        Command::Status(args) => match commands::control::status(&cli.instance, args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
+        Command::Stop => commands::control::stop(&cli.instance),
+        Command::Restart => commands::control::restart(&cli.instance),
+        Command::Queue(args) => commands::control::queue(&cli.instance, args),
+        Command::Upload(args) => commands::upload::run(&cli.instance, args),
+        Command::Converters(args) => commands::converters::run(&cli.instance, args),
+        Command::TestConnection => commands::upload::test_connection(&cli.instance),
+        Command::Start(args) => commands::start::run(&cli.instance, args),
         Command::Convert(args) => commands::convert::run(args),
         Command::Config(args) => commands::config::run(&cli.instance, args),
     };
@@ -47,5 +79,16 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// One-shot commands die quietly when their output pipe closes (`wats-client queue list | head`)
+/// instead of panicking on the failed print; the service keeps Rust's default (ignored), so a
+/// closed socket is an error, not a kill.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to its default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

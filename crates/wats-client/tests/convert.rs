@@ -102,7 +102,11 @@ fn bad_input_names_the_file_and_place() {
             r#"{"type":"T","root":{"steps":[{"numericMeas":[{"value":"x"}]}]}}"#,
             "root.steps[0].numericMeas[0].value",
         ),
-        ("garbage.bin", "\u{1}\u{2}garbage", "not a WATS report"),
+        (
+            "garbage.bin",
+            "\u{1}\u{2}garbage",
+            "no converter recognises this file",
+        ),
         (
             "bomb.xml",
             r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Reports><Report SN="&b;"/></Reports>"#,

@@ -6,11 +6,15 @@ use crate::{Confidence, Context, ConvertError, Converter, Source};
 
 /// CSV with a column mapping (not implemented yet).
 #[derive(Clone, Debug, Default)]
-pub struct CsvMapping;
+pub struct CsvMapping {
+    _todo: (),
+}
 
 /// JSON with a path mapping (not implemented yet).
 #[derive(Clone, Debug, Default)]
-pub struct JsonMapping;
+pub struct JsonMapping {
+    _todo: (),
+}
 
 impl Converter for CsvMapping {
     fn name(&self) -> &str {

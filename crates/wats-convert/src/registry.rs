@@ -6,6 +6,10 @@ use wats_report::Report;
 
 use crate::{Confidence, Context, ConvertError, Converter, Source};
 
+/// The error when no converter recognises a file.
+pub const NO_CONVERTER: &str =
+    "no converter recognises this file (see `wats-client converters detect`)";
+
 /// A converter's score for a file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Detection {
@@ -92,7 +96,7 @@ impl Registry {
         let mut best: Option<(Arc<dyn Converter>, Confidence)> = None;
         for c in &self.converters {
             let score = c.detect(source).clamp(0.0, 1.0);
-            if score >= MIN_CONFIDENCE && best.as_ref().map_or(true, |(_, s)| score > *s) {
+            if score >= MIN_CONFIDENCE && best.as_ref().is_none_or(|(_, s)| score > *s) {
                 best = Some((c.clone(), score));
             }
         }
@@ -114,14 +118,12 @@ impl Registry {
                     self.names().join(", ")
                 ))
             })?,
-            None => self
-                .best(source)
-                .ok_or_else(|| {
-                    ConvertError::new(
-                        "no converter recognises this file (see `wats-client converters detect`)",
-                    )
-                })?
-                .0,
+            None => {
+                let best = self
+                    .best(source)
+                    .ok_or_else(|| ConvertError::new(NO_CONVERTER).in_file(source.path))?;
+                best.0
+            }
         };
         let reports = converter
             .convert(source, context)

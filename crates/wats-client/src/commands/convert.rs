@@ -1,10 +1,14 @@
-//! `wats-client convert FILE`: read a report file, validate it, print WSJF.
+//! `wats-client convert FILE`: convert a test result file with a converter (detected from the
+//! content unless `--converter` names one), validate, print WSJF (an array when the file holds
+//! several reports).
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
-use wats_report::format::{self, Format, DEFAULT_MAX_FILE_BYTES};
+use anyhow::{bail, Context as _};
+use serde_json::{Map, Value};
+use wats_convert::{Context, Registry, Source};
+use wats_report::format::{read_limited, DEFAULT_MAX_FILE_BYTES};
 use wats_report::validate::Validator;
 
 /// Arguments of `convert`.
@@ -12,9 +16,13 @@ use wats_report::validate::Validator;
 pub struct Args {
     /// The file to convert.
     file: PathBuf,
-    /// Use this converter instead of detecting the format (`wsjf`, `wsxf`).
+    /// Use this converter instead of detecting the format (`wsjf`, `wsxf`, `teradyne-gr228x`,
+    /// …; `wats-client converters list` shows them all).
     #[arg(long, value_name = "NAME")]
     converter: Option<String>,
+    /// A converter argument, `key=value` (repeatable), as `arguments` in the configuration.
+    #[arg(long = "arg", value_name = "KEY=VALUE")]
+    args: Vec<String>,
     /// Write the WSJF here instead of standard output.
     #[arg(long, short, value_name = "PATH")]
     out: Option<PathBuf>,
@@ -30,16 +38,38 @@ pub struct Args {
     max_bytes: u64,
 }
 
+/// `key=value` pairs into an arguments object (values that parse as JSON numbers or booleans
+/// are kept typed).
+pub fn parse_args(pairs: &[String]) -> anyhow::Result<Map<String, Value>> {
+    let mut out = Map::new();
+    for pair in pairs {
+        let Some((k, v)) = pair.split_once('=') else {
+            bail!("--arg {pair:?}: expected KEY=VALUE");
+        };
+        let value = match serde_json::from_str::<Value>(v) {
+            Ok(n @ (Value::Number(_) | Value::Bool(_))) => n,
+            _ => Value::String(v.to_string()),
+        };
+        out.insert(k.trim().to_string(), value);
+    }
+    Ok(out)
+}
+
 /// Converts, validates and prints; an error names the file and the place in it.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let forced = match &args.converter {
-        Some(name) => match Format::from_name(name) {
-            Some(f) => Some(f),
-            None => bail!("unknown converter {name:?}; available: wsjf, wsxf"),
-        },
-        None => None,
-    };
-    let (_, reports) = format::read_file(&args.file, forced, args.max_bytes)?;
+    let registry = Registry::builtin();
+    if let Some(name) = &args.converter {
+        if registry.get(name).is_none() {
+            bail!(
+                "unknown converter {name:?}; available: {}",
+                registry.names().join(", ")
+            );
+        }
+    }
+    let bytes = read_limited(&args.file, args.max_bytes)?;
+    let context = Context::with_arguments(parse_args(&args.args)?);
+    let source = Source::new(&args.file, &bytes);
+    let (_, reports) = registry.convert(args.converter.as_deref(), &source, &context)?;
     let validator = Validator::default().allow_search_wildcards(args.allow_wildcards);
     let mut problems = Vec::new();
     for (i, report) in reports.iter().enumerate() {

@@ -1,4 +1,8 @@
 //! One module per subcommand.
 
 pub mod config;
+pub mod control;
 pub mod convert;
+pub mod converters;
+pub mod start;
+pub mod upload;

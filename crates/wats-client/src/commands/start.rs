@@ -1,0 +1,93 @@
+//! `wats-client start`: run the station in the foreground until Ctrl+C, SIGTERM, `stop`.
+
+use anyhow::Context as _;
+use wats_client::config::{Config, Instance};
+use wats_client::station::{self, Exit, RunOptions};
+
+/// Arguments of `start`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Do not print the banner.
+    #[arg(long)]
+    no_banner: bool,
+    /// Files converted at once (default: the number of cores, at most 8).
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
+    /// Files larger than this many bytes go to the error folder unread.
+    #[arg(long, value_name = "BYTES", default_value_t = wats_report::format::DEFAULT_MAX_FILE_BYTES)]
+    max_bytes: u64,
+}
+
+/// Runs the station; `restart` (control API) reads the configuration again and starts over.
+pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
+    let instance = Instance::resolve(instance_name)?;
+    if !instance.exists() {
+        // First start on a fresh machine: local mode, an inbox, nothing to answer.
+        let config = Config {
+            station_name: hostname(),
+            ..Config::default()
+        };
+        instance.save(&config)?;
+        println!(
+            "Created the configuration {} (local mode; `wats-client config init` to connect to a WATS server).",
+            instance.config_path().display()
+        );
+    }
+    let mut options = RunOptions {
+        max_file_bytes: args.max_bytes,
+        banner: !args.no_banner,
+        ..RunOptions::default()
+    };
+    if let Some(n) = args.workers {
+        options.workers = n.max(1);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    loop {
+        let exit = runtime.block_on(station::run(&instance, options.clone(), shutdown_signal()))?;
+        match exit {
+            Exit::Stop => return Ok(()),
+            Exit::Restart => {
+                println!("Restarting with the configuration read again.");
+                options.banner = false;
+            }
+        }
+    }
+}
+
+/// Resolves on Ctrl+C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The machine's name, for the default station name.
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "station".to_string())
+}

@@ -1,0 +1,337 @@
+//! The control API of a running station, on loopback (`127.0.0.1:8765` by default).
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | GET | `/status` | mode, server, connectivity, intake, queue counts, counters |
+//! | GET | `/queue` | queue counts |
+//! | GET | `/queue/pending`, `/queue/parked`, `/queue/done` | entries (`?limit=`, default 100) |
+//! | POST | `/queue/{id}/retry` | a parked entry back to pending |
+//! | POST | `/queue/retry-parked` | every parked entry back to pending |
+//! | DELETE | `/queue/{id}` | drop an entry (the report is not sent) |
+//! | POST | `/rescan` | rescan the watch folders now |
+//! | POST | `/resume` | end an authorization pause now |
+//! | GET | `/config` | the configuration, token redacted |
+//! | POST | `/restart`, `/stop` | restart (configuration read again) or stop the station |
+//! | GET | `/health/live` | 200 while the process runs |
+//! | GET | `/health/ready` | 200 when the server answers, 503 otherwise |
+//! | GET | `/metrics` | Prometheus text |
+//!
+//! Mutating calls (POST, DELETE) need the instance's secret (`control.secret` in its data
+//! folder, owner-only, created at first start) in `Authorization: Bearer <secret>`; the CLI
+//! reads it from the file. Where the API listens is written to `control.json` in the data
+//! folder so the CLI finds it even on a port chosen at random.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use axum::extract::{Path as UrlPath, Query, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::queue::{EntryInfo, State as EntryState, Which};
+use crate::station::{Exit, Shared, CONTROL_INFO_FILE};
+use crate::uploader::Connectivity;
+
+/// The running control API.
+pub struct ControlServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ControlServer {
+    /// Stops serving.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Where a running station's control API is, as written to `control.json`.
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct ControlInfo {
+    /// `127.0.0.1:8765`.
+    pub address: String,
+    /// The station's process id.
+    pub pid: u32,
+}
+
+/// Binds `address` and serves the control API of `shared`; writes `control.json` into `data`.
+pub async fn serve(
+    shared: Arc<Shared>,
+    address: &str,
+    data: &Path,
+) -> anyhow::Result<ControlServer> {
+    let addr: SocketAddr = address.parse().with_context(|| {
+        format!("control_address {address:?} is not an address like 127.0.0.1:8765")
+    })?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!(
+            "cannot listen on {addr} for the control API (another instance? set control_address)"
+        )
+    })?;
+    let addr = listener.local_addr()?;
+    let info = ControlInfo {
+        address: addr.to_string(),
+        pid: std::process::id(),
+    };
+    crate::config::write_atomic(
+        &data.join(CONTROL_INFO_FILE),
+        serde_json::to_string_pretty(&info)?.as_bytes(),
+        false,
+    )?;
+    let router = router(shared);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "the control API stopped");
+        }
+    });
+    Ok(ControlServer {
+        addr,
+        shutdown: tx,
+        task,
+    })
+}
+
+/// The routes (public for tests).
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/status", get(status))
+        .route("/queue", get(queue_stats))
+        .route(
+            "/queue/pending",
+            get(|s, q| list(s, q, EntryState::Pending)),
+        )
+        .route("/queue/parked", get(|s, q| list(s, q, EntryState::Parked)))
+        .route("/queue/done", get(|s, q| list(s, q, EntryState::Done)))
+        .route("/queue/retry-parked", post(retry_all))
+        .route("/queue/{id}/retry", post(retry_one))
+        .route("/queue/{id}", delete(drop_one))
+        .route("/rescan", post(rescan))
+        .route("/resume", post(resume))
+        .route("/config", get(config))
+        .route("/restart", post(|s| exit(s, Exit::Restart)))
+        .route("/stop", post(|s| exit(s, Exit::Stop)))
+        .route("/health/live", get(|| async { "ok" }))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+        .with_state(shared)
+}
+
+/// Mutating calls need the secret.
+async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), shared.secret.as_bytes())) {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "this call needs the instance's secret (Authorization: Bearer <control.secret>)",
+            );
+        }
+    }
+    next.run(req).await
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn connectivity(c: Connectivity) -> &'static str {
+    match c {
+        Connectivity::Unknown => "unknown",
+        Connectivity::Online => "online",
+        Connectivity::Offline => "offline",
+        Connectivity::AuthFailed => "auth_failed",
+    }
+}
+
+fn stats_json(shared: &Shared) -> Value {
+    match shared.queue.stats() {
+        Ok(s) => json!({
+            "pending": s.pending, "uploading": s.uploading, "parked": s.parked,
+            "done": s.done, "undelivered_bytes": s.bytes,
+        }),
+        Err(e) => json!({ "error": e.to_string() }),
+    }
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let up = shared.uploader.status();
+    let m = &shared.metrics;
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    Json(json!({
+        "instance": shared.instance,
+        "version": env!("CARGO_PKG_VERSION"),
+        "pid": std::process::id(),
+        "mode": if shared.local_mode { "local" } else { "remote" },
+        "server": shared.server_url,
+        "inbox": shared.inbox,
+        "started": unix(shared.started),
+        "uptime_seconds": shared.started.elapsed().map(|d| d.as_secs()).unwrap_or(0),
+        "connectivity": connectivity(up.connectivity),
+        "uploads_paused": up.paused,
+        "intake": { "paused": shared.intake.is_paused(), "reason": shared.intake.reason() },
+        "queue": stats_json(&shared),
+        "files": {
+            "seen": load(&m.files_seen), "converted": load(&m.files_converted),
+            "failed": load(&m.files_failed), "deferred": load(&m.files_deferred),
+        },
+        "reports": {
+            "queued": load(&m.reports_queued), "uploaded": up.uploaded, "parked": up.parked,
+            "retries": up.retries,
+        },
+        "last_error": up.last_error,
+        "last_success": up.last_success.map(unix),
+        "alarm": up.stopped_by,
+    }))
+}
+
+async fn queue_stats(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(stats_json(&shared))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<usize>,
+}
+
+/// An entry as JSON.
+pub fn entry_json(e: &EntryInfo) -> Value {
+    json!({
+        "id": e.id,
+        "state": e.state.as_str(),
+        "source": e.source,
+        "attempts": e.attempts,
+        "next_attempt_at": unix(e.next_attempt_at),
+        "last_error_kind": e.last_error.as_ref().map(|l| l.kind.as_str()),
+        "last_error": e.last_error.as_ref().map(|l| l.text.clone()),
+        "bytes": e.bytes,
+        "created_at": unix(e.created_at),
+        "updated_at": unix(e.updated_at),
+    })
+}
+
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<ListQuery>,
+    state: EntryState,
+) -> Response {
+    match shared
+        .queue
+        .list(Some(state), q.limit.unwrap_or(100).min(10_000))
+    {
+        Ok(entries) => Json(entries.iter().map(entry_json).collect::<Vec<_>>()).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+fn parse_id(id: &str) -> Result<uuid::Uuid, Box<Response>> {
+    uuid::Uuid::parse_str(id).map_err(|_| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            &format!("{id:?} is not a report id"),
+        ))
+    })
+}
+
+async fn retry_one(State(shared): State<Arc<Shared>>, UrlPath(id): UrlPath<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    match shared.queue.retry_parked(Which::One(id)) {
+        Ok(0) => error(StatusCode::NOT_FOUND, "no parked entry with this id"),
+        Ok(n) => Json(json!({ "retried": n })).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn retry_all(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.queue.retry_parked(Which::All) {
+        Ok(n) => Json(json!({ "retried": n })).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn drop_one(State(shared): State<Arc<Shared>>, UrlPath(id): UrlPath<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    match shared.queue.drop_entry(id) {
+        Ok(()) => Json(json!({ "dropped": id })).into_response(),
+        Err(e) => error(StatusCode::CONFLICT, &e.to_string()),
+    }
+}
+
+async fn rescan(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let _ = shared.rescan.send(());
+    Json(json!({ "rescan": true }))
+}
+
+async fn resume(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    shared.uploader.resume();
+    Json(json!({ "resumed": true }))
+}
+
+async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(shared.config.clone())
+}
+
+async fn exit(State(shared): State<Arc<Shared>>, exit: Exit) -> Json<Value> {
+    shared.exit.send_replace(Some(exit));
+    Json(json!({ "accepted": format!("{exit:?}").to_lowercase() }))
+}
+
+async fn ready(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.probe.app().version().await {
+        Ok(v) => Json(json!({ "ready": true, "server": shared.server_url, "version": v }))
+            .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "ready": false, "server": shared.server_url, "error": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let stats = shared.queue.stats().ok();
+    let body = shared.metrics.render(
+        stats.as_ref(),
+        &shared.uploader.status(),
+        shared.intake.is_paused(),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}

@@ -1,0 +1,787 @@
+//! The running station: watch folders → convert → durable queue → upload, plus the control
+//! API, and in local mode an embedded `wats-server`.
+//!
+//! The order of the steps for one file is what makes it safe to kill the process at any
+//! moment:
+//!
+//! 1. the source yields a stable file (size, mtime and hash settled);
+//! 2. a worker reads it (bounded), converts it, freezes each report's identity (the id comes
+//!    from the file, or is derived from the file's content and name, so a second conversion
+//!    of the same file gives the same ids), validates it;
+//! 3. every report is committed to the queue (fsync'ed);
+//! 4. only then is the file moved to the done folder (or deleted, or kept);
+//! 5. and the ledger records it (ack).
+//!
+//! A crash before 3 converts the file again; between 3 and 4 converts it again and the queue
+//! recognises the ids (no duplicate); between 4 and 5 the file is already in the done folder.
+//! A file no converter can read goes to the error folder with a `<name>.error` note saying why.
+//! When the queue is full or the disk fails, the file is given back untouched and intake
+//! pauses until the queue has room: nothing is lost, and the status says why.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context as _;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, watch};
+use wats_convert::external::ExternalConverter;
+use wats_convert::{Context, Converter, Registry, Source as ConvertSource};
+use wats_report::{Report, Uuid, Validator};
+
+use crate::config::{Config, ConverterConfig, Instance, PostAction};
+use crate::metrics::Metrics;
+use crate::queue::{Queue, QueueError, QueueOptions};
+use crate::source::{ReadyFile, Source};
+use crate::uploader::{Uploader, UploaderControl, UploaderOptions};
+
+/// The user the station uses on its embedded server in local mode.
+pub const LOCAL_USER: &str = "station";
+/// The file (in the instance's data folder) holding the embedded server's password.
+pub const LOCAL_PASSWORD_FILE: &str = "local-server.password";
+/// The file (in the instance's data folder) holding the control API's secret.
+pub const CONTROL_SECRET_FILE: &str = "control.secret";
+/// The file (in the instance's data folder) saying where the running station's control API is.
+pub const CONTROL_INFO_FILE: &str = "control.json";
+/// The queue database in the instance's data folder.
+pub const QUEUE_FILE: &str = "queue.sqlite";
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Stop the process.
+    Stop,
+    /// Read the configuration again and start over.
+    Restart,
+}
+
+/// Settings of a run that are not in the configuration file.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Files larger than this go to the error folder unread.
+    pub max_file_bytes: u64,
+    /// Files converted at once.
+    pub workers: usize,
+    /// Uploader settings (concurrency comes from the configuration).
+    pub uploader: UploaderOptions,
+    /// Print the banner (where to drop files, where to look) at start.
+    pub banner: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            max_file_bytes: wats_report::format::DEFAULT_MAX_FILE_BYTES,
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .clamp(1, 8),
+            uploader: UploaderOptions::default(),
+            banner: true,
+        }
+    }
+}
+
+/// Why intake is paused, if it is.
+#[derive(Debug, Default)]
+pub struct Intake {
+    paused: AtomicBool,
+    reason: Mutex<Option<String>>,
+}
+
+impl Intake {
+    /// Pauses intake for `reason` (logged once per change).
+    pub fn pause(&self, reason: String) {
+        if !self.paused.swap(true, Ordering::SeqCst) {
+            tracing::error!(%reason, "intake paused: files stay in the watch folders");
+        }
+        *self.reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+    }
+    /// Resumes intake.
+    pub fn resume(&self) {
+        if self.paused.swap(false, Ordering::SeqCst) {
+            tracing::info!("intake resumed");
+        }
+        *self.reason.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+    /// Is intake paused?
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+    /// The reason of the pause.
+    pub fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// What the control API sees of a running station.
+pub struct Shared {
+    /// The instance name.
+    pub instance: String,
+    /// The queue.
+    pub queue: Arc<Queue>,
+    /// The uploader's controls.
+    pub uploader: UploaderControl,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Intake state.
+    pub intake: Arc<Intake>,
+    /// The configuration with the token redacted.
+    pub config: Value,
+    /// The server reports go to.
+    pub server_url: String,
+    /// A client for readiness probes (short timeout).
+    pub probe: wats::Wats,
+    /// True in local mode (embedded server).
+    pub local_mode: bool,
+    /// The inbox folder of local mode (or of a station without converters).
+    pub inbox: Option<PathBuf>,
+    /// The secret mutating control calls must present.
+    pub secret: String,
+    /// When the station started.
+    pub started: SystemTime,
+    /// Ask the run loop to stop or restart.
+    pub exit: watch::Sender<Option<Exit>>,
+    /// Ask the sources to rescan now.
+    pub rescan: mpsc::UnboundedSender<()>,
+}
+
+/// One watch folder's conversion setup.
+struct Setup {
+    converter: Option<Arc<dyn Converter>>,
+    context: Context,
+    post_action: PostAction,
+    watch: PathBuf,
+    done: PathBuf,
+    error: PathBuf,
+}
+
+/// What a worker did with a file.
+enum Verdict {
+    /// Reports queued, post action done: ack.
+    Done,
+    /// Moved to the error folder: ack.
+    Failed,
+    /// Left in place (intake must pause): release.
+    Defer { reason: String, queue_full: bool },
+    /// The file is gone or changed: release, the source will see it again if it comes back.
+    Vanished,
+}
+
+/// Runs the station of `instance` until it is asked to stop or restart (`stop` resolving,
+/// the control API, or a storage failure of the queue).
+pub async fn run(
+    instance: &Instance,
+    options: RunOptions,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Exit> {
+    let _lock = instance.lock()?;
+    let (mut config, overrides) = instance.load_effective()?;
+    for o in &overrides {
+        tracing::info!(
+            key = o.key,
+            variable = o.variable,
+            "setting taken from the environment"
+        );
+    }
+    let problems = config.problems();
+    if !problems.is_empty() {
+        let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        anyhow::bail!(
+            "the configuration {} has problems:\n  {}",
+            instance.config_path().display(),
+            list.join("\n  ")
+        );
+    }
+    let data = instance.data_dir().to_path_buf();
+    std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
+
+    // Local mode: an embedded server under the data folder.
+    let local_mode = config.service_address.trim().is_empty();
+    let mut local_server = None;
+    let mut client = wats::Wats::builder();
+    let server_url;
+    if local_mode {
+        let password = read_or_create_secret(&data.join(LOCAL_PASSWORD_FILE))?;
+        let running = start_local_server(&config, &data, &password).await?;
+        server_url = format!("http://{}", running.addr);
+        client = client
+            .base_url(&server_url)
+            .credentials(LOCAL_USER, &password);
+        local_server = Some(running);
+    } else {
+        server_url = config.service_address.clone();
+        client = client.base_url(&config.service_address);
+        if let Some(token) = &config.api_token {
+            client = client.token(token.expose());
+        }
+    }
+    // The queue paces uploads; the SDK's request budget would only stall a backlog.
+    let client = client.no_rate_limit().no_cache();
+    let probe = client
+        .clone()
+        .timeout(Duration::from_secs(5))
+        .no_retry()
+        .no_circuit_breaker()
+        .build()?;
+
+    // A station without converters gets an inbox that takes every format.
+    let mut inbox = None;
+    if config.converters.is_empty() {
+        let folder = data.join("inbox");
+        config.converters.push(ConverterConfig {
+            name: "inbox".into(),
+            converter: "auto".into(),
+            watch_folder: folder.display().to_string(),
+            file_patterns: vec!["*".into()],
+            ..ConverterConfig::default()
+        });
+        inbox = Some(folder);
+    }
+    let registry = Registry::builtin();
+    let mut setups = HashMap::new();
+    for c in config.converters.iter().filter(|c| c.enabled) {
+        std::fs::create_dir_all(&c.watch_folder)
+            .with_context(|| format!("creating the watch folder {}", c.watch_folder))?;
+        setups.insert(c.name.clone(), setup(c, &config, &registry)?);
+    }
+    let setups = Arc::new(setups);
+
+    let queue = Arc::new(Queue::open(
+        data.join(QUEUE_FILE),
+        QueueOptions {
+            max_entries: config.max_queue_entries,
+            ..QueueOptions::default()
+        },
+    )?);
+    let mut uploader_options = options.uploader.clone();
+    uploader_options.concurrency = config.upload_concurrency.max(1) as usize;
+    let uploader = Uploader::spawn(queue.clone(), client, uploader_options)?;
+
+    let metrics = Arc::new(Metrics::default());
+    let intake = Arc::new(Intake::default());
+    let (exit_tx, mut exit_rx) = watch::channel(None);
+    let (rescan_tx, mut rescan_rx) = mpsc::unbounded_channel();
+    let secret = read_or_create_secret(&data.join(CONTROL_SECRET_FILE))?;
+    let shared = Arc::new(Shared {
+        instance: instance.name().to_string(),
+        queue: queue.clone(),
+        uploader: uploader.control(),
+        metrics: metrics.clone(),
+        intake: intake.clone(),
+        config: config.redacted_json(),
+        server_url: server_url.clone(),
+        probe,
+        local_mode,
+        inbox: inbox.clone(),
+        secret,
+        started: SystemTime::now(),
+        exit: exit_tx,
+        rescan: rescan_tx,
+    });
+    let control = crate::control::serve(shared.clone(), &config.control_address, &data).await?;
+
+    let mut source = Source::for_station(&config, instance)?;
+    if options.banner {
+        print_banner(&shared, &config, control.addr, &data);
+    }
+    tracing::info!(instance = instance.name(), server = %server_url, local_mode, control = %control.addr, "station started");
+
+    let mut stop = std::pin::pin!(stop);
+    let max_workers = options.workers.max(1);
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(PathBuf, Verdict)>();
+    let mut in_flight = 0usize;
+    let mut prune = tokio::time::interval(Duration::from_secs(3600));
+    let mut intake_check = tokio::time::interval(Duration::from_secs(1));
+    let keep_done = Duration::from_secs(config.keep_done_hours.saturating_mul(3600));
+    let exit = loop {
+        tokio::select! {
+            biased;
+            _ = &mut stop => break Exit::Stop,
+            changed = exit_rx.changed() => {
+                match (changed, *exit_rx.borrow()) {
+                    (Ok(()), Some(e)) => break e,
+                    (Err(_), _) => break Exit::Stop,
+                    _ => {}
+                }
+            }
+            Some((path, verdict)) = done_rx.recv() => {
+                in_flight -= 1;
+                settle(&source, &path, verdict, &intake, &metrics);
+            }
+            file = source.next(), if in_flight < max_workers && !intake.is_paused() => {
+                let Some(file) = file else { break Exit::Stop };
+                in_flight += 1;
+                metrics.files_seen.fetch_add(1, Ordering::Relaxed);
+                let (setups, queue, metrics, registry, tx) =
+                    (setups.clone(), queue.clone(), metrics.clone(), registry.clone(), done_tx.clone());
+                let max = options.max_file_bytes;
+                tokio::task::spawn_blocking(move || {
+                    let path = file.path.clone();
+                    let verdict = process(&file, &setups, &registry, &queue, &metrics, max);
+                    let _ = tx.send((path, verdict));
+                });
+            }
+            _ = intake_check.tick(), if intake.is_paused() => {
+                match queue.stats() {
+                    Ok(stats) if stats.undelivered() < config.max_queue_entries => intake.resume(),
+                    Ok(_) => {}
+                    Err(e) => intake.pause(format!("the queue cannot be read: {e}")),
+                }
+            }
+            Some(()) = rescan_rx.recv() => source.rescan(),
+            _ = prune.tick() => {
+                let before = SystemTime::now() - keep_done;
+                match queue.prune_done(before) {
+                    Ok(n) if n > 0 => tracing::info!(pruned = n, "delivered entries pruned"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "pruning the queue failed"),
+                }
+            }
+        }
+    };
+
+    tracing::info!(?exit, "station stopping");
+    // Finish the files being converted (each takes at most one conversion).
+    while in_flight > 0 {
+        match done_rx.recv().await {
+            Some((path, verdict)) => {
+                in_flight -= 1;
+                settle(&source, &path, verdict, &intake, &metrics);
+            }
+            None => break,
+        }
+    }
+    source.stop();
+    if let Err(e) = uploader.shutdown().await {
+        tracing::error!(error = %e, "the uploader stopped with an error");
+    }
+    control.stop().await;
+    if let Some(server) = local_server {
+        server.stop().await?;
+    }
+    let _ = std::fs::remove_file(data.join(CONTROL_INFO_FILE));
+    Ok(exit)
+}
+
+/// Acks or releases a file after its worker's verdict.
+fn settle(source: &Source, path: &Path, verdict: Verdict, intake: &Intake, metrics: &Metrics) {
+    let result = match verdict {
+        Verdict::Done | Verdict::Failed => source.ack(path),
+        Verdict::Vanished => source.release(path),
+        Verdict::Defer { reason, queue_full } => {
+            metrics.files_deferred.fetch_add(1, Ordering::Relaxed);
+            intake.pause(if queue_full {
+                format!("the queue is full ({reason}); waiting for uploads to make room")
+            } else {
+                reason
+            });
+            source.release(path)
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(file = %path.display(), error = %e, "cannot record the file in the ledger");
+    }
+}
+
+/// Resolves a configured converter.
+fn setup(c: &ConverterConfig, config: &Config, registry: &Registry) -> anyhow::Result<Setup> {
+    let kind = if c.converter.is_empty() {
+        if registry.get(&c.name).is_some() {
+            c.name.as_str()
+        } else if c.extra.contains_key("command") {
+            "external"
+        } else {
+            "auto"
+        }
+    } else {
+        c.converter.as_str()
+    };
+    let converter: Option<Arc<dyn Converter>> = match kind {
+        "auto" => None,
+        "external" => {
+            let spec = serde_json::to_value(c)?;
+            Some(Arc::new(ExternalConverter::from_config(&spec).map_err(
+                |e| anyhow::anyhow!("converter {:?}: {e}", c.name),
+            )?))
+        }
+        name => Some(registry.get(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "converter {:?}: unknown converter {name:?}; available: auto, external, {}",
+                c.name,
+                registry.names().join(", ")
+            )
+        })?),
+    };
+    let context = Context {
+        arguments: c.arguments.clone(),
+        station_name: non_empty(&config.station_name),
+        location: non_empty(&config.location),
+        purpose: non_empty(&config.purpose),
+    };
+    Ok(Setup {
+        converter,
+        context,
+        post_action: c.post_action,
+        watch: PathBuf::from(&c.watch_folder),
+        done: c.done_path(),
+        error: c.error_path(),
+    })
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_string())
+}
+
+/// Converts one file and queues its reports, then does the post action. Runs on a blocking
+/// thread.
+fn process(
+    file: &ReadyFile,
+    setups: &HashMap<String, Setup>,
+    registry: &Registry,
+    queue: &Queue,
+    metrics: &Metrics,
+    max_bytes: u64,
+) -> Verdict {
+    let started = Instant::now();
+    let Some(setup) = setups.get(&file.source) else {
+        return Verdict::Vanished;
+    };
+    let path = &file.path;
+    let bytes = match wats_report::format::read_limited(path, max_bytes) {
+        Ok(bytes) => bytes,
+        Err(wats_report::ReadError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            return Verdict::Vanished
+        }
+        Err(e) => return fail(setup, path, None, &e.to_string(), metrics),
+    };
+    // The file must still be the one the source hashed: a writer may have come back.
+    if hex(&Sha256::digest(&bytes)) != file.hash {
+        return Verdict::Vanished;
+    }
+    metrics
+        .bytes_read
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let source = ConvertSource::new(path, &bytes);
+    let forced = setup.converter.as_ref();
+    let converted = match forced {
+        Some(c) => c
+            .convert(&source, &setup.context)
+            .map(|r| (c.clone(), r))
+            .map_err(|e| e.in_file(path)),
+        None => match registry.best(&source) {
+            Some((c, _)) => c
+                .convert(&source, &setup.context)
+                .map(|r| (c.clone(), r))
+                .map_err(|e| e.in_file(path)),
+            None => Err(
+                wats_convert::ConvertError::new(wats_convert::registry::NO_CONVERTER).in_file(path),
+            ),
+        },
+    };
+    let (converter, mut reports) = match converted {
+        Ok((_, r)) if r.is_empty() => {
+            return fail(setup, path, None, "the file holds no report", metrics)
+        }
+        Ok(ok) => ok,
+        Err(e) => {
+            let name = forced.map(|c| c.name().to_string());
+            return fail(setup, path, name.as_deref(), &e.to_string(), metrics);
+        }
+    };
+    let relative = path.strip_prefix(&setup.watch).unwrap_or(path);
+    let validator = Validator::default();
+    let mut problems = Vec::new();
+    for (i, report) in reports.iter_mut().enumerate() {
+        freeze_identity(
+            report,
+            converter.stable_ids(),
+            &file.hash,
+            relative,
+            i,
+            &setup.context,
+        );
+        for e in validator.validate(report).into_iter().take(20) {
+            problems.push(if i > 0 {
+                format!("report {i}: {e}")
+            } else {
+                e.to_string()
+            });
+        }
+    }
+    if !problems.is_empty() {
+        let text = format!("not a valid WATS report:\n  {}", problems.join("\n  "));
+        return fail(setup, path, Some(converter.name()), &text, metrics);
+    }
+    for report in &reports {
+        match queue.enqueue(&report.for_submission(), Some(path)) {
+            Ok(_) => {
+                metrics.reports_queued.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                let queue_full = matches!(e, QueueError::Full { .. });
+                return Verdict::Defer {
+                    reason: format!("{}: {e}", path.display()),
+                    queue_full,
+                };
+            }
+        }
+    }
+    metrics.files_converted.fetch_add(1, Ordering::Relaxed);
+    metrics.conversion_latency.observe(started.elapsed());
+    match setup.post_action {
+        PostAction::Move => {
+            if let Err(e) = move_into(path, &setup.watch, &setup.done) {
+                tracing::error!(file = %path.display(), error = %e, "reports queued, but the file could not be moved to the done folder");
+            }
+        }
+        PostAction::Delete => {
+            if let Err(e) = std::fs::remove_file(path) {
+                tracing::error!(file = %path.display(), error = %e, "reports queued, but the file could not be deleted");
+            }
+        }
+        PostAction::Keep => {}
+    }
+    tracing::debug!(file = %path.display(), converter = converter.name(), reports = reports.len(), "converted");
+    Verdict::Done
+}
+
+/// Gives each report the identity it keeps for ever: the file's own id when the format has
+/// one, else an id derived from the content hash, the file's name and the report's position.
+/// Also fills the station fields the file did not name.
+fn freeze_identity(
+    report: &mut Report,
+    stable: bool,
+    hash: &str,
+    relative: &Path,
+    index: usize,
+    context: &Context,
+) {
+    if !(stable && report.id.is_some()) {
+        let mut h = Sha256::new();
+        h.update(hash.as_bytes());
+        h.update([0]);
+        h.update(relative.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(index.to_le_bytes());
+        let digest = h.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        report.id = Some(uuid::Builder::from_random_bytes(bytes).into_uuid());
+    }
+    let fill = |field: &mut Option<String>, value: &Option<String>| {
+        if field.as_deref().is_none_or(|f| f.trim().is_empty()) {
+            if let Some(v) = value {
+                *field = Some(v.clone());
+            }
+        }
+    };
+    fill(&mut report.machine_name, &context.station_name);
+    fill(&mut report.location, &context.location);
+    fill(&mut report.purpose, &context.purpose);
+}
+
+/// Moves a file that could not be converted into the error folder, with a `.error` note.
+fn fail(
+    setup: &Setup,
+    path: &Path,
+    converter: Option<&str>,
+    message: &str,
+    metrics: &Metrics,
+) -> Verdict {
+    metrics.files_failed.fetch_add(1, Ordering::Relaxed);
+    tracing::warn!(file = %path.display(), error = %message, "file not converted; moved to the error folder");
+    match move_into(path, &setup.watch, &setup.error) {
+        Ok(moved) => {
+            let mut note = moved.clone().into_os_string();
+            note.push(".error");
+            let text = format!(
+                "file: {}\nwhen: {}\nconverter: {}\nerror: {}\n",
+                path.display(),
+                chrono::Local::now().to_rfc3339(),
+                converter.unwrap_or("auto-detect"),
+                message
+            );
+            if let Err(e) = std::fs::write(&note, text) {
+                tracing::error!(note = %PathBuf::from(note).display(), error = %e, "cannot write the .error note");
+            }
+            Verdict::Failed
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Verdict::Vanished,
+        Err(e) => {
+            tracing::error!(file = %path.display(), error = %e, "cannot move the file to the error folder; it stays in place");
+            Verdict::Failed
+        }
+    }
+}
+
+/// Moves `path` (inside `watch`) to the same relative place under `target`, never
+/// overwriting: `name (2).ext` when the name is taken. Returns the new path.
+fn move_into(path: &Path, watch: &Path, target: &Path) -> std::io::Result<PathBuf> {
+    let relative = path
+        .strip_prefix(watch)
+        .unwrap_or_else(|_| Path::new(path.file_name().unwrap_or_default()));
+    let mut dest = target.join(relative);
+    if let Some(dir) = dest.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let stem = dest
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = dest
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let mut n = 2;
+    while dest.exists() {
+        dest.set_file_name(format!("{stem} ({n}){ext}"));
+        n += 1;
+    }
+    match std::fs::rename(path, &dest) {
+        Ok(()) => Ok(dest),
+        // Another file system: copy, sync, then remove the original.
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            std::fs::copy(path, &dest)?;
+            std::fs::File::open(&dest)?.sync_all()?;
+            std::fs::remove_file(path)?;
+            Ok(dest)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Reads a secret file, creating it (owner-only) with a random value on first use.
+pub fn read_or_create_secret(path: &Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) if !s.trim().is_empty() => return Ok(s.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    let mut raw = [0u8; 24];
+    getrandom::getrandom(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let secret = hex(&raw);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(secret.as_bytes())?;
+    file.sync_all()?;
+    Ok(secret)
+}
+
+/// Starts the embedded server on the configured address, or on a free port when that one is
+/// taken (another instance).
+async fn start_local_server(
+    config: &Config,
+    data: &Path,
+    password: &str,
+) -> anyhow::Result<wats_server::Running> {
+    let wanted: std::net::SocketAddr = config.local_server_address.parse().with_context(|| {
+        format!(
+            "local_server_address {:?} is not an address like 127.0.0.1:8780",
+            config.local_server_address
+        )
+    })?;
+    let server_config = |listen| wats_server::Config {
+        listen,
+        database: wats_server::Database::Dir(data.join("server")),
+        admin: Some((LOCAL_USER.to_string(), password.to_string())),
+        max_body_bytes: wats_server::DEFAULT_MAX_BODY_BYTES,
+    };
+    match wats_server::start(server_config(wanted)).await {
+        Ok(running) => Ok(running),
+        Err(e) if wanted.port() != 0 && format!("{e:#}").contains("cannot listen") => {
+            tracing::warn!(address = %wanted, "the local server address is taken; using a free port");
+            let mut any = wanted;
+            any.set_port(0);
+            wats_server::start(server_config(any)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn print_banner(shared: &Shared, config: &Config, control: std::net::SocketAddr, data: &Path) {
+    let mut lines = Vec::new();
+    let mode = if shared.local_mode {
+        "local mode: embedded WATS server"
+    } else {
+        "uploading to a WATS server"
+    };
+    lines.push(format!(
+        "WATS station {:?} is running ({mode})",
+        shared.instance
+    ));
+    for c in config.converters.iter().filter(|c| c.enabled) {
+        let what = if c.converter.is_empty() || c.converter == "auto" {
+            "any known format".to_string()
+        } else {
+            c.converter.clone()
+        };
+        lines.push(format!("  Drop files into   {}   ({what})", c.watch_folder));
+        lines.push(format!(
+            "    converted files → {}   unreadable files (+ .error note) → {}",
+            c.done_path().display(),
+            c.error_path().display()
+        ));
+    }
+    lines.push(format!("  Reports go to     {}", shared.server_url));
+    if shared.local_mode {
+        lines.push(format!(
+            "    user {LOCAL_USER}, password in {}",
+            data.join(LOCAL_PASSWORD_FILE).display()
+        ));
+        lines.push(format!(
+            "    e.g. curl -u {LOCAL_USER}:$(cat '{}') {}/api/Report/Query/Header",
+            data.join(LOCAL_PASSWORD_FILE).display(),
+            shared.server_url
+        ));
+    }
+    lines.push(format!(
+        "  Status            http://{control}/status   (or `wats-client --instance {} status`)",
+        shared.instance
+    ));
+    lines.push("  Stop with Ctrl+C or `wats-client stop`.".to_string());
+    println!("{}", lines.join("\n"));
+}
+
+/// The queue of an instance, opened without starting the station (for the CLI).
+pub fn open_queue(instance: &Instance) -> anyhow::Result<Queue> {
+    let path = instance.data_dir().join(QUEUE_FILE);
+    if !path.exists() {
+        anyhow::bail!(
+            "no queue yet at {} (the station has not run)",
+            path.display()
+        );
+    }
+    Ok(Queue::open(path, QueueOptions::default())?)
+}
+
+/// A report id, for the CLI.
+pub fn parse_id(text: &str) -> anyhow::Result<Uuid> {
+    Uuid::parse_str(text.trim()).with_context(|| format!("{text:?} is not a report id (UUID)"))
+}
