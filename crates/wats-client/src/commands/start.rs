@@ -41,6 +41,21 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
     if let Some(n) = args.workers {
         options.workers = n.max(1);
     }
+    // Tuning knobs for tests and for sites that want a different retry pace.
+    let millis = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(std::time::Duration::from_millis)
+    };
+    if let Some(base) = millis("WATS_CLIENT_BACKOFF_BASE_MS") {
+        options.uploader.backoff_base = base;
+        options.uploader.backoff_min = options.uploader.backoff_min.min(base);
+        options.uploader.poll_interval = options.uploader.poll_interval.min(base * 5);
+    }
+    if let Some(cap) = millis("WATS_CLIENT_BACKOFF_CAP_MS") {
+        options.uploader.backoff_cap = cap;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,0 +1,533 @@
+//! The station end to end, as real processes: the `wats-client` binary started on a temporary
+//! instance, files dropped into its watch folder, reports checked on a real `wats-server`
+//! (in this test process, on loopback). Also the crash test: SIGKILL at random moments while
+//! files flow in, and at the end every report is on the server exactly once and no file is
+//! lost. `WATS_CRASH_FILES` (default 300), `WATS_CRASH_KILLS` (at least this many kills,
+//! default 8) make it longer; `WATS_CRASH_SEED` replays a run.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{json, Value};
+use uuid::Uuid;
+use wats::report::{fields, FetchOptions, HeaderQuery};
+use wats::Wats;
+use wats_report::{Report, ReportBuilder, Status};
+
+const USER: &str = "station";
+const PASSWORD: &str = "pw-station";
+const BIN: &str = env!("CARGO_BIN_EXE_wats-client");
+
+fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
+}
+
+/// A wats-server on its own runtime thread, for the life of the test.
+struct Server {
+    addr: SocketAddr,
+    runtime: tokio::runtime::Runtime,
+    running: Option<wats_server::Running>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let running = runtime
+            .block_on(wats_server::start(wats_server::Config {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                database: wats_server::Database::Dir(dir.path().to_owned()),
+                admin: Some((USER.into(), PASSWORD.into())),
+                max_body_bytes: wats_server::DEFAULT_MAX_BODY_BYTES,
+            }))
+            .unwrap();
+        Server {
+            addr: running.addr,
+            runtime,
+            running: Some(running),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn client(&self) -> Wats {
+        Wats::builder()
+            .base_url(self.url())
+            .credentials(USER, PASSWORD)
+            .no_cache()
+            .no_rate_limit()
+            .build()
+            .unwrap()
+    }
+
+    fn get(&self, id: Uuid) -> Option<Report> {
+        let wats = self.client();
+        self.runtime
+            .block_on(wats.report().get_wsjf(id, &FetchOptions::default()))
+            .unwrap()
+    }
+
+    /// The ids of the UUT reports with this part number.
+    fn ids_for_part(&self, pn: &str) -> Vec<Uuid> {
+        let wats = self.client();
+        let headers = self
+            .runtime
+            .block_on(
+                wats.report()
+                    .headers(
+                        HeaderQuery::uut()
+                            .filter(fields::PART_NUMBER.eq(pn))
+                            .top(10_000),
+                    )
+                    .send(),
+            )
+            .unwrap();
+        headers.iter().filter_map(|h| h.uuid).collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = self.runtime.block_on(r.stop());
+        }
+    }
+}
+
+/// A station instance in a temporary folder.
+struct Station {
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Station {
+    fn new(server_url: &str, extra: Value) -> Station {
+        let dir = tempfile::tempdir().unwrap();
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+        let mut config = json!({
+            "service_address": server_url,
+            "api_token": token,
+            "station_name": "E2E-STATION",
+            "location": "Lab",
+            "purpose": "Test",
+            "settle_seconds": 0.2,
+            "rescan_interval_seconds": 1,
+            "control_address": "127.0.0.1:0",
+            "converters": [{
+                "name": "drop",
+                "converter": "auto",
+                "watch_folder": dir.path().join("in").display().to_string(),
+                "file_patterns": ["*"],
+            }],
+        });
+        if let (Some(c), Some(e)) = (config.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                c.insert(k.clone(), v.clone());
+            }
+        }
+        let instance = dir.path().join("cfg/default");
+        std::fs::create_dir_all(&instance).unwrap();
+        std::fs::create_dir_all(dir.path().join("in")).unwrap();
+        std::fs::write(instance.join("config.json"), config.to_string()).unwrap();
+        Station { dir, child: None }
+    }
+
+    fn inbox(&self) -> PathBuf {
+        self.dir.path().join("in")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env("WATS_CLIENT_CONFIG_DIR", self.dir.path().join("cfg"))
+            .env_remove("WATS_CLIENT_DATA_DIR")
+            .env("WATS_CLIENT_BACKOFF_BASE_MS", "200")
+            .env("WATS_CLIENT_BACKOFF_CAP_MS", "1000");
+        for k in wats::ENV_BASE_URL.iter().chain(wats::ENV_TOKEN.iter()) {
+            cmd.env_remove(k);
+        }
+        cmd
+    }
+
+    fn start(&mut self) {
+        let child = self
+            .command(&["start", "--no-banner"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.command(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn status(&self) -> Option<Value> {
+        let (code, out, _) = self.run(&["status", "--json"]);
+        (code == 0).then(|| serde_json::from_str(&out).unwrap())
+    }
+
+    fn wait_running(&self) {
+        wait(20, "the station to answer", || self.status().is_some());
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill(); // SIGKILL
+            let _ = c.wait();
+        }
+    }
+
+    fn stop(&mut self) {
+        let (code, _, err) = self.run(&["stop"]);
+        assert_eq!(code, 0, "stop: {err}");
+        if let Some(mut c) = self.child.take() {
+            let status = c.wait().unwrap();
+            assert!(status.success(), "the station exited with {status}");
+        }
+    }
+}
+
+impl Drop for Station {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn files_in(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn generated(pn: &str, sn: &str, pass: bool) -> Report {
+    let mut b = ReportBuilder::uut(pn, sn, "A", 10)
+        .station("ST-GEN", "Lab", "Test")
+        .operator("op");
+    {
+        let mut g = b.group("Power/Rails");
+        g.add_step("3V3", 3.31).unit("V").limits(3.2, 3.4);
+        g.add_step("5V", if pass { 5.02 } else { 5.6 })
+            .unit("V")
+            .limits(4.9, 5.1);
+    }
+    b.add_step("Firmware", "v2.1").limit("v2.1");
+    b.add_step("Self test", true);
+    b.build().unwrap()
+}
+
+#[test]
+fn files_dropped_in_the_watch_folder_reach_the_server() {
+    let server = Server::start();
+    let mut station = Station::new(&server.url(), json!({}));
+    station.start();
+    station.wait_running();
+    let inbox = station.inbox();
+
+    // WSJF and WSXF written by our model, the WATS UUR sample, and files that must be refused.
+    let pn = format!("E2E-{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let pass = generated(&pn, "SN-1", true);
+    let fail = generated(&pn, "SN-2", false);
+    assert_eq!(fail.result, Some(Status::Failed));
+    std::fs::write(inbox.join("pass.json"), wats_report::wsjf::to_string(&pass)).unwrap();
+    std::fs::write(inbox.join("fail.xml"), wats_report::wsxf::to_string(&fail)).unwrap();
+    std::fs::copy(
+        samples().join("wats/uur-example.json"),
+        inbox.join("uur.json"),
+    )
+    .unwrap();
+    // A real WATS refuses to re-import its own UUT export (loop shape, see report-formats §1.10):
+    // the station says so in the error folder instead of sending it.
+    std::fs::copy(
+        samples().join("wats/uut-wsjf-export.json"),
+        inbox.join("export.json"),
+    )
+    .unwrap();
+    std::fs::write(inbox.join("notes.txt"), "not a test result\n").unwrap();
+    std::fs::write(inbox.join("broken.json"), "{\"type\":\"T\",\"pn\":").unwrap();
+
+    let done = inbox.join("Done");
+    let error = inbox.join("Error");
+    wait(60, "every file to be handled", || {
+        files_in(&done).len() == 3 && files_in(&error).len() == 6
+    });
+    assert_eq!(
+        files_in(&done),
+        ["fail.xml", "pass.json", "uur.json"]
+            .map(String::from)
+            .into_iter()
+            .collect()
+    );
+    for name in ["export.json", "notes.txt", "broken.json"] {
+        let note = std::fs::read_to_string(error.join(format!("{name}.error"))).unwrap();
+        assert!(note.contains(name), "{note}");
+    }
+    let note = std::fs::read_to_string(error.join("broken.json.error")).unwrap();
+    assert!(note.contains("1:"), "the note names the place: {note}");
+    let note = std::fs::read_to_string(error.join("export.json.error")).unwrap();
+    assert!(note.contains("endingIndex"), "{note}");
+    assert!(files_in(&inbox).is_empty());
+
+    // Each report on the server, as sent (the station fills nothing the file had).
+    let uur_id: Uuid = serde_json::from_str::<Value>(
+        &std::fs::read_to_string(samples().join("wats/uur-example.json")).unwrap(),
+    )
+    .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    wait(30, "the reports on the server", || {
+        [pass.id.unwrap(), fail.id.unwrap(), uur_id]
+            .iter()
+            .all(|id| server.get(*id).is_some())
+    });
+    let back = server.get(fail.id.unwrap()).unwrap();
+    assert_eq!(back.sn.as_deref(), Some("SN-2"));
+    assert_eq!(back.result, Some(Status::Failed));
+    assert_eq!(back.machine_name.as_deref(), Some("ST-GEN"));
+
+    // Status, metrics and the queue through the CLI and the control API.
+    let status = station.status().unwrap();
+    assert_eq!(status["files"]["converted"], 3, "{status}");
+    assert_eq!(status["files"]["failed"], 3, "{status}");
+    assert_eq!(status["connectivity"], "online", "{status}");
+    wait(10, "the uploads to settle", || {
+        station.status().unwrap()["queue"]["done"] == 3
+    });
+    let (code, list, _) = station.run(&["queue", "list", "--state", "done", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&list).unwrap().len(), 3);
+    let data = station.dir.path().join("cfg/default/data");
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("control.json")).unwrap()).unwrap();
+    let metrics = http_get(info["address"].as_str().unwrap(), "/metrics");
+    assert!(
+        metrics.contains("wats_files_converted_total 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("wats_reports_uploaded_total 3"),
+        "{metrics}"
+    );
+    let config = http_get(info["address"].as_str().unwrap(), "/config");
+    assert!(
+        !config.contains(PASSWORD) && !config.contains("c3RhdGlvbj"),
+        "{config}"
+    );
+
+    // Mutating calls need the secret.
+    let (code, _) = http_post(info["address"].as_str().unwrap(), "/stop", None);
+    assert_eq!(code, 401);
+    station.stop();
+    assert!(!data.join("control.json").exists());
+}
+
+/// A station against a server that refuses everything: reports are parked with the reason,
+/// and `queue retry-failed` sends them again once the server accepts.
+#[test]
+fn refused_reports_are_parked_and_retried_from_the_cli() {
+    let server = Server::start();
+    // Point the station at a wrong path first: the server answers 404 → parked (4xx).
+    let mut station = Station::new(&format!("{}/nowhere", server.url()), json!({}));
+    station.start();
+    station.wait_running();
+    let pn = format!("PARK-{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let report = generated(&pn, "SN-P", true);
+    std::fs::write(
+        station.inbox().join("r.json"),
+        wats_report::wsjf::to_string(&report),
+    )
+    .unwrap();
+    wait(30, "the report to be parked", || {
+        station.status().unwrap()["queue"]["parked"] == 1
+    });
+    let (_, list, _) = station.run(&["queue", "list", "--state", "parked", "--json"]);
+    let list: Vec<Value> = serde_json::from_str(&list).unwrap();
+    assert_eq!(list[0]["id"], report.id.unwrap().to_string());
+    assert!(
+        list[0]["last_error"].as_str().unwrap().contains("404"),
+        "{list:?}"
+    );
+
+    // Fix the address, restart through the CLI, then retry the parked entry.
+    station.stop();
+    let cfg = station.dir.path().join("cfg/default/config.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    doc["service_address"] = json!(server.url());
+    std::fs::write(&cfg, doc.to_string()).unwrap();
+    station.start();
+    station.wait_running();
+    let (code, out, err) = station.run(&["queue", "retry", &report.id.unwrap().to_string()]);
+    assert_eq!(code, 0, "{out}{err}");
+    wait(30, "the retried report on the server", || {
+        server.get(report.id.unwrap()).is_some()
+    });
+    station.stop();
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    })
+}
+
+fn http_post(addr: &str, path: &str, secret: Option<&str>) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut req = reqwest::Client::new().post(format!("http://{addr}{path}"));
+        if let Some(s) = secret {
+            req = req.bearer_auth(s);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    })
+}
+
+/// SIGKILL at random moments while files flow in; at the end every report is on the server
+/// exactly once (by id) and every source file is in the done folder.
+#[test]
+fn killed_at_random_moments_loses_and_duplicates_nothing() {
+    let files: usize = std::env::var("WATS_CRASH_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let seed: u64 = std::env::var("WATS_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    let min_kills: usize = std::env::var("WATS_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    eprintln!("crash test: {files} files, WATS_CRASH_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let server = Server::start();
+    let mut station = Station::new(&server.url(), json!({}));
+    let inbox = station.inbox();
+    let pn = format!("CRASH-{}", &Uuid::new_v4().simple().to_string()[..8]);
+
+    // Half WSJF (ids from the file), half WSXF; some files hold no valid report.
+    let mut expected = BTreeSet::new();
+    let mut names = Vec::new();
+    for i in 0..files {
+        let report = generated(&pn, &format!("SN-{i:05}"), i % 7 != 0);
+        expected.insert(report.id.unwrap());
+        let (name, text) = if i % 2 == 0 {
+            (
+                format!("r{i:05}.json"),
+                wats_report::wsjf::to_string(&report),
+            )
+        } else {
+            (
+                format!("r{i:05}.xml"),
+                wats_report::wsxf::to_string(&report),
+            )
+        };
+        names.push((name, text));
+    }
+
+    let writer = {
+        let inbox = inbox.clone();
+        let seed = rng.u64(..);
+        std::thread::spawn(move || {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            for chunk in names.chunks(25) {
+                for (name, text) in chunk {
+                    // Written in place, as test equipment does; the settle time covers it.
+                    std::fs::write(inbox.join(name), text).unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(rng.u64(0..150)));
+            }
+        })
+    };
+
+    let started = Instant::now();
+    let mut kills = 0;
+    while !writer.is_finished() || kills < min_kills {
+        station.start();
+        std::thread::sleep(Duration::from_millis(rng.u64(100..1200)));
+        station.kill();
+        kills += 1;
+        assert!(started.elapsed() < Duration::from_secs(600), "too slow");
+    }
+    writer.join().unwrap();
+
+    // A last clean run drains everything.
+    station.start();
+    station.wait_running();
+    let done = inbox.join("Done");
+    wait(240, "every file in the done folder", || {
+        files_in(&done).len() >= files
+    });
+    wait(120, "the queue to drain", || {
+        let s = station.status().unwrap();
+        s["queue"]["pending"] == 0 && s["queue"]["uploading"] == 0
+    });
+    let status = station.status().unwrap();
+    assert_eq!(status["queue"]["parked"], 0, "{status}");
+    station.stop();
+
+    let found = server.ids_for_part(&pn);
+    let unique: BTreeSet<Uuid> = found.iter().copied().collect();
+    assert_eq!(unique.len(), found.len(), "an id stored twice");
+    assert_eq!(
+        unique, expected,
+        "reports missing or extra after {kills} kills"
+    );
+    assert_eq!(files_in(&done).len(), files, "source files lost or doubled");
+    assert!(files_in(&inbox).is_empty());
+    assert!(files_in(&inbox.join("Error")).is_empty());
+    eprintln!(
+        "crash test: {files} files, {kills} kills, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
