@@ -90,15 +90,34 @@ impl Default for RunOptions {
 pub struct Intake {
     paused: AtomicBool,
     reason: Mutex<Option<String>>,
+    /// For a storage failure: when to try again (a full queue resumes when it has room).
+    retry_at: Mutex<Option<Instant>>,
 }
 
+/// How long intake waits after a storage failure (disk full, I/O error) before trying again.
+pub const STORAGE_RETRY: Duration = Duration::from_secs(5);
+
 impl Intake {
-    /// Pauses intake for `reason` (logged once per change).
-    pub fn pause(&self, reason: String) {
+    /// Pauses intake for `reason` (logged once per change). `retry_after` is set for storage
+    /// failures; without it intake resumes when the queue has room.
+    pub fn pause_for(&self, reason: String, retry_after: Option<Duration>) {
         if !self.paused.swap(true, Ordering::SeqCst) {
             tracing::error!(%reason, "intake paused: files stay in the watch folders");
         }
         *self.reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+        *self.retry_at.lock().unwrap_or_else(|p| p.into_inner()) =
+            retry_after.map(|d| Instant::now() + d);
+    }
+
+    /// Pauses intake until the queue has room.
+    pub fn pause(&self, reason: String) {
+        self.pause_for(reason, None);
+    }
+
+    /// For a storage failure: is it time to try again? `None` when waiting for room.
+    fn storage_retry_due(&self) -> Option<bool> {
+        let at = *self.retry_at.lock().unwrap_or_else(|p| p.into_inner());
+        at.map(|at| Instant::now() >= at)
     }
     /// Resumes intake.
     pub fn resume(&self) {
@@ -223,7 +242,9 @@ pub async fn run(
         }
     }
     // The queue paces uploads; the SDK's request budget would only stall a backlog.
-    let client = client.no_rate_limit().no_cache();
+    // The queue paces uploads (backoff per entry); the SDK's request budget and circuit
+    // breaker would only stall a backlog after an outage.
+    let client = client.no_rate_limit().no_cache().no_circuit_breaker();
     let probe = client
         .clone()
         .timeout(Duration::from_secs(5))
@@ -329,10 +350,14 @@ pub async fn run(
                 });
             }
             _ = intake_check.tick(), if intake.is_paused() => {
-                match queue.stats() {
-                    Ok(stats) if stats.undelivered() < config.max_queue_entries => intake.resume(),
-                    Ok(_) => {}
-                    Err(e) => intake.pause(format!("the queue cannot be read: {e}")),
+                match intake.storage_retry_due() {
+                    Some(true) => intake.resume(),
+                    Some(false) => {}
+                    None => match queue.stats() {
+                        Ok(stats) if stats.undelivered() < config.max_queue_entries => intake.resume(),
+                        Ok(_) => {}
+                        Err(e) => intake.pause_for(format!("the queue cannot be read: {e}"), Some(STORAGE_RETRY)),
+                    },
                 }
             }
             Some(()) = rescan_rx.recv() => source.rescan(),
@@ -377,11 +402,13 @@ fn settle(source: &Source, path: &Path, verdict: Verdict, intake: &Intake, metri
         Verdict::Vanished => source.release(path),
         Verdict::Defer { reason, queue_full } => {
             metrics.files_deferred.fetch_add(1, Ordering::Relaxed);
-            intake.pause(if queue_full {
-                format!("the queue is full ({reason}); waiting for uploads to make room")
+            if queue_full {
+                intake.pause(format!(
+                    "the queue is full ({reason}); waiting for uploads to make room"
+                ));
             } else {
-                reason
-            });
+                intake.pause_for(reason, Some(STORAGE_RETRY));
+            }
             source.release(path)
         }
     };

@@ -110,6 +110,8 @@ impl Drop for Server {
 struct Station {
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// Where the instance's data (queue, ledger) lives, when not under `dir`.
+    data_dir: Option<PathBuf>,
 }
 
 impl Station {
@@ -141,7 +143,11 @@ impl Station {
         std::fs::create_dir_all(&instance).unwrap();
         std::fs::create_dir_all(dir.path().join("in")).unwrap();
         std::fs::write(instance.join("config.json"), config.to_string()).unwrap();
-        Station { dir, child: None }
+        Station {
+            dir,
+            child: None,
+            data_dir: None,
+        }
     }
 
     fn inbox(&self) -> PathBuf {
@@ -157,6 +163,9 @@ impl Station {
             .env("WATS_CLIENT_BACKOFF_CAP_MS", "1000");
         for k in wats::ENV_BASE_URL.iter().chain(wats::ENV_TOKEN.iter()) {
             cmd.env_remove(k);
+        }
+        if let Some(data) = &self.data_dir {
+            cmd.env("WATS_CLIENT_DATA_DIR", data);
         }
         cmd
     }
@@ -530,4 +539,282 @@ fn killed_at_random_moments_loses_and_duplicates_nothing() {
         "crash test: {files} files, {kills} kills, {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// What the fault proxy does with each request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Weather {
+    /// Pass everything through.
+    Fine,
+    /// Answer 500, 503 or 429 (with `Retry-After: 1`) at random, pass the rest.
+    Stormy,
+    /// Wait this long before passing through.
+    Slow(Duration),
+}
+
+/// A proxy in front of the server that can also be switched off (connections refused).
+struct FaultProxy {
+    addr: SocketAddr,
+    weather: std::sync::Arc<std::sync::Mutex<Weather>>,
+    faults: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl FaultProxy {
+    fn start(server: &Server, port: u16) -> FaultProxy {
+        let weather = std::sync::Arc::new(std::sync::Mutex::new(Weather::Fine));
+        let faults = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let upstream = server.url();
+        let (w, f) = (weather.clone(), faults.clone());
+        let http = reqwest::Client::new();
+        let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            let (w, f, http, upstream) = (w.clone(), f.clone(), http.clone(), upstream.clone());
+            async move {
+                use axum::response::IntoResponse;
+                let weather = *w.lock().unwrap();
+                match weather {
+                    Weather::Stormy if fastrand::u8(..) < 170 => {
+                        f.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let status = [500u16, 503, 429][fastrand::usize(..3)];
+                        let mut r = (
+                            axum::http::StatusCode::from_u16(status).unwrap(),
+                            "{\"Message\":\"storm\"}",
+                        )
+                            .into_response();
+                        r.headers_mut().insert("retry-after", "1".parse().unwrap());
+                        return r;
+                    }
+                    Weather::Slow(d) => tokio::time::sleep(d).await,
+                    _ => {}
+                }
+                let (parts, body) = req.into_parts();
+                let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+                let path = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let mut out = http.request(parts.method.clone(), format!("{upstream}{path}"));
+                for (k, v) in parts.headers.iter() {
+                    if k != "host" && k != "content-length" {
+                        out = out.header(k, v);
+                    }
+                }
+                match out.body(bytes).send().await {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        let body = resp.bytes().await.unwrap_or_default();
+                        (status, [("content-type", "application/json")], body).into_response()
+                    }
+                    Err(_) => axum::http::StatusCode::BAD_GATEWAY.into_response(),
+                }
+            }
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let listener = server
+            .runtime
+            .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        server.runtime.spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap()
+        });
+        FaultProxy {
+            addr,
+            weather,
+            faults,
+            stop: Some(tx),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn set(&self, weather: Weather) {
+        *self.weather.lock().unwrap() = weather;
+    }
+
+    /// Switches the proxy off: connections are refused (the server is "down").
+    fn shut(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn metric(station: &Station, name: &str) -> f64 {
+    let data = match &station.data_dir {
+        Some(d) => d.join("default"),
+        None => station.dir.path().join("cfg/default/data"),
+    };
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("control.json")).unwrap()).unwrap();
+    let text = http_get(info["address"].as_str().unwrap(), "/metrics");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no metric {name} in\n{text}"))
+}
+
+/// The server down, then slow, then answering 500/503/429 at random: nothing is lost,
+/// everything arrives once the weather clears, and the retries show in the metrics.
+#[test]
+fn an_outage_loses_nothing_and_backoff_shows_in_the_metrics() {
+    let server = Server::start();
+    let mut proxy = FaultProxy::start(&server, 0);
+    let port = proxy.addr.port();
+    let mut station = Station::new(&proxy.url(), json!({}));
+    station.start();
+    station.wait_running();
+    let pn = format!("OUT-{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let mut expected = BTreeSet::new();
+    let mut drop_batch = |from: usize, to: usize| {
+        for i in from..to {
+            let r = generated(&pn, &format!("SN-{i:04}"), true);
+            expected.insert(r.id.unwrap());
+            std::fs::write(
+                station.inbox().join(format!("o{i:04}.json")),
+                wats_report::wsjf::to_string(&r),
+            )
+            .unwrap();
+        }
+    };
+
+    // Down: connections refused.
+    proxy.shut();
+    drop_batch(0, 40);
+    wait(
+        30,
+        "the files to be queued while the server is down",
+        || station.status().unwrap()["queue"]["pending"].as_u64() == Some(40),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        station.status().unwrap()["connectivity"],
+        "offline",
+        "the station sees the outage"
+    );
+    // Back, but slow, then stormy.
+    proxy = FaultProxy::start(&server, port);
+    proxy.set(Weather::Slow(Duration::from_millis(700)));
+    drop_batch(40, 60);
+    std::thread::sleep(Duration::from_secs(2));
+    proxy.set(Weather::Stormy);
+    drop_batch(60, 100);
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(proxy.faults.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    proxy.set(Weather::Fine);
+
+    wait(90, "every report delivered after the outage", || {
+        station.status().unwrap()["queue"]["done"].as_u64() == Some(100)
+    });
+    assert!(metric(&station, "wats_upload_retries_total") > 0.0);
+    assert_eq!(metric(&station, "wats_reports_parked_total"), 0.0);
+    station.stop();
+    let found = server.ids_for_part(&pn);
+    assert_eq!(found.len(), 100);
+    assert_eq!(found.into_iter().collect::<BTreeSet<_>>(), expected);
+}
+
+/// A small tmpfs, unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// Mounts one, or says why not (not root, no mount permission in a container).
+    fn mount(dir: &Path, size: &str) -> Result<Tmpfs, String> {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(Tmpfs(dir.to_owned()))
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// The queue's disk fills up: intake stops with a clear message, the files stay where they
+/// are, and once there is room again everything is delivered.
+#[test]
+fn a_full_disk_stops_intake_and_loses_nothing() {
+    let server = Server::start();
+    let mut station = Station::new(&server.url(), json!({}));
+    let data = station.dir.path().join("data-tmpfs");
+    let _tmpfs = match Tmpfs::mount(&data, "3m") {
+        Ok(t) => t,
+        Err(why) if std::env::var_os("WATS_REQUIRE_TMPFS").is_none() => {
+            eprintln!("SKIPPED: cannot mount a tmpfs ({why}); set WATS_REQUIRE_TMPFS=1 to fail");
+            return;
+        }
+        Err(why) => panic!("cannot mount a tmpfs: {why}"),
+    };
+    station.data_dir = Some(data.clone());
+    station.start();
+    station.wait_running();
+
+    // Fill the disk the queue is on.
+    let filler = data.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).and_then(|_| f.sync_all()).is_ok() {}
+    }
+    let pn = format!("FULL-{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let mut expected = BTreeSet::new();
+    for i in 0..20 {
+        let r = generated(&pn, &format!("SN-{i:04}"), true);
+        expected.insert(r.id.unwrap());
+        std::fs::write(
+            station.inbox().join(format!("f{i:04}.json")),
+            wats_report::wsjf::to_string(&r),
+        )
+        .unwrap();
+    }
+    wait(30, "intake to stop on the full disk", || {
+        let s = station.status().unwrap();
+        s["files"]["deferred"].as_u64().unwrap_or(0) > 0
+    });
+    let status = station.status().unwrap();
+    assert_eq!(status["files"]["converted"], 0, "{status}");
+    assert_eq!(
+        files_in(&station.inbox()).len(),
+        20,
+        "the files stay in place"
+    );
+    assert!(files_in(&station.inbox().join("Error")).is_empty());
+    let reason = status["intake"]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        status["intake"]["paused"] == true && reason.to_lowercase().contains("full"),
+        "a clear message: {status}"
+    );
+
+    // Room again: everything goes through.
+    std::fs::remove_file(&filler).unwrap();
+    wait(60, "every report delivered after the disk has room", || {
+        station.status().unwrap()["queue"]["done"].as_u64() == Some(20)
+    });
+    assert_eq!(files_in(&station.inbox().join("Done")).len(), 20);
+    station.stop();
+    let found = server.ids_for_part(&pn);
+    assert_eq!(found.into_iter().collect::<BTreeSet<_>>(), expected);
 }
