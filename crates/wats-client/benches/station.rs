@@ -1,0 +1,194 @@
+//! The station end to end: N report files (100 numeric steps each) dropped into a watch
+//! folder at once, timed until every report is accepted by a `wats-server` (SQLite, in this
+//! bench process on loopback). Measures `wats-client`'s throughput, CPU time, idle and peak
+//! RSS (from `/proc`), so the figures are the station's own, not the server's.
+//!
+//! `cargo bench -p wats-client --bench station` (`WATS_BENCH_FILES`, default 10000).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{json, Value};
+use wats_report::ReportBuilder;
+
+const USER: &str = "bench";
+const PASSWORD: &str = "bench-pw";
+
+fn report(i: usize) -> String {
+    let mut b = ReportBuilder::uut("BENCH-PN", format!("SN-{i:06}"), "A", 10)
+        .station("BENCH", "Lab", "Bench")
+        .operator("op");
+    for g in 0..10 {
+        let mut group = b.group(&format!("Group {g}"));
+        for s in 0..10 {
+            let v = 1.0 + (i * 100 + g * 10 + s) as f64 * 1e-6;
+            group
+                .add_step(format!("Step {g}.{s}"), v)
+                .unit("V")
+                .limits(0.5, 1.5);
+        }
+    }
+    wats_report::wsjf::to_string(&b.build().expect("a valid report"))
+}
+
+/// (user+system CPU seconds, VmRSS kB, VmHWM kB) of a process.
+fn usage(pid: u32) -> (f64, u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after the command.
+    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (cpu, kb("VmRSS:"), kb("VmHWM:"))
+}
+
+fn status(dir: &Path) -> Option<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_wats-client"))
+        .args(["status", "--json"])
+        .env("WATS_CLIENT_CONFIG_DIR", dir.join("cfg"))
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).ok())
+        .flatten()
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let files: usize = std::env::var("WATS_BENCH_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir_in(std::env::var("WATS_BENCH_DIR").unwrap_or_else(|_| ".".into()))
+        .expect("temp dir");
+    let dir = dir.path().to_path_buf();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(wats_server::start(wats_server::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database: wats_server::Database::Dir(dir.join("server")),
+            admin: Some((USER.into(), PASSWORD.into())),
+            max_body_bytes: wats_server::DEFAULT_MAX_BODY_BYTES,
+        }))
+        .unwrap();
+
+    eprintln!("generating {files} files of 100 steps …");
+    let staging = dir.join("staging");
+    let inbox = dir.join("in");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::create_dir_all(&inbox).unwrap();
+    let mut bytes = 0u64;
+    for i in 0..files {
+        let text = report(i);
+        bytes += text.len() as u64;
+        std::fs::write(staging.join(format!("r{i:06}.json")), text).unwrap();
+    }
+
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let config = json!({
+        "service_address": format!("http://{}", server.addr),
+        "api_token": token,
+        "station_name": "BENCH",
+        "location": "Lab",
+        "purpose": "Bench",
+        "settle_seconds": 0.5,
+        "control_address": "127.0.0.1:0",
+        "max_queue_entries": files as u64 + 1000,
+        "converters": [{ "name": "in", "converter": "wsjf",
+                         "watch_folder": inbox.display().to_string() }],
+    });
+    std::fs::create_dir_all(dir.join("cfg/default")).unwrap();
+    std::fs::write(dir.join("cfg/default/config.json"), config.to_string()).unwrap();
+    let mut child: Child = Command::new(env!("CARGO_BIN_EXE_wats-client"))
+        .args(["start", "--no-banner"])
+        .env("WATS_CLIENT_CONFIG_DIR", dir.join("cfg"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    while status(&dir).is_none() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let (_, idle_rss, _) = usage(pid);
+    let (cpu_before, _, _) = usage(pid);
+
+    eprintln!("dropping {files} files at once …");
+    let started = Instant::now();
+    for i in 0..files {
+        let name = format!("r{i:06}.json");
+        std::fs::rename(staging.join(&name), inbox.join(&name)).unwrap();
+    }
+    let mut last_print = Instant::now();
+    let mut queued_at = None;
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let Some(s) = status(&dir) else { continue };
+        let done = s["queue"]["done"].as_u64().unwrap_or(0);
+        let converted = s["files"]["converted"].as_u64().unwrap_or(0);
+        if queued_at.is_none() && converted as usize >= files {
+            queued_at = Some(started.elapsed());
+        }
+        if last_print.elapsed() > Duration::from_secs(5) {
+            eprintln!(
+                "  {:>5.1} s: {converted} converted, {done} delivered",
+                started.elapsed().as_secs_f64()
+            );
+            last_print = Instant::now();
+        }
+        if done as usize >= files {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3600),
+            "not done after an hour"
+        );
+    }
+    let elapsed = started.elapsed();
+    let (cpu_after, _, peak_rss) = usage(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+    runtime.block_on(server.stop()).unwrap();
+
+    let secs = elapsed.as_secs_f64();
+    println!("station end to end: {files} files × 100 steps ({:.1} MB)", bytes as f64 / 1e6);
+    println!(
+        "  all converted and queued after {:.2} s ({:.0} files/s)",
+        queued_at.unwrap_or(elapsed).as_secs_f64(),
+        files as f64 / queued_at.unwrap_or(elapsed).as_secs_f64()
+    );
+    println!(
+        "  all accepted by the server after {secs:.2} s: {:.0} files/s end to end",
+        files as f64 / secs
+    );
+    println!(
+        "  wats-client CPU time {:.2} s ({:.2} ms/file)",
+        cpu_after - cpu_before,
+        (cpu_after - cpu_before) * 1000.0 / files as f64
+    );
+    println!(
+        "  wats-client RSS: idle {:.1} MB, peak {:.1} MB",
+        idle_rss as f64 / 1024.0,
+        peak_rss as f64 / 1024.0
+    );
+}
