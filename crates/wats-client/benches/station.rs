@@ -40,7 +40,12 @@ fn usage(pid: u32) -> (f64, u64, u64) {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after the command.
     let cpu = (ticks(11) + ticks(12)) / 100.0;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -171,7 +176,10 @@ fn main() {
     runtime.block_on(server.stop()).unwrap();
 
     let secs = elapsed.as_secs_f64();
-    println!("station end to end: {files} files × 100 steps ({:.1} MB)", bytes as f64 / 1e6);
+    println!(
+        "station end to end: {files} files × 100 steps ({:.1} MB)",
+        bytes as f64 / 1e6
+    );
     println!(
         "  all converted and queued after {:.2} s ({:.0} files/s)",
         queued_at.unwrap_or(elapsed).as_secs_f64(),

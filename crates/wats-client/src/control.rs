@@ -74,11 +74,22 @@ pub async fn serve(
     let addr: SocketAddr = address.parse().with_context(|| {
         format!("control_address {address:?} is not an address like 127.0.0.1:8765")
     })?;
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-        format!(
-            "cannot listen on {addr} for the control API (another instance? set control_address)"
-        )
-    })?;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        // Taken (another instance, another program): any free port; `control.json` tells
+        // the CLI where.
+        Err(e) if addr.port() != 0 && e.kind() == std::io::ErrorKind::AddrInUse => {
+            tracing::warn!(%addr, "the control address is taken; using a free port");
+            let mut any = addr;
+            any.set_port(0);
+            tokio::net::TcpListener::bind(any)
+                .await
+                .with_context(|| format!("cannot listen on {any} for the control API"))?
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot listen on {addr} for the control API"))
+        }
+    };
     let addr = listener.local_addr()?;
     let info = ControlInfo {
         address: addr.to_string(),

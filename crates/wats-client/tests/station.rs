@@ -818,3 +818,72 @@ fn a_full_disk_stops_intake_and_loses_nothing() {
     let found = server.ids_for_part(&pn);
     assert_eq!(found.into_iter().collect::<BTreeSet<_>>(), expected);
 }
+
+/// The README's first command: `start` with no configuration at all runs in local mode with an
+/// embedded server and an inbox, and a dropped file's report lands on that server.
+#[test]
+fn start_without_configuration_runs_in_local_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg");
+    let command = |args: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.args(args).env("WATS_CLIENT_CONFIG_DIR", &cfg);
+        for k in wats::ENV_BASE_URL.iter().chain(wats::ENV_TOKEN.iter()) {
+            c.env_remove(k);
+        }
+        c
+    };
+    let child = command(&["start"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let data = cfg.join("default/data");
+    let inbox = data.join("inbox");
+    let status = || {
+        let out = command(&["status", "--json"]).output().unwrap();
+        out.status
+            .success()
+            .then(|| serde_json::from_slice::<Value>(&out.stdout).unwrap())
+    };
+    wait(30, "the local station", || status().is_some());
+    let s = status().unwrap();
+    assert_eq!(s["mode"], "local", "{s}");
+    assert_eq!(s["inbox"], inbox.display().to_string());
+    std::fs::copy(
+        samples().join("wats/uur-example.json"),
+        inbox.join("uur.json"),
+    )
+    .unwrap();
+    wait(30, "the report delivered to the embedded server", || {
+        status().unwrap()["queue"]["done"] == 1
+    });
+    // The embedded server holds it, under the station's own credentials.
+    let password = std::fs::read_to_string(data.join("local-server.password")).unwrap();
+    let server = s["server"].as_str().unwrap().to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let wats = Wats::builder()
+        .base_url(&server)
+        .credentials("station", password.trim())
+        .build()
+        .unwrap();
+    let id = "5bd0e8f1-5d4a-4ba3-9a5b-4a7e2c5f4d11";
+    let uur: Value = serde_json::from_str(
+        &std::fs::read_to_string(samples().join("wats/uur-example.json")).unwrap(),
+    )
+    .unwrap();
+    let id: Uuid = uur["id"].as_str().unwrap_or(id).parse().unwrap();
+    let back = rt
+        .block_on(wats.report().get_wsjf(id, &FetchOptions::default()))
+        .unwrap();
+    assert!(back.is_some(), "the UUR is on the embedded server");
+    assert!(command(&["stop"]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let banner = String::from_utf8_lossy(&out.stdout);
+    assert!(banner.contains(&inbox.display().to_string()), "{banner}");
+    assert!(banner.contains("local mode"), "{banner}");
+}
