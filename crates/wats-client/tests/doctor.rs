@@ -100,9 +100,13 @@ fn edit(instance: &Instance, change: impl FnOnce(&mut Config)) {
     instance.save(&config).unwrap();
 }
 
+/// The check named `name`.
+fn find<'a>(report: &'a doctor::Report, name: &str) -> Option<&'a doctor::Check> {
+    report.checks.iter().find(|c| c.name == name)
+}
+
 fn status_of(report: &doctor::Report, name: &str) -> Status {
-    report
-        .get(name)
+    find(report, name)
         .unwrap_or_else(|| panic!("no check {name:?} in\n{}", report.render()))
         .status
 }
@@ -153,13 +157,15 @@ fn local_mode_needs_no_server_and_no_token() {
     let instance = good_instance(tmp.path(), None);
     let report = doctor::diagnose(&instance, TIMEOUT);
     assert_eq!(report.status(), Status::Ok, "{}", report.render());
-    assert!(report
-        .get("server")
+    assert!(find(&report, "server")
         .unwrap()
         .message
         .contains("local mode: the embedded server starts with `start`"));
-    assert!(report.get("token").unwrap().message.contains("local mode"));
-    assert!(report.get("queue").unwrap().message.contains("none yet"));
+    assert!(find(&report, "token")
+        .unwrap()
+        .message
+        .contains("local mode"));
+    assert!(find(&report, "queue").unwrap().message.contains("none yet"));
 }
 
 #[test]
@@ -177,11 +183,11 @@ fn a_broken_folder_and_an_unreachable_server_fail() {
     let report = doctor::diagnose(&instance, TIMEOUT);
     let text = report.render();
     assert_eq!(report.status(), Status::Fail, "{text}");
-    let converter = report.get("converter wsjf").unwrap();
+    let converter = find(&report, "converter wsjf").unwrap();
     assert_eq!(converter.status, Status::Fail, "{text}");
     assert!(converter.message.contains("is a file"), "{text}");
     assert!(converter.hint.is_some());
-    let server = report.get("server").unwrap();
+    let server = find(&report, "server").unwrap();
     assert_eq!(server.status, Status::Fail, "{text}");
     assert!(server.message.contains("not reachable"), "{text}");
     assert!(text.contains("fix: check the URL"), "{text}");
@@ -207,7 +213,7 @@ fn a_missing_watch_folder_warns_and_missing_done_folders_are_fine() {
     let report = doctor::diagnose(&instance, TIMEOUT);
     let text = report.render();
     assert_eq!(report.status(), Status::Warn, "{text}");
-    let converter = report.get("converter wsjf").unwrap();
+    let converter = find(&report, "converter wsjf").unwrap();
     assert_eq!(converter.status, Status::Warn, "{text}");
     assert!(converter.message.contains("does not exist yet"), "{text}");
     assert!(
@@ -216,7 +222,7 @@ fn a_missing_watch_folder_warns_and_missing_done_folders_are_fine() {
     );
     assert!(converter.hint.as_deref().unwrap().starts_with("mkdir -p"));
     assert!(
-        report.get("converter off").is_none(),
+        find(&report, "converter off").is_none(),
         "disabled ones are skipped"
     );
     assert_eq!(status_of(&report, "config"), Status::Ok, "{text}");
@@ -227,8 +233,7 @@ fn a_missing_watch_folder_warns_and_missing_done_folders_are_fine() {
     });
     let report = doctor::diagnose(&instance, TIMEOUT);
     assert_eq!(report.status(), Status::Ok, "{}", report.render());
-    assert!(!report
-        .get("converter wsjf")
+    assert!(!find(&report, "converter wsjf")
         .unwrap()
         .message
         .contains("done"));
@@ -241,7 +246,7 @@ fn a_wrong_token_and_a_missing_token_fail_against_the_server() {
     let instance = good_instance(tmp.path(), Some(&server));
     edit(&instance, |c| c.api_token = Some(token(USER, "wrong")));
     let report = doctor::diagnose(&instance, TIMEOUT);
-    let check = report.get("server").unwrap();
+    let check = find(&report, "server").unwrap();
     assert_eq!(check.status, Status::Fail, "{}", report.render());
     assert!(
         check.message.contains("refuses the token"),
@@ -257,7 +262,7 @@ fn a_wrong_token_and_a_missing_token_fail_against_the_server() {
     edit(&instance, |c| c.api_token = None);
     let report = doctor::diagnose(&instance, TIMEOUT);
     assert_eq!(status_of(&report, "token"), Status::Fail);
-    let server = report.get("server").unwrap();
+    let server = find(&report, "server").unwrap();
     assert_eq!(server.status, Status::Fail, "{}", report.render());
     assert!(
         server.message.contains("needs a token"),
@@ -286,10 +291,10 @@ fn a_missing_or_invalid_configuration_fails() {
     let tmp = tempfile::tempdir().unwrap();
     let instance = Instance::at("none", &tmp.path().join("c"), &tmp.path().join("d")).unwrap();
     let report = doctor::diagnose(&instance, TIMEOUT);
-    let config = report.get("config").unwrap();
+    let config = find(&report, "config").unwrap();
     assert_eq!(config.status, Status::Fail);
     assert!(config.hint.as_deref().unwrap().contains("config init"));
-    assert!(report.get("server").is_none());
+    assert!(find(&report, "server").is_none());
     assert_eq!(status_of(&report, "running"), Status::Ok);
     assert!(!tmp.path().join("c").exists(), "doctor created nothing");
 
@@ -300,7 +305,7 @@ fn a_missing_or_invalid_configuration_fails() {
     )
     .unwrap();
     let report = doctor::diagnose(&instance, TIMEOUT);
-    let config = report.get("config").unwrap();
+    let config = find(&report, "config").unwrap();
     assert_eq!(config.status, Status::Fail, "{}", report.render());
     assert!(
         config.message.contains("converters[0].priority"),
@@ -331,11 +336,11 @@ fn parked_reports_warn_and_a_running_instance_is_read_only() {
     let report = doctor::diagnose(&instance, TIMEOUT);
     let text = report.render();
     assert!(
-        report.get("running").unwrap().message.starts_with("yes"),
+        find(&report, "running").unwrap().message.starts_with("yes"),
         "{text}"
     );
     assert_eq!(status_of(&report, "queue"), Status::Ok, "{text}");
-    let reports = report.get("reports").unwrap();
+    let reports = find(&report, "reports").unwrap();
     assert_eq!(reports.status, Status::Warn, "{text}");
     assert!(
         reports.message.contains("0 pending, 1 uploading, 1 parked"),
@@ -351,7 +356,7 @@ fn parked_reports_warn_and_a_running_instance_is_read_only() {
     let report = doctor::diagnose(&instance, TIMEOUT);
     let text = report.render();
     assert!(
-        report.get("running").unwrap().message.starts_with("no"),
+        find(&report, "running").unwrap().message.starts_with("no"),
         "{text}"
     );
     assert!(text.contains("1 pending, 0 uploading, 1 parked"), "{text}");
@@ -366,7 +371,7 @@ fn a_damaged_queue_fails() {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(&path, vec![0x5a; 8192]).unwrap();
     let report = doctor::diagnose(&instance, TIMEOUT);
-    let queue = report.get("queue").unwrap();
+    let queue = find(&report, "queue").unwrap();
     assert_eq!(queue.status, Status::Fail, "{}", report.render());
     assert!(queue.hint.as_deref().unwrap().contains(".recover"));
 }

@@ -262,6 +262,19 @@ fn systemctl_is_called_to_reload_enable_and_disable() {
         "--user daemon-reload\n"
     );
 
+    // A unit systemd cannot disable (never loaded) is removed all the same.
+    let mut out = Vec::new();
+    service::uninstall(
+        "line-3",
+        &host(&dir, Some(failing.clone())),
+        &UninstallArgs::default(),
+        &mut out,
+    )
+    .unwrap_err();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("removing the file anyway"), "{out}");
+    assert!(!dir.join("wats-client@line-3.service").exists());
+
     let err = service::install(
         &spec(false),
         &host(&dir, Some(failing)),

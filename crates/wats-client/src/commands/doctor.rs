@@ -119,11 +119,6 @@ impl Report {
         self.checks.iter().filter(|c| c.status == status).count()
     }
 
-    /// The check named `name`.
-    pub fn get(&self, name: &str) -> Option<&Check> {
-        self.checks.iter().find(|c| c.name == name)
-    }
-
     /// The table printed by `doctor`.
     pub fn render(&self) -> String {
         let width = self

@@ -174,8 +174,9 @@ impl Host {
             },
         };
         let control = match platform {
-            // `systemctl` without a running systemd (a container, WSL 1) only fails.
-            Platform::Systemd if !user_mode && !Path::new("/run/systemd/system").is_dir() => None,
+            // `systemctl` without a running systemd (a container, WSL 1), or without a user
+            // manager for `--user` (no login session), only fails.
+            Platform::Systemd if !systemd_running(user_mode) => None,
             Platform::Systemd => find_program("systemctl"),
             Platform::Launchd => find_program("launchctl"),
         };
@@ -196,6 +197,17 @@ impl Host {
             Platform::Launchd => "launchctl",
         }
     }
+}
+
+fn systemd_running(user_mode: bool) -> bool {
+    let booted = Path::new("/run/systemd/system").is_dir();
+    if !user_mode {
+        return booted;
+    }
+    booted
+        && std::env::var_os("XDG_RUNTIME_DIR")
+            .filter(|d| !d.is_empty())
+            .is_some_and(|d| Path::new(&d).join("systemd").is_dir())
 }
 
 fn find_program(name: &str) -> Option<PathBuf> {
@@ -515,12 +527,12 @@ pub fn install(
         return Ok(());
     }
 
-    let exe = spec.exe.display().to_string();
-    if exe.contains("/target/debug/") || exe.contains("/target/release/") {
+    if is_build_output(&spec.exe) {
         writeln!(
             out,
-            "warning: the service will run {exe}, a build output; install the binary somewhere \
-             stable (e.g. /usr/local/bin) and run install-service from there"
+            "warning: the service will run {}, a build output; install the binary somewhere \
+             stable (e.g. /usr/local/bin) and run install-service from there",
+            spec.exe.display()
         )?;
     }
     if spec.run_as.as_deref() == Some("root") {
@@ -569,6 +581,17 @@ pub fn install(
     Ok(())
 }
 
+/// Is `exe` in a cargo target folder (`…/target*/debug/…`, `…/release/…`)?
+fn is_build_output(exe: &Path) -> bool {
+    let parts: Vec<String> = exe
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts
+        .windows(2)
+        .any(|w| w[0].starts_with("target") && matches!(w[1].as_str(), "debug" | "release"))
+}
+
 /// Stops, disables and removes the service file (or, with `--dry-run`, prints what would be
 /// done). The instance's configuration and queue are kept.
 pub fn uninstall(
@@ -610,7 +633,10 @@ pub fn uninstall(
         }
         return Ok(());
     }
-    run_commands(host, &before, out)?;
+    if let Err(e) = run_commands(host, &before, out) {
+        // A unit that was never loaded cannot be disabled; the file goes all the same.
+        writeln!(out, "warning: {e:#}; removing the file anyway")?;
+    }
     fs::remove_file(&path)
         .with_context(|| format!("cannot remove {}", path.display()))
         .map_err(|e| with_permission_hint(e, args.user))?;
