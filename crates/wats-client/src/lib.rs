@@ -4,8 +4,10 @@
 
 pub mod config;
 pub mod control;
+pub mod logging;
 pub mod metrics;
 pub mod queue;
 pub mod source;
 pub mod station;
+pub mod systemd;
 pub mod uploader;

@@ -18,6 +18,8 @@ struct Cli {
     #[arg(long, global = true, value_name = "NAME", default_value = wats_client::config::DEFAULT_INSTANCE,
           value_parser = instance_name)]
     instance: String,
+    #[command(flatten)]
+    log: wats_client::logging::LogArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +47,12 @@ enum Command {
     Converters(commands::converters::Args),
     /// Check that the server answers and accepts the credentials.
     TestConnection,
+    /// Check the instance: configuration, token, folders, disk, queue, server.
+    Doctor(commands::doctor::Args),
+    /// Run this instance as a system service (systemd; launchd on macOS).
+    InstallService(commands::service::InstallArgs),
+    /// Stop and remove the instance's system service (its configuration and queue stay).
+    UninstallService(commands::service::UninstallArgs),
 }
 
 fn instance_name(name: &str) -> Result<String, String> {
@@ -55,9 +63,20 @@ fn instance_name(name: &str) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Start(_)) {
+    // The station logs to its instance's files too (set up in `start`); one-shot commands
+    // to standard error only.
+    let _log = if matches!(cli.command, Command::Start(_)) {
+        None
+    } else {
         restore_sigpipe();
-    }
+        match wats_client::logging::init_console(&cli.log.console()) {
+            Ok(guard) => Some(guard),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
     let result = match cli.command {
         Command::Status(args) => match commands::control::status(&cli.instance, args) {
             Ok(code) => return ExitCode::from(code),
@@ -69,7 +88,10 @@ fn main() -> ExitCode {
         Command::Upload(args) => commands::upload::run(&cli.instance, args),
         Command::Converters(args) => commands::converters::run(&cli.instance, args),
         Command::TestConnection => commands::upload::test_connection(&cli.instance),
-        Command::Start(args) => commands::start::run(&cli.instance, args),
+        Command::Start(args) => commands::start::run(&cli.instance, &cli.log, args),
+        Command::Doctor(args) => commands::doctor::run(&cli.instance, args),
+        Command::InstallService(args) => commands::service::run_install(&cli.instance, args),
+        Command::UninstallService(args) => commands::service::run_uninstall(&cli.instance, args),
         Command::Convert(args) => commands::convert::run(args),
         Command::Config(args) => commands::config::run(&cli.instance, args),
     };

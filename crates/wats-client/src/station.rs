@@ -313,6 +313,13 @@ pub async fn run(
         print_banner(&shared, &config, control.addr, &data);
     }
     tracing::info!(instance = instance.name(), server = %server_url, local_mode, control = %control.addr, "station started");
+    // Under systemd (Type=notify): ready now, then a watchdog ping from this loop, so a hung
+    // loop gets the service restarted.
+    let notifier = crate::systemd::Notifier::from_env();
+    let _ = notifier.ready_with_status(&format!("uploading to {server_url}"));
+    let mut watchdog = tokio::time::interval(
+        crate::systemd::watchdog_interval().unwrap_or(Duration::from_secs(3600)),
+    );
 
     let mut stop = std::pin::pin!(stop);
     let max_workers = options.workers.max(1);
@@ -331,6 +338,9 @@ pub async fn run(
                     (Err(_), _) => break Exit::Stop,
                     _ => {}
                 }
+            }
+            _ = watchdog.tick() => {
+                let _ = notifier.watchdog();
             }
             Some((path, verdict)) = done_rx.recv() => {
                 in_flight -= 1;
@@ -373,6 +383,7 @@ pub async fn run(
     };
 
     tracing::info!(?exit, "station stopping");
+    let _ = notifier.stopping();
     // Finish the files being converted (each takes at most one conversion).
     while in_flight > 0 {
         match done_rx.recv().await {

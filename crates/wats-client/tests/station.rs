@@ -887,3 +887,51 @@ fn start_without_configuration_runs_in_local_mode() {
     assert!(banner.contains(&inbox.display().to_string()), "{banner}");
     assert!(banner.contains("local mode"), "{banner}");
 }
+
+/// Under systemd (`Type=notify`, `WatchdogSec`): the station says READY=1 once it runs, pings
+/// WATCHDOG=1 from its loop, and says STOPPING=1 when it stops.
+#[cfg(unix)]
+#[test]
+fn the_station_signals_systemd_readiness_and_watchdog() {
+    use std::os::unix::net::UnixDatagram;
+    let server = Server::start();
+    let mut station = Station::new(&server.url(), json!({}));
+    let socket_path = station.dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let child = station
+        .command(&["start", "--no-banner"])
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "300000")
+        .env_remove("WATCHDOG_PID")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    station.child = Some(child);
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen
+        .iter()
+        .filter(|m: &&String| m.contains("WATCHDOG=1"))
+        .count()
+        < 3
+    {
+        assert!(Instant::now() < deadline, "messages so far: {seen:?}");
+        let n = socket.recv(&mut buf).unwrap();
+        seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert!(seen[0].contains("READY=1"), "{seen:?}");
+    station.stop();
+    let mut stopping = false;
+    while let Ok(n) = socket.recv(&mut buf) {
+        if String::from_utf8_lossy(&buf[..n]).contains("STOPPING=1") {
+            stopping = true;
+            break;
+        }
+    }
+    assert!(stopping, "STOPPING=1 on stop");
+}

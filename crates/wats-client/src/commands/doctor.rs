@@ -28,7 +28,7 @@ use wats_client::config::{Config, ConfigError, Instance, PostAction};
 use wats_client::queue::{Queue, QueueOptions, QueueStats};
 
 /// The queue file inside an instance's data folder.
-pub const QUEUE_FILE: &str = "queue.sqlite";
+pub const QUEUE_FILE: &str = wats_client::station::QUEUE_FILE;
 /// Below this much free space on the data folder's disk: FAIL.
 pub const MIN_FREE_BYTES: u64 = 100 * 1024 * 1024;
 /// Below this much: WARN.

@@ -19,8 +19,13 @@ pub struct Args {
 }
 
 /// Runs the station; `restart` (control API) reads the configuration again and starts over.
-pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
+pub fn run(
+    instance_name: &str,
+    log: &wats_client::logging::LogArgs,
+    args: Args,
+) -> anyhow::Result<()> {
     let instance = Instance::resolve(instance_name)?;
+    let _log = wats_client::logging::init(&instance, &log.service())?;
     if !instance.exists() {
         // First start on a fresh machine: local mode, an inbox, nothing to answer.
         let config = Config {
