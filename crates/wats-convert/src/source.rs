@@ -150,6 +150,24 @@ impl Context {
         }
     }
 
+    /// Station name, location and purpose for a report whose file names none: the station's
+    /// configuration, else the `station_name` / `location` / `purpose` arguments, else
+    /// `station` / `Production` / `Test`.
+    pub fn station_identity(&self, station: &str) -> (String, String, String) {
+        let pick = |configured: &Option<String>, key: &str, default: &str| {
+            configured
+                .clone()
+                .filter(|s| !s.trim().is_empty())
+                .or_else(|| self.text(key))
+                .unwrap_or_else(|| default.to_string())
+        };
+        (
+            pick(&self.station_name, "station_name", station),
+            pick(&self.location, "location", "Production"),
+            pick(&self.purpose, "purpose", "Test"),
+        )
+    }
+
     /// A text argument, or `default`.
     pub fn text_or(&self, key: &str, default: &str) -> String {
         self.text(key).unwrap_or_else(|| default.to_string())

@@ -29,8 +29,14 @@ pub fn convert_sample(converter: &dyn Converter, rel: &str, context: &Context) -
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
     assert!(!reports.is_empty(), "{rel}: no reports");
     assert_valid(&reports, rel);
-    let best = Registry::builtin().best(&source).map(|(c, _)| c.name().to_string());
-    assert_eq!(best.as_deref(), Some(converter.name()), "{rel}: auto-detection");
+    let best = Registry::builtin()
+        .best(&source)
+        .map(|(c, _)| c.name().to_string());
+    assert_eq!(
+        best.as_deref(),
+        Some(converter.name()),
+        "{rel}: auto-detection"
+    );
     reports
 }
 
@@ -42,7 +48,10 @@ pub fn assert_valid(reports: &[Report], what: &str) {
         assert!(errors.is_empty(), "{what}[{i}] invalid: {errors:#?}");
         let json = serde_json::to_string(&report.for_submission()).unwrap();
         let back: Report = serde_json::from_str(&json).unwrap();
-        assert_eq!(serde_json::to_value(&back).unwrap(), serde_json::to_value(report.for_submission()).unwrap());
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::to_value(report.for_submission()).unwrap()
+        );
     }
 }
 
