@@ -25,8 +25,7 @@ pub fn builtin() -> Vec<Arc<dyn Converter>> {
     vec![
         Arc::new(wats::Wsjf),
         Arc::new(wats::Wsxf),
-        Arc::new(crate::mapping::CsvMapping::default()),
-        Arc::new(crate::mapping::JsonMapping::default()),
+        Arc::new(crate::mapping::CsvMapping),
         Arc::new(wstf::Wstf),
         Arc::new(atml::Atml),
         Arc::new(teststand::TestStandXml),
