@@ -59,6 +59,37 @@ fn usage(pid: u32) -> (f64, u64, u64) {
     (cpu, kb("VmRSS:"), kb("VmHWM:"))
 }
 
+/// Runs `bench/pywats_station_bench.py` on freshly generated files (`WATS_BENCH_PYWATS_FILES`,
+/// default 1000) when `WATS_BENCH_PYWATS` names a Python with pyWATS.
+fn pywats_baseline(dir: &Path, url: &str) -> Option<Value> {
+    let python = std::env::var("WATS_BENCH_PYWATS").ok()?;
+    let files: usize = std::env::var("WATS_BENCH_PYWATS_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let folder = dir.join("pywats-in");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..files {
+        std::fs::write(folder.join(format!("p{i:06}.json")), report(1_000_000 + i)).unwrap();
+    }
+    eprintln!("pyWATS: {files} files …");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/pywats_station_bench.py");
+    let out = Command::new(python)
+        .arg(script)
+        .args(["--folder", &folder.display().to_string(), "--url", url])
+        .args(["--user", USER, "--password", PASSWORD])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "pyWATS baseline failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
+}
+
 fn status(dir: &Path) -> Option<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_wats-client"))
         .args(["status", "--json"])
@@ -173,6 +204,9 @@ fn main() {
     let (cpu_after, _, peak_rss) = usage(pid);
     let _ = child.kill();
     let _ = child.wait();
+
+    // The same job done the pyWATS way, against the same server, on the same machine.
+    let pywats = pywats_baseline(&dir, &format!("http://{}", server.addr));
     runtime.block_on(server.stop()).unwrap();
 
     let secs = elapsed.as_secs_f64();
@@ -199,4 +233,22 @@ fn main() {
         idle_rss as f64 / 1024.0,
         peak_rss as f64 / 1024.0
     );
+    match pywats {
+        Some(p) => {
+            let fps = p["files_per_s"].as_f64().unwrap_or(0.0);
+            println!(
+                "pyWATS {} (parse + submit_report per file, sequential): {} files in {:.2} s = {:.0} files/s, CPU {:.2} ms/file, peak RSS {:.1} MB",
+                p["pywats_version"].as_str().unwrap_or("?"),
+                p["files"],
+                p["seconds"].as_f64().unwrap_or(0.0),
+                fps,
+                p["cpu_seconds"].as_f64().unwrap_or(0.0) * 1000.0 / p["files"].as_f64().unwrap_or(1.0),
+                p["peak_rss_mb"].as_f64().unwrap_or(0.0),
+            );
+            if fps > 0.0 {
+                println!("  wats-client end to end / pyWATS: {:.1}x", files as f64 / secs / fps);
+            }
+        }
+        None => println!("pyWATS baseline skipped (set WATS_BENCH_PYWATS=path/to/python with pywats-api installed; bench/setup-pywats.sh prints it)"),
+    }
 }

@@ -286,20 +286,40 @@ fn files_dropped_in_the_watch_folder_reach_the_server() {
         inbox.join("export.json"),
     )
     .unwrap();
+    std::fs::copy(
+        samples().join("csv/sample-enhanced.csv"),
+        inbox.join("sample.csv"),
+    )
+    .unwrap();
+    std::fs::write(
+        inbox.join("line.csv"),
+        format!(
+            "SerialNumber,PartNumber,TestDate,StepName,Value,LowLimit,HighLimit,Unit,Result\n\
+             CSV-1,{pn},2026-03-01 10:00:00,Vout,5.01,4.9,5.1,V,PASS\n\
+             CSV-2,{pn},2026-03-01 10:01:00,Vout,5.4,4.9,5.1,V,FAIL\n"
+        ),
+    )
+    .unwrap();
     std::fs::write(inbox.join("notes.txt"), "not a test result\n").unwrap();
     std::fs::write(inbox.join("broken.json"), "{\"type\":\"T\",\"pn\":").unwrap();
 
     let done = inbox.join("Done");
     let error = inbox.join("Error");
     wait(60, "every file to be handled", || {
-        files_in(&done).len() == 3 && files_in(&error).len() == 6
+        files_in(&done).len() == 5 && files_in(&error).len() == 6
     });
     assert_eq!(
         files_in(&done),
-        ["fail.xml", "pass.json", "uur.json"]
-            .map(String::from)
-            .into_iter()
-            .collect()
+        [
+            "fail.xml",
+            "line.csv",
+            "pass.json",
+            "sample.csv",
+            "uur.json"
+        ]
+        .map(String::from)
+        .into_iter()
+        .collect()
     );
     for name in ["export.json", "notes.txt", "broken.json"] {
         let note = std::fs::read_to_string(error.join(format!("{name}.error"))).unwrap();
@@ -325,6 +345,10 @@ fn files_dropped_in_the_watch_folder_reach_the_server() {
             .iter()
             .all(|id| server.get(*id).is_some())
     });
+    // The CSV's two units, with ids derived from the file.
+    wait(30, "the CSV reports on the server", || {
+        server.ids_for_part(&pn).len() == 4
+    });
     let back = server.get(fail.id.unwrap()).unwrap();
     assert_eq!(back.sn.as_deref(), Some("SN-2"));
     assert_eq!(back.result, Some(Status::Failed));
@@ -332,25 +356,25 @@ fn files_dropped_in_the_watch_folder_reach_the_server() {
 
     // Status, metrics and the queue through the CLI and the control API.
     let status = station.status().unwrap();
-    assert_eq!(status["files"]["converted"], 3, "{status}");
+    assert_eq!(status["files"]["converted"], 5, "{status}");
     assert_eq!(status["files"]["failed"], 3, "{status}");
     assert_eq!(status["connectivity"], "online", "{status}");
     wait(10, "the uploads to settle", || {
-        station.status().unwrap()["queue"]["done"] == 3
+        station.status().unwrap()["queue"]["done"] == 6
     });
     let (code, list, _) = station.run(&["queue", "list", "--state", "done", "--json"]);
     assert_eq!(code, 0);
-    assert_eq!(serde_json::from_str::<Vec<Value>>(&list).unwrap().len(), 3);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&list).unwrap().len(), 6);
     let data = station.dir.path().join("cfg/default/data");
     let info: Value =
         serde_json::from_str(&std::fs::read_to_string(data.join("control.json")).unwrap()).unwrap();
     let metrics = http_get(info["address"].as_str().unwrap(), "/metrics");
     assert!(
-        metrics.contains("wats_files_converted_total 3"),
+        metrics.contains("wats_files_converted_total 5"),
         "{metrics}"
     );
     assert!(
-        metrics.contains("wats_reports_uploaded_total 3"),
+        metrics.contains("wats_reports_uploaded_total 6"),
         "{metrics}"
     );
     let config = http_get(info["address"].as_str().unwrap(), "/config");
