@@ -959,3 +959,48 @@ fn the_station_signals_systemd_readiness_and_watchdog() {
     }
     assert!(stopping, "STOPPING=1 on stop");
 }
+
+/// A converter written as a program (here a shell script): the station runs it on each file
+/// and uploads what it prints; a failing run puts the file in the error folder with the
+/// program's message.
+#[cfg(unix)]
+#[test]
+fn an_external_converter_program_feeds_the_station() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::start();
+    let tools = tempfile::tempdir().unwrap();
+    let template = generated("EXT-PN", "EXT-SN", true);
+    let template_path = tools.path().join("report.json");
+    std::fs::write(&template_path, wats_report::wsjf::to_string(&template)).unwrap();
+    let script = tools.path().join("conv.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif grep -q BAD \"$1\"; then echo \"cannot read $1: BAD marker\" >&2; exit 2; fi\ncat '{}'\n",
+            template_path.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut station = Station::new(&server.url(), json!({}));
+    let cfg = station.dir.path().join("cfg/default/config.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    doc["converters"][0]["converter"] = json!("external");
+    doc["converters"][0]["command"] = json!([script.display().to_string()]);
+    doc["converters"][0]["timeout_seconds"] = json!(10);
+    std::fs::write(&cfg, doc.to_string()).unwrap();
+    station.start();
+    station.wait_running();
+    std::fs::write(station.inbox().join("good.mtl"), "raw").unwrap();
+    std::fs::write(station.inbox().join("bad.mtl"), "BAD").unwrap();
+    // The id is the station's (derived from the file), not the one the program printed.
+    wait(30, "the external converter's report on the server", || {
+        server.ids_for_part("EXT-PN").len() == 1
+    });
+    wait(10, "the bad file in the error folder", || {
+        station.inbox().join("Error/bad.mtl.error").exists()
+    });
+    let note = std::fs::read_to_string(station.inbox().join("Error/bad.mtl.error")).unwrap();
+    assert!(note.contains("BAD marker"), "{note}");
+    station.stop();
+}
