@@ -470,8 +470,12 @@ impl Config {
                     format!("{:?} is used by an earlier converter", c.name),
                 ));
             }
+            let scheduled =
+                c.extra.get("converter_type").and_then(Value::as_str) == Some("scheduled");
             if c.watch_folder.trim().is_empty() {
-                problems.push(problem(at("watch_folder"), "is required"));
+                if !scheduled {
+                    problems.push(problem(at("watch_folder"), "is required"));
+                }
             } else if Path::new(&c.watch_folder).is_relative() {
                 problems.push(problem(
                     at("watch_folder"),

@@ -179,6 +179,103 @@ struct Setup {
     watch: PathBuf,
     done: PathBuf,
     error: PathBuf,
+    /// For a folder converter: when a unit folder is complete.
+    folder: Option<FolderRule>,
+}
+
+/// How a configured converter takes its input (`converter_type`, pyWATS's names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConverterType {
+    /// One file at a time (the default).
+    File,
+    /// A folder per unit, ready when its marker file appears (and the other rules hold).
+    Folder,
+    /// A program run on a schedule; what it prints is queued.
+    Scheduled,
+}
+
+/// The `converter_type` of a converter entry.
+pub fn converter_type(c: &ConverterConfig) -> anyhow::Result<ConverterType> {
+    match c
+        .extra
+        .get("converter_type")
+        .and_then(Value::as_str)
+        .unwrap_or("file")
+    {
+        "file" => Ok(ConverterType::File),
+        "folder" => Ok(ConverterType::Folder),
+        "scheduled" => Ok(ConverterType::Scheduled),
+        other => anyhow::bail!(
+            "converter {:?}: converter_type {other:?} is not file, folder or scheduled",
+            c.name
+        ),
+    }
+}
+
+/// When a unit folder is ready: `readiness_marker` (default `COMPLETE.marker`) exists — that
+/// is what the watch folder looks for — and it holds at least `min_file_count` files and a
+/// file matching each of `expected_files`.
+#[derive(Debug)]
+struct FolderRule {
+    min_files: usize,
+    expected: Vec<(String, globset::GlobMatcher)>,
+}
+
+impl FolderRule {
+    fn from(c: &ConverterConfig) -> anyhow::Result<FolderRule> {
+        let min_files = c
+            .extra
+            .get("min_file_count")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let mut expected = Vec::new();
+        for p in c
+            .extra
+            .get("expected_files")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let glob = globset::Glob::new(p)
+                .with_context(|| format!("converter {:?}: expected_files {p:?}", c.name))?;
+            expected.push((p.to_string(), glob.compile_matcher()));
+        }
+        Ok(FolderRule {
+            min_files,
+            expected,
+        })
+    }
+
+    /// `None` when ready, else what is missing.
+    fn missing(&self, folder: &Path) -> Option<String> {
+        let names: Vec<String> = std::fs::read_dir(folder)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        if names.len() < self.min_files {
+            return Some(format!(
+                "{} files, {} expected",
+                names.len(),
+                self.min_files
+            ));
+        }
+        self.expected
+            .iter()
+            .find(|(_, m)| !names.iter().any(|n| m.is_match(n)))
+            .map(|(p, _)| format!("no file matches {p:?}"))
+    }
+}
+
+/// The marker a folder converter waits for.
+fn readiness_marker(c: &ConverterConfig) -> String {
+    c.extra
+        .get("readiness_marker")
+        .and_then(Value::as_str)
+        .unwrap_or("COMPLETE.marker")
+        .to_string()
 }
 
 /// What a worker did with a file.
@@ -267,10 +364,31 @@ pub async fn run(
     }
     let registry = Registry::builtin();
     let mut setups = HashMap::new();
+    let mut scheduled = Vec::new();
+    let mut source_configs = Vec::new();
     for c in config.converters.iter().filter(|c| c.enabled) {
+        let kind = converter_type(c)?;
+        if kind == ConverterType::Scheduled {
+            scheduled.push(scheduled_job(c, &config)?);
+            continue;
+        }
         std::fs::create_dir_all(&c.watch_folder)
             .with_context(|| format!("creating the watch folder {}", c.watch_folder))?;
-        setups.insert(c.name.clone(), setup(c, &config, &registry)?);
+        let mut s = setup(c, &config, &registry)?;
+        let mut source_config = crate::source::SourceConfig::from_converter(c, &config);
+        if kind == ConverterType::Folder {
+            if s.converter.is_none() {
+                anyhow::bail!(
+                    "converter {:?}: a folder converter needs a converter name or \"external\", not auto",
+                    c.name
+                );
+            }
+            s.folder = Some(FolderRule::from(c)?);
+            source_config.patterns = vec![readiness_marker(c)];
+            source_config.recursive = true;
+        }
+        setups.insert(c.name.clone(), s);
+        source_configs.push(source_config);
     }
     let setups = Arc::new(setups);
 
@@ -308,7 +426,13 @@ pub async fn run(
     });
     let control = crate::control::serve(shared.clone(), &config.control_address, &data).await?;
 
-    let mut source = Source::for_station(&config, instance)?;
+    let mut source = Source::start_many(source_configs, &crate::source::ledger_path(instance))?;
+    let scheduler = tokio::spawn(run_scheduled(
+        scheduled,
+        queue.clone(),
+        metrics.clone(),
+        exit_rx.clone(),
+    ));
     if options.banner {
         print_banner(&shared, &config, control.addr, &data);
     }
@@ -395,6 +519,7 @@ pub async fn run(
         }
     }
     source.stop();
+    scheduler.abort();
     if let Err(e) = uploader.shutdown().await {
         tracing::error!(error = %e, "the uploader stopped with an error");
     }
@@ -470,7 +595,124 @@ fn setup(c: &ConverterConfig, config: &Config, registry: &Registry) -> anyhow::R
         watch: PathBuf::from(&c.watch_folder),
         done: c.done_path(),
         error: c.error_path(),
+        folder: None,
     })
+}
+
+/// A scheduled converter: a program run every `schedule_interval_seconds` (and at start when
+/// `run_on_startup`), whose printed reports are queued.
+struct ScheduledJob {
+    name: String,
+    converter: ExternalConverter,
+    context: Context,
+    interval: Duration,
+    run_on_startup: bool,
+}
+
+fn scheduled_job(c: &ConverterConfig, config: &Config) -> anyhow::Result<ScheduledJob> {
+    let spec = serde_json::to_value(c)?;
+    let converter = ExternalConverter::from_config(&spec)
+        .map_err(|e| anyhow::anyhow!("scheduled converter {:?}: {e}", c.name))?;
+    let seconds = c
+        .extra
+        .get("schedule_interval_seconds")
+        .and_then(Value::as_f64)
+        .filter(|s| *s >= 1.0)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "scheduled converter {:?}: schedule_interval_seconds (at least 1) is required",
+                c.name
+            )
+        })?;
+    Ok(ScheduledJob {
+        name: c.name.clone(),
+        converter,
+        context: Context {
+            arguments: c.arguments.clone(),
+            station_name: non_empty(&config.station_name),
+            location: non_empty(&config.location),
+            purpose: non_empty(&config.purpose),
+        },
+        interval: Duration::from_secs_f64(seconds),
+        run_on_startup: c
+            .extra
+            .get("run_on_startup")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+/// Runs the scheduled converters until the station stops; one run of a job at a time.
+async fn run_scheduled(
+    jobs: Vec<ScheduledJob>,
+    queue: Arc<Queue>,
+    metrics: Arc<Metrics>,
+    mut exit: watch::Receiver<Option<Exit>>,
+) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for job in jobs {
+        let (queue, metrics) = (queue.clone(), metrics.clone());
+        let job = Arc::new(job);
+        tasks.spawn(async move {
+            let start = if job.run_on_startup {
+                tokio::time::Instant::now()
+            } else {
+                tokio::time::Instant::now() + job.interval
+            };
+            let mut ticks = tokio::time::interval_at(start, job.interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                ticks.tick().await;
+                let (job, queue, metrics) = (job.clone(), queue.clone(), metrics.clone());
+                let _ = tokio::task::spawn_blocking(move || run_job(&job, &queue, &metrics)).await;
+            }
+        });
+    }
+    let _ = exit.changed().await;
+    tasks.abort_all();
+}
+
+fn run_job(job: &ScheduledJob, queue: &Queue, metrics: &Metrics) {
+    let mut reports = match job.converter.run(None, &job.context) {
+        Ok(r) => r,
+        Err(e) => {
+            metrics.files_failed.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(converter = %job.name, error = %e, "scheduled converter failed");
+            return;
+        }
+    };
+    let validator = Validator::default();
+    for report in &mut reports {
+        if report.id.is_none() {
+            // No file to derive it from: the content is the identity.
+            let digest = Sha256::digest(wats_report::wsjf::to_string(report).as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            report.id = Some(uuid::Builder::from_random_bytes(bytes).into_uuid());
+        }
+        let fill = |field: &mut Option<String>, value: &Option<String>| {
+            if field.as_deref().is_none_or(|f| f.trim().is_empty()) {
+                field.clone_from(value);
+            }
+        };
+        fill(&mut report.machine_name, &job.context.station_name);
+        fill(&mut report.location, &job.context.location);
+        fill(&mut report.purpose, &job.context.purpose);
+        let errors = validator.validate(report);
+        if let Some(first) = errors.first() {
+            metrics.files_failed.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(converter = %job.name, error = %first, "scheduled converter printed an invalid report; not queued");
+            continue;
+        }
+        match queue.enqueue(&report.for_submission(), None) {
+            Ok(_) => {
+                metrics.reports_queued.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                tracing::error!(converter = %job.name, error = %e, "cannot queue a scheduled report")
+            }
+        }
+    }
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -491,8 +733,23 @@ fn process(
     let Some(setup) = setups.get(&file.source) else {
         return Verdict::Vanished;
     };
-    let path = &file.path;
-    let bytes = match wats_report::format::read_limited(path, max_bytes) {
+    // A folder converter's unit is the folder holding the marker.
+    let unit_folder = setup.folder.as_ref().map(|rule| {
+        let folder = file.path.parent().unwrap_or(&setup.watch).to_path_buf();
+        (rule, folder)
+    });
+    if let Some((rule, folder)) = &unit_folder {
+        if let Some(missing) = rule.missing(folder) {
+            tracing::debug!(folder = %folder.display(), %missing, "unit folder not complete yet");
+            return Verdict::Vanished;
+        }
+    }
+    let marker = &file.path;
+    let path: &Path = match &unit_folder {
+        Some((_, folder)) => folder,
+        None => marker,
+    };
+    let bytes = match wats_report::format::read_limited(marker, max_bytes) {
         Ok(bytes) => bytes,
         Err(wats_report::ReadError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound =>
@@ -775,6 +1032,21 @@ fn print_banner(shared: &Shared, config: &Config, control: std::net::SocketAddr,
         shared.instance
     ));
     for c in config.converters.iter().filter(|c| c.enabled) {
+        match converter_type(c) {
+            Ok(ConverterType::Scheduled) => {
+                lines.push(format!("  Runs {:?} on a schedule", c.name));
+                continue;
+            }
+            Ok(ConverterType::Folder) => {
+                lines.push(format!(
+                    "  Unit folders in  {}   (ready when {} appears)",
+                    c.watch_folder,
+                    readiness_marker(c)
+                ));
+                continue;
+            }
+            _ => {}
+        }
         let what = if c.converter.is_empty() || c.converter == "auto" {
             "any known format".to_string()
         } else {

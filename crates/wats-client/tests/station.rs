@@ -1004,3 +1004,87 @@ fn an_external_converter_program_feeds_the_station() {
     assert!(note.contains("BAD marker"), "{note}");
     station.stop();
 }
+
+/// A folder converter: a unit is a folder, converted once its marker file is there (and it
+/// holds the expected files); the whole folder moves to Done. A scheduled converter: a
+/// program run every second whose reports are queued.
+#[cfg(unix)]
+#[test]
+fn folder_and_scheduled_converters() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::start();
+    let tools = tempfile::tempdir().unwrap();
+    let exe = |name: &str, body: String| {
+        let p = tools.path().join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p.display().to_string()
+    };
+    let template = tools.path().join("t.json");
+    std::fs::write(
+        &template,
+        wats_report::wsjf::to_string(&generated("FOLD-PN", "FOLD-SN", true)),
+    )
+    .unwrap();
+    // The folder converter checks it got the folder with its data file.
+    let folder_conv = exe(
+        "folder.sh",
+        format!("test -d \"$1\" && test -f \"$1/data.txt\" || {{ echo \"not a unit folder: $1\" >&2; exit 1; }}\ncat '{}'", template.display()),
+    );
+    let counter = tools.path().join("n");
+    let sched_template = tools.path().join("s.json");
+    std::fs::write(
+        &sched_template,
+        wats_report::wsjf::to_string(&generated("SCHED-PN", "SCHED", true)),
+    )
+    .unwrap();
+    let sched_conv = exe(
+        "sched.sh",
+        format!(
+            "n=$(cat '{c}' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '{c}'\nsed -e \"s/\\\"sn\\\":\\\"SCHED\\\"/\\\"sn\\\":\\\"SCHED-$n\\\"/\" -e 's/\"id\":\"[^\"]*\",//' '{t}'",
+            c = counter.display(),
+            t = sched_template.display()
+        ),
+    );
+    let mut station = Station::new(&server.url(), json!({}));
+    let units = station.dir.path().join("units");
+    std::fs::create_dir_all(&units).unwrap();
+    let cfg = station.dir.path().join("cfg/default/config.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    doc["converters"] = json!([
+        { "name": "units", "converter": "external", "converter_type": "folder",
+          "command": [folder_conv], "watch_folder": units.display().to_string(),
+          "readiness_marker": "READY", "expected_files": ["data.*"], "min_file_count": 2 },
+        { "name": "sync", "converter": "external", "converter_type": "scheduled",
+          "command": [sched_conv], "schedule_interval_seconds": 1, "run_on_startup": true,
+          "watch_folder": "" }
+    ]);
+    std::fs::write(&cfg, doc.to_string()).unwrap();
+    station.start();
+    station.wait_running();
+
+    // A complete unit and one whose marker came before its data.
+    let u1 = units.join("unit-1");
+    std::fs::create_dir_all(&u1).unwrap();
+    std::fs::write(u1.join("data.txt"), "measurements").unwrap();
+    std::fs::write(u1.join("READY"), "").unwrap();
+    let u2 = units.join("unit-2");
+    std::fs::create_dir_all(&u2).unwrap();
+    std::fs::write(u2.join("READY"), "").unwrap();
+    wait(30, "the complete unit folder in Done", || {
+        units.join("Done/unit-1/data.txt").exists()
+    });
+    assert!(u2.join("READY").exists(), "an incomplete unit waits");
+    std::fs::write(u2.join("data.txt"), "late data").unwrap();
+    wait(30, "the second unit once complete", || {
+        units.join("Done/unit-2").exists()
+    });
+    wait(30, "both folder reports on the server", || {
+        server.ids_for_part("FOLD-PN").len() == 2
+    });
+    // The scheduled program ran at start and then every second.
+    wait(30, "scheduled reports", || {
+        server.ids_for_part("SCHED-PN").len() >= 2
+    });
+    station.stop();
+}

@@ -177,24 +177,41 @@ impl Converter for ExternalConverter {
     }
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
+        self.run(Some(source.path), cx)
+    }
+}
+
+impl ExternalConverter {
+    /// Runs the program: with the file (or folder) as its last argument, or with no file for a
+    /// scheduled converter (then `WATS_CONVERTER_FILE` is empty and `[]` means "nothing new").
+    pub fn run(
+        &self,
+        file: Option<&std::path::Path>,
+        cx: &Context,
+    ) -> Result<Vec<Report>, ConvertError> {
         let program = &self.command[0];
         let mut cmd = Command::new(program);
-        cmd.args(&self.command[1..])
-            .arg(source.path)
-            .env("WATS_CONVERTER_FILE", source.path)
-            .env(
-                "WATS_CONVERTER_ARGUMENTS",
-                Value::Object(cx.arguments.clone()).to_string(),
-            )
-            .env(
-                "WATS_STATION_NAME",
-                cx.station_name.clone().unwrap_or_default(),
-            )
-            .env("WATS_LOCATION", cx.location.clone().unwrap_or_default())
-            .env("WATS_PURPOSE", cx.purpose.clone().unwrap_or_default())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.args(&self.command[1..]);
+        if let Some(file) = file {
+            cmd.arg(file);
+        }
+        cmd.env(
+            "WATS_CONVERTER_FILE",
+            file.map(|f| f.as_os_str()).unwrap_or_default(),
+        )
+        .env(
+            "WATS_CONVERTER_ARGUMENTS",
+            Value::Object(cx.arguments.clone()).to_string(),
+        )
+        .env(
+            "WATS_STATION_NAME",
+            cx.station_name.clone().unwrap_or_default(),
+        )
+        .env("WATS_LOCATION", cx.location.clone().unwrap_or_default())
+        .env("WATS_PURPOSE", cx.purpose.clone().unwrap_or_default())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         #[cfg(unix)]
         {
             use std::os::unix::process::CommandExt;
@@ -275,11 +292,17 @@ impl Converter for ExternalConverter {
                 self.name
             )));
         }
+        if file.is_none() && out.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(Vec::new());
+        }
         if out.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(ConvertError::new(format!(
                 "external converter {:?} printed nothing (it must print WSJF on standard output)",
                 self.name
             )));
+        }
+        if file.is_none() && out.trim_ascii() == b"[]" {
+            return Ok(Vec::new());
         }
         Format::Wsjf.read(&out).map_err(|e| {
             let e = ConvertError::from(e);
