@@ -17,6 +17,8 @@ const SAMPLES: &[(&str, &str)] = &[
     ("teradyne-gr228x/43420_BIO2_Extended.LOG", "teradyne-gr228x"),
     ("sigmaquest/testdata_SN651658.xml", "sigmaquest"),
     ("saki/SAKI-testdata.xml", "saki-aoi"),
+    ("teradyne-spectrum/sample_ict_data.txt", "teradyne-spectrum"),
+    ("xjtag/1234_14_25_32_10.08.2018_Pass.xjlog", "xjtag"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
