@@ -20,7 +20,7 @@ fn the_sample_gives_one_report_per_board() {
     assert_eq!(first.sn.as_deref(), Some("SN9871234012"));
     assert_eq!(first.pn.as_deref(), Some("PN1"));
     assert_eq!(first.rev.as_deref(), Some("1"));
-    assert_eq!(first.process_code, Some(10));
+    assert_eq!(first.process_code, Some(20));
     assert_eq!(first.result, Some(Status::Failed), "END;FAIL");
     assert_eq!(
         first.uut.as_ref().unwrap().user.as_deref(),

@@ -35,7 +35,7 @@ fn the_plain_log_gives_three_boards() {
             "the file name up to its first _"
         );
         assert_eq!(r.rev.as_deref(), Some("1.0"));
-        assert_eq!(r.process_code, Some(10));
+        assert_eq!(r.process_code, Some(20));
         assert_eq!(r.uut.as_ref().unwrap().user.as_deref(), Some("sysoper"));
     }
     let failed = &reports[1];

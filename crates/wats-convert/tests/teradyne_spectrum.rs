@@ -19,7 +19,7 @@ fn the_sample_board() {
     let r = &reports[0];
     assert_eq!(r.pn.as_deref(), Some("PB3187900"));
     assert_eq!(r.sn.as_deref(), Some("1111111111"));
-    assert_eq!(r.process_code, Some(30));
+    assert_eq!(r.process_code, Some(20));
     assert_eq!(
         r.result,
         Some(Status::Passed),

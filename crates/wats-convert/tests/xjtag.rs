@@ -17,7 +17,7 @@ fn the_sample_log() {
     let r = &reports[0];
     assert_eq!(r.sn.as_deref(), Some("1234"));
     assert_eq!(r.pn.as_deref(), Some("PN"));
-    assert_eq!(r.process_code, Some(210));
+    assert_eq!(r.process_code, Some(50));
     assert_eq!(r.result, Some(Status::Passed));
     assert_eq!(
         r.uut.as_ref().unwrap().user.as_deref(),

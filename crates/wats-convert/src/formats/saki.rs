@@ -16,7 +16,7 @@
 //! a sequence `Image <id>` with the sub-sequences `False Calls` (each reference a passed
 //! string step: the designator, its part number as value, package and description as text)
 //! and `Failed` (failed string steps). An image's `result="failed"` fails its sequence; the
-//! panel's `result` is the report's. Operation: `process_code` (default 10); revision:
+//! panel's `result` is the report's. Operation: `process_code` (default 40, AOI in the default process list); revision:
 //! `revision` (default `1`).
 
 use chrono::NaiveDateTime;
@@ -40,7 +40,7 @@ const PARAMETERS: &[Parameter] = &[
     },
     Parameter {
         name: "process_code",
-        description: "operation code; default 10",
+        description: "operation code; default 40 (AOI)",
     },
     Parameter {
         name: "time_zone",
@@ -96,7 +96,7 @@ impl Converter for SakiAoi {
             pn,
             sn,
             cx.text_or("revision", "1"),
-            cx.process_code(None, 10)?,
+            cx.process_code(None, 40)?,
         )
         .station(station, location, purpose)
         .result(verdict(panel.attr("result")));

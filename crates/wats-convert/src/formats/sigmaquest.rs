@@ -25,7 +25,7 @@
 //! a step without measurement, marked skipped. A run without values is a pass/fail step of its
 //! grade. `ValueAttachment` entries (files on the tester) are listed in the step's report text.
 //! `Station/@name` gives the station unless it is `<No Station>`; `Operator/@name` the
-//! operator; `mode` becomes the misc info `Mode`. Operation: `process_code` (default 10).
+//! operator; `mode` becomes the misc info `Mode`. Operation: `process_code` (default 100, Test in the default process list).
 
 use chrono::DateTime;
 use wats_report::rules::Mode;
@@ -42,7 +42,7 @@ pub struct SigmaQuest;
 const PARAMETERS: &[Parameter] = &[
     Parameter {
         name: "process_code",
-        description: "operation code; default 10",
+        description: "operation code; default 100 (Test)",
     },
     Parameter {
         name: "revision",
@@ -115,7 +115,7 @@ impl Converter for SigmaQuest {
         let top = root
             .child("TestRun")
             .ok_or_else(|| ConvertError::at_line(root.line, "no <TestRun> in the unit report"))?;
-        let mut b = ReportBuilder::uut(pn, sn, rev, cx.process_code(None, 10)?)
+        let mut b = ReportBuilder::uut(pn, sn, rev, cx.process_code(None, 100)?)
             .station(station, location, purpose)
             .mode(Mode::Import)
             .result(grade(top.attr("grade")).unwrap_or(Status::Passed));

@@ -23,7 +23,7 @@
 //! the report result is the `END` verdict and the execution time is `END − START`.
 //!
 //! The file names no part number: `part_number` (default `PN1`) and `revision` (default `1`)
-//! come from the arguments, the operation from `process_code` (default 10).
+//! come from the arguments, the operation from `process_code` (default 20, ICT in the default process list).
 
 use chrono::NaiveDateTime;
 use wats_report::{CompOp, Report, ReportBuilder, Status};
@@ -46,7 +46,7 @@ const PARAMETERS: &[Parameter] = &[
     },
     Parameter {
         name: "process_code",
-        description: "operation code; default 10",
+        description: "operation code; default 20 (ICT)",
     },
     Parameter {
         name: "station_name",
@@ -99,7 +99,7 @@ impl Converter for Spea3030 {
         let text = source.text();
         let pn = cx.text_or("part_number", "PN1");
         let rev = cx.text_or("revision", "1");
-        let code = cx.process_code(None, 10)?;
+        let code = cx.process_code(None, 20)?;
         let station = cx.station_identity("SPEA3030");
         let zone = cx.time_zone()?;
         let mut reports = Vec::new();

@@ -31,7 +31,7 @@
 //! the sequence name and version from `WATS_sequenceName=` / `WATS_sequenceVersion=`, else the
 //! program file's name; operator `WATS_operator=` / `operator` (default `sysoper`); station
 //! `WATS_stationName=`, else the station's configuration. A `TOP_OF_LOOP-A`…`H` line sets
-//! the panel socket (1–8). Operation code: `process_code` (default 10).
+//! the panel socket (1–8). Operation code: `process_code` (default 20, ICT in the default process list).
 
 use chrono::NaiveDateTime;
 use wats_report::{CompOp, Report, ReportBuilder, Status};
@@ -58,7 +58,7 @@ const PARAMETERS: &[Parameter] = &[
     },
     Parameter {
         name: "process_code",
-        description: "operation code; default 10",
+        description: "operation code; default 20 (ICT)",
     },
     Parameter {
         name: "time_zone",
@@ -98,7 +98,7 @@ impl Converter for TeradyneGr228x {
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
         let text = source.text();
         let zone = cx.time_zone()?;
-        let code = cx.process_code(None, 10)?;
+        let code = cx.process_code(None, 20)?;
         let file_pn = {
             let name = source.file_name();
             let cut = name

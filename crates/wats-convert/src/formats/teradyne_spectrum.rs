@@ -23,7 +23,7 @@
 //! M G`) into base units, `UNIT` `O` reads as Ω; both limits give `GELE`, one `GE`/`LE`, none
 //! `LOG`. A page without a value is an action step. Statuses are the tester's `STAT`
 //! (`PASS` passed, anything else failed); a page's `COMMENT` is its report text. The source
-//! file name is kept as misc info `File`. Operation: `process_code` (default 30).
+//! file name is kept as misc info `File`. Operation: `process_code` (default 20, ICT in the default process list).
 
 use chrono::NaiveDateTime;
 use wats_report::{CompOp, Report, ReportBuilder, Status};
@@ -46,7 +46,7 @@ const PARAMETERS: &[Parameter] = &[
     },
     Parameter {
         name: "process_code",
-        description: "operation code; default 30",
+        description: "operation code; default 20 (ICT)",
     },
     Parameter {
         name: "time_zone",
@@ -257,7 +257,7 @@ impl Converter for TeradyneSpectrum {
             pn,
             sn,
             cx.text_or("revision", "1"),
-            cx.process_code(None, 30)?,
+            cx.process_code(None, 20)?,
         )
         .station(station, location, purpose);
         if let Some(op) = operator {

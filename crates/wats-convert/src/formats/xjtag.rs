@@ -25,7 +25,7 @@
 //! after the project file (`ProjectPath`), else `JTAGSeq1`.
 //!
 //! The archive is read with the zip-bomb limits of [`crate::util::zip_entries`]. Arguments:
-//! `part_number` (default `PN`), `revision` (default `1.0`), `process_code` (default 210).
+//! `part_number` (default `PN`), `revision` (default `1.0`), `process_code` (default 50, PCBA test in the default process list).
 
 use chrono::DateTime;
 use wats_report::{Report, ReportBuilder, Status, Timestamp};
@@ -49,7 +49,7 @@ const PARAMETERS: &[Parameter] = &[
     },
     Parameter {
         name: "process_code",
-        description: "operation code; default 210",
+        description: "operation code; default 50 (PCBA test)",
     },
 ];
 
@@ -177,7 +177,7 @@ fn run(root: &Element, project: Option<&str>, cx: &Context) -> Result<Report, Co
         cx.text_or("part_number", "PN"),
         sn,
         cx.text_or("revision", "1.0"),
-        cx.process_code(None, 210)?,
+        cx.process_code(None, 50)?,
     )
     .station(station, location, purpose)
     .result(info.text_at("result").map(status).unwrap_or(Status::Passed));
