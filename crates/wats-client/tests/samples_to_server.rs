@@ -17,7 +17,11 @@ const SAMPLES: &[(&str, &str)] = &[
     ("teradyne-gr228x/43420_BIO2_Extended.LOG", "teradyne-gr228x"),
     ("sigmaquest/testdata_SN651658.xml", "sigmaquest"),
     ("saki/SAKI-testdata.xml", "saki-aoi"),
-    ("atml/ATML 2.02 [123456789][2 30 27 PM][5 15 2019].XML", "atml"),
+    ("teststand-xml/TSWithWats.xml", "teststand-xml"),
+    (
+        "atml/ATML 2.02 [123456789][2 30 27 PM][5 15 2019].XML",
+        "atml",
+    ),
     ("atml/ATML 5.00 [2 31 11 PM][5 15 2019].xml", "atml"),
     ("teradyne-spectrum/sample_ict_data.txt", "teradyne-spectrum"),
     ("xjtag/1234_14_25_32_10.08.2018_Pass.xjlog", "xjtag"),

@@ -27,7 +27,18 @@ fn detect(source: &Source<'_>, format: Format) -> Confidence {
                 0.5
             }
         }
-        Format::Wsxf => 1.0,
+        // TestStand's own `<Reports><Report>` shares the root name: the WSXF namespace or
+        // WSXF's attributes decide.
+        Format::Wsxf => {
+            let head = source.head(4096);
+            if head.contains("wats.virinco.com/schemas") {
+                1.0
+            } else if head.contains("<Prop ") {
+                0.1
+            } else {
+                0.6
+            }
+        }
     }
 }
 
