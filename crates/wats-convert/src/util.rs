@@ -92,6 +92,15 @@ pub mod limits {
 /// [`limits::MAX_ZIP_BYTES`] in total, by more than [`limits::MAX_ZIP_RATIO`] per member, or
 /// that have more than [`limits::MAX_ZIP_ENTRIES`] members. Directories are skipped.
 pub fn zip_entries(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ConvertError> {
+    zip_entries_matching(bytes, |_| true)
+}
+
+/// [`zip_entries`] for the members whose name `wanted` accepts (the others are not
+/// decompressed).
+pub fn zip_entries_matching(
+    bytes: &[u8],
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, Vec<u8>)>, ConvertError> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| ConvertError::new(format!("not a readable ZIP archive: {e}")))?;
     if archive.len() > limits::MAX_ZIP_ENTRIES {
@@ -107,7 +116,7 @@ pub fn zip_entries(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ConvertError>
         let member = archive
             .by_index(i)
             .map_err(|e| ConvertError::new(format!("ZIP member {i}: {e}")))?;
-        if member.is_dir() {
+        if member.is_dir() || !wanted(member.name()) {
             continue;
         }
         let name = member.name().to_string();

@@ -24,14 +24,15 @@
 //! text (at most 10,000 characters), `time-taken` as step time. The main sequence is named
 //! after the project file (`ProjectPath`), else `JTAGSeq1`.
 //!
-//! The archive is read with the zip-bomb limits of [`crate::util::zip_entries`]. Arguments:
+//! The archive is read with the zip-bomb limits of [`crate::util::zip_entries`] (only `Info.xml` and
+//! the runs are decompressed). Arguments:
 //! `part_number` (default `PN`), `revision` (default `1.0`), `process_code` (default 50, PCBA test in the default process list).
 
 use chrono::DateTime;
 use wats_report::{Report, ReportBuilder, Status, Timestamp};
 
 use crate::util::xml::{self, Element};
-use crate::util::{parse_number, zip_entries};
+use crate::util::{parse_number, zip_entries_matching};
 use crate::{Confidence, Context, ConvertError, Converter, Parameter, Source};
 
 /// The XJTAG converter.
@@ -88,7 +89,11 @@ impl Converter for Xjtag {
     }
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
-        let entries = zip_entries(source.bytes)?;
+        // Only the run files and Info.xml: the connection-test dumps are large and unused.
+        let entries = zip_entries_matching(source.bytes, |name| {
+            name.eq_ignore_ascii_case("Info.xml")
+                || (name.starts_with("Run ") && name.ends_with(".xml"))
+        })?;
         let project = entries
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("Info.xml"))

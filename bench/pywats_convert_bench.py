@@ -1,0 +1,95 @@
+"""Times pyWATS 0.6's standard converters (``pywats_client.converters.standard``) on the
+sample files, for comparison with ``cargo bench -p wats-convert --bench convert``.
+
+    python pywats_convert_bench.py --samples ../shared/samples [--ms 700]
+
+Prints one JSON array: per converter and sample, ms per file (median), the number of reports,
+or the error when pyWATS cannot convert the sample. Needs
+``pip install "pywats-api[client-headless]==0.6.0rc1" PySide6-Essentials``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from pywats_client.converters.context import ConverterContext
+from pywats_client.converters.models import ConverterSource
+from pywats_client.converters.standard.atml_converter import ATMLConverter
+from pywats_client.converters.standard.klippel_converter import KlippelConverter
+from pywats_client.converters.standard.spea_converter import SPEAConverter
+from pywats_client.converters.standard.teradyne_ict_converter import TeradyneICTConverter
+from pywats_client.converters.standard.teradyne_spectrum_ict_converter import (
+    TeradyneSpectrumICTConverter,
+)
+from pywats_client.converters.standard.wats_standard_json_converter import (
+    WATSStandardJsonConverter,
+)
+from pywats_client.converters.standard.wats_standard_xml_converter import (
+    WATSStandardXMLConverter,
+)
+from pywats_client.converters.standard.xjtag_converter import XJTAGConverter
+
+# (our converter name, pyWATS class, sample) — the formats both have.
+CASES = [
+    ("wsjf", WATSStandardJsonConverter, "wats/uut-wsjf-export.json"),
+    ("wsxf", WATSStandardXMLConverter, "wats/uut-wsxf-export.xml"),
+    ("atml", ATMLConverter, "atml/ATML 2.02 [123456789][2 30 27 PM][5 15 2019].XML"),
+    ("atml", ATMLConverter, "atml/ATML 5.00 [2 31 11 PM][5 15 2019].xml"),
+    ("teradyne-gr228x", TeradyneICTConverter, "teradyne-gr228x/43420_BIO2.LOG"),
+    ("teradyne-spectrum", TeradyneSpectrumICTConverter, "teradyne-spectrum/sample_ict_data.txt"),
+    ("spea-3030", SPEAConverter, "spea-3030/testdata_SN9871234012.csv"),
+    ("xjtag", XJTAGConverter, "xjtag/1234_14_25_32_10.08.2018_Pass.xjlog"),
+    ("klippel", KlippelConverter, "klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt"),
+]
+
+
+def count(result) -> int:
+    if result.reports:
+        return len(result.reports)
+    return 1 if result.report is not None else 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--samples", required=True)
+    ap.add_argument("--ms", type=float, default=700.0)
+    args = ap.parse_args()
+    rows = []
+    for name, cls, rel in CASES:
+        path = Path(args.samples) / rel
+        row = {"converter": name, "pywats_class": cls.__name__, "sample": rel, "bytes": path.stat().st_size}
+        try:
+            conv = cls()
+            context = ConverterContext()
+
+            def once():
+                return conv.convert(ConverterSource.from_file(path), context)
+
+            first = once()
+            if not first.success or count(first) == 0:
+                row["error"] = f"{first.status}: {first.error}"
+                rows.append(row)
+                continue
+            times = []
+            started = time.perf_counter()
+            while (time.perf_counter() - started) * 1000 < args.ms or len(times) < 5:
+                t = time.perf_counter()
+                once()
+                times.append(time.perf_counter() - t)
+            row["ms"] = statistics.median(times) * 1000
+            row["reports"] = count(first)
+        except Exception as e:  # noqa: BLE001 - report every failure as data
+            row["error"] = f"{type(e).__name__}: {e}"
+            traceback.print_exc(file=sys.stderr)
+        rows.append(row)
+    print(json.dumps(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+//! Conversion throughput per format on the sample files: ms per file, files/s and MB/s, with
+//! the converter named (no detection) and with detection over every built-in converter.
+//!
+//! `cargo bench -p wats-convert --bench convert` (`WATS_SAMPLES` overrides the samples
+//! folder; `--json` prints one JSON object for `bench/compare-converters.sh`).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use wats_convert::{Context, Registry, Source};
+
+/// The samples per converter (relative to the samples folder).
+const CASES: &[(&str, &str)] = &[
+    ("wsjf", "wats/uut-wsjf-export.json"),
+    ("wsxf", "wats/uut-wsxf-export.xml"),
+    ("csv", "csv/sample-enhanced.csv"),
+    (
+        "atml",
+        "atml/ATML 2.02 [123456789][2 30 27 PM][5 15 2019].XML",
+    ),
+    ("atml", "atml/ATML 5.00 [2 31 11 PM][5 15 2019].xml"),
+    ("teststand-xml", "teststand-xml/TSWithWats.xml"),
+    ("teradyne-gr228x", "teradyne-gr228x/43420_BIO2.LOG"),
+    ("teradyne-spectrum", "teradyne-spectrum/sample_ict_data.txt"),
+    ("spea-3030", "spea-3030/testdata_SN9871234012.csv"),
+    ("takaya", "takaya/V682780_B_BOT-20230301082027.ATD"),
+    ("takaya-apt94xx", "takaya-apt94xx/11111-BV0001 (AT33).ATD"),
+    ("xjtag", "xjtag/1234_14_25_32_10.08.2018_Pass.xjlog"),
+    (
+        "klippel",
+        "klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt",
+    ),
+    (
+        "listen-soundcheck",
+        "listen/Complete test 7-22-2020 (002).txt",
+    ),
+    ("saki-aoi", "saki/SAKI-testdata.xml"),
+    ("sigmaquest", "sigmaquest/testdata_SN651658.xml"),
+];
+
+/// Runs `f` for about `budget`, returns the median time of one call.
+fn time(budget: Duration, mut f: impl FnMut()) -> Duration {
+    f(); // warm-up
+    let mut samples = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < budget || samples.len() < 5 {
+        let t = Instant::now();
+        f();
+        samples.push(t.elapsed());
+        if samples.len() >= 10_000 {
+            break;
+        }
+    }
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let json = args.iter().any(|a| a == "--json");
+    let samples = std::env::var_os("WATS_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
+        });
+    let registry = Registry::builtin();
+    let context = Context::default().arg("time_zone", "UTC");
+    let budget = Duration::from_millis(
+        std::env::var("WATS_BENCH_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(700),
+    );
+    let mut rows = Vec::new();
+    if !json {
+        println!("| converter | sample | KB | reports | ms/file | files/s | MB/s | with detection ms/file |");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    }
+    for (name, rel) in CASES {
+        let path = samples.join(rel);
+        let Ok(bytes) = std::fs::read(&path) else {
+            eprintln!("{rel}: missing");
+            continue;
+        };
+        let source = Source::new(&path, &bytes);
+        let converter = registry.get(name).expect("a built-in converter");
+        let reports = match converter.convert(&source, &context) {
+            Ok(r) => r.len(),
+            Err(e) => {
+                if !json {
+                    println!("| {name} | {rel} | | | error: {e} | | | |");
+                }
+                continue;
+            }
+        };
+        let direct = time(budget, || {
+            let _ = std::hint::black_box(converter.convert(&source, &context));
+        });
+        let detected = time(budget / 2, || {
+            let _ = std::hint::black_box(registry.convert(None, &source, &context));
+        });
+        let ms = direct.as_secs_f64() * 1e3;
+        let mb_s = bytes.len() as f64 / 1e6 / direct.as_secs_f64();
+        if !json {
+            println!(
+                "| {name} | {} | {:.1} | {reports} | {ms:.3} | {:.0} | {mb_s:.1} | {:.3} |",
+                rel.rsplit('/').next().unwrap_or(rel),
+                bytes.len() as f64 / 1024.0,
+                1.0 / direct.as_secs_f64(),
+                detected.as_secs_f64() * 1e3,
+            );
+        }
+        rows.push(format!(
+            "{{\"converter\":\"{name}\",\"sample\":{},\"bytes\":{},\"reports\":{reports},\"ms\":{ms},\"detect_ms\":{}}}",
+            serde_json::to_string(rel).unwrap(),
+            bytes.len(),
+            detected.as_secs_f64() * 1e3
+        ));
+    }
+    if json {
+        println!("[{}]", rows.join(","));
+    }
+}
