@@ -17,6 +17,8 @@ const SAMPLES: &[(&str, &str)] = &[
     ("teradyne-gr228x/43420_BIO2_Extended.LOG", "teradyne-gr228x"),
     ("sigmaquest/testdata_SN651658.xml", "sigmaquest"),
     ("saki/SAKI-testdata.xml", "saki-aoi"),
+    ("takaya/V682780_B_BOT-20230301082027.ATD", "takaya"),
+    ("takaya-apt94xx/11111-BV0001 (AT33).ATD", "takaya-apt94xx"),
     ("teststand-xml/TSWithWats.xml", "teststand-xml"),
     (
         "atml/ATML 2.02 [123456789][2 30 27 PM][5 15 2019].XML",
