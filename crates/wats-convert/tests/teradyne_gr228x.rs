@@ -170,3 +170,16 @@ fn other_formats_are_not_taken_for_gr228x() {
         );
     }
 }
+
+/// Found by the `convert` fuzz target: a multi-byte character in the month of a time.
+#[test]
+fn a_multibyte_month_is_an_error_not_a_panic() {
+    let log = "P.obc[31-JUL-12  14:17:35\n@31-\u{96}UL-12  14:18:51 SN 1\n\"31-JUL-12  14:19:00\n";
+    let err = TeradyneGr228x
+        .convert(
+            &Source::new(std::path::Path::new("x.log"), log.as_bytes()),
+            &utc(),
+        )
+        .unwrap_err();
+    assert!(err.message.contains("bad time"), "{err}");
+}

@@ -243,11 +243,13 @@ fn parse_time(text: &str) -> Option<NaiveDateTime> {
     // Month names in either case (`JUL`, `jul`).
     let mut parts = date.splitn(3, '-');
     let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
-    let m = format!(
-        "{}{}",
-        &m[..1.min(m.len())].to_ascii_uppercase(),
-        m.get(1..).unwrap_or("").to_ascii_lowercase()
-    );
+    let mut chars = m.chars();
+    let m: String = chars
+        .next()
+        .map(|c| c.to_ascii_uppercase())
+        .into_iter()
+        .chain(chars.map(|c| c.to_ascii_lowercase()))
+        .collect();
     NaiveDateTime::parse_from_str(&format!("{d}-{m}-{y} {}", t[1]), "%d-%b-%y %H:%M:%S").ok()
 }
 
