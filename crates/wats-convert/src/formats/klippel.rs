@@ -1,12 +1,78 @@
-//! Klippel loudspeaker QC results (header file and data folder) — not implemented yet.
+//! Klippel loudspeaker end-of-line QC results: a header file `DUT <serial> <time>.txt` and a
+//! data folder of the same name next to it.
+//!
+//! Header: `//comment` lines and `Key=Value` lines. `Cfg_SerialNumber` is the serial number,
+//! `Cfg_UserName` the operator, `Cfg_DutStartTime`
+//! (`Year-Month-Week-YearDay-WeekDay-Day-Hour-Minute-Second-Millisecond-UTCOffsetMinutes-…`)
+//! the start with its offset, `Ctrl_OverallVerdict` the result (1 passed; 0 fail, −1 void,
+//! 2 warning, 3 noise, 4 invalid: failed); `Cfg_LoginMode` and `Cfg_Speaker` become misc
+//! infos. `Results_Pass` / `Results_Fail` (tab-separated result names) give each result its
+//! status; results in neither list are judged from their limits.
+//!
+//! Data folder: each `<Task>-<Name>.txt` is a tab-separated table, grouped in a sequence per
+//! task:
+//!
+//! * `name value max min` (a values file): one numeric step per row, `GELE min..max` (one
+//!   limit: `LE`/`GE`, none: `LOG`); a value of `-` is a skipped step "no value".
+//! * `frq <curve> [max [min]]` (a curve file): one multiple-measurement step named by the
+//!   curve with `Average`, `Minimum` and `Maximum` (`LOG`) and `OutOfBounds` (points outside
+//!   the limit curves, `LT 1`), and a `LineLogX` chart of the curve and its limit curves
+//!   (points marked `-` are left out; curves longer than 10,000 points are decimated evenly).
+//!
+//! Without the data folder the header alone is converted and the main sequence's report text
+//! says the folder is missing. Arguments: `part_number` (default `PartNumber1`), `revision`
+//! (default `1`), `process_code` (default 10).
 
-use wats_report::Report;
+use std::path::Path;
 
-use crate::{Confidence, Context, ConvertError, Converter, Source};
+use chrono::{FixedOffset, NaiveDate, TimeZone};
+use wats_report::builder::ChartSpec;
+use wats_report::{CompOp, Report, ReportBuilder, Status, Timestamp};
 
-/// Klippel loudspeaker QC results (header file and data folder).
+use crate::util::{numbered_lines, parse_number};
+use crate::{Confidence, Context, ConvertError, Converter, Parameter, Source};
+
+/// The Klippel converter.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Klippel;
+
+const PARAMETERS: &[Parameter] = &[
+    Parameter {
+        name: "part_number",
+        description: "part number (the header has none); default PartNumber1",
+    },
+    Parameter {
+        name: "revision",
+        description: "revision; default 1",
+    },
+    Parameter {
+        name: "process_code",
+        description: "operation code; default 10",
+    },
+];
+
+/// Most points of one chart series.
+const MAX_POINTS: usize = 10_000;
+/// Largest data file read from the folder.
+const MAX_DATA_FILE: u64 = 64 * 1024 * 1024;
+
+fn start_time(text: &str) -> Option<Timestamp> {
+    let p: Vec<f64> = text
+        .split('-')
+        .map(|t| t.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    if p.len() < 11 {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(p[0] as i32, p[1] as u32, p[5] as u32)?;
+    let naive = date.and_hms_milli_opt(p[6] as u32, p[7] as u32, p[8] as u32, p[9] as u32)?;
+    let offset = FixedOffset::east_opt((p[10] * 60.0) as i32)?;
+    offset
+        .from_local_datetime(&naive)
+        .single()
+        .map(Timestamp::new)
+}
 
 impl Converter for Klippel {
     fn name(&self) -> &str {
@@ -18,16 +84,284 @@ impl Converter for Klippel {
     fn patterns(&self) -> &[&str] {
         &["*.txt"]
     }
-    fn detect(&self, _source: &Source<'_>) -> Confidence {
-        0.0
+    fn parameters(&self) -> &[Parameter] {
+        PARAMETERS
     }
-    fn convert(
-        &self,
-        _source: &Source<'_>,
-        _context: &Context,
-    ) -> Result<Vec<Report>, ConvertError> {
-        Err(ConvertError::new(
-            "the klippel converter is not implemented yet",
-        ))
+
+    fn detect(&self, source: &Source<'_>) -> Confidence {
+        let head = source.head(8192);
+        match (
+            head.contains("Cfg_SerialNumber="),
+            head.contains("Ctrl_OverallVerdict=") || head.contains("Cfg_DutStartTime="),
+        ) {
+            (true, true) => 0.97,
+            (true, false) | (false, true) => 0.6,
+            _ => 0.0,
+        }
     }
+
+    fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
+        let text = source.text();
+        let mut keys: Vec<(String, String, usize)> = Vec::new();
+        for (n, line) in numbered_lines(&text) {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with("//") {
+                continue;
+            }
+            let (k, v) = line.split_once('=').ok_or_else(|| {
+                ConvertError::at_line(n, format!("{line:?} is neither a //comment nor Key=Value"))
+            })?;
+            keys.push((k.trim().to_string(), v.trim().to_string(), n));
+        }
+        let get = |k: &str| {
+            keys.iter()
+                .rev()
+                .find(|(key, _, _)| key == k)
+                .map(|(_, v, n)| (v.as_str(), *n))
+        };
+        let sn = get("Cfg_SerialNumber")
+            .map(|(v, _)| v)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ConvertError::new("no Cfg_SerialNumber in the header"))?;
+        let verdict = match get("Ctrl_OverallVerdict") {
+            Some((v, n)) => Some(v.trim().parse::<i64>().map_err(|_| {
+                ConvertError::at_line(n, format!("Ctrl_OverallVerdict {v:?} is not a number"))
+            })?),
+            None => None,
+        };
+        let (station, location, purpose) = cx.station_identity("Klippel");
+        let mut b = ReportBuilder::uut(
+            cx.text_or("part_number", "PartNumber1"),
+            sn,
+            cx.text_or("revision", "1"),
+            cx.process_code(None, 10)?,
+        )
+        .station(station, location, purpose);
+        if let Some(v) = verdict {
+            b = b.result(if v == 1 {
+                Status::Passed
+            } else {
+                Status::Failed
+            });
+        }
+        if let Some((user, _)) = get("Cfg_UserName").filter(|(u, _)| !u.is_empty()) {
+            b = b.operator(user);
+        }
+        if let Some((t, n)) = get("Cfg_DutStartTime") {
+            let at = start_time(t).ok_or_else(|| {
+                ConvertError::at_line(
+                    n,
+                    format!("Cfg_DutStartTime {t:?} is not Year-Month-Week-…"),
+                )
+            })?;
+            b = b.start(at);
+        }
+        for key in ["Cfg_LoginMode", "Cfg_Speaker"] {
+            if let Some((v, _)) = get(key).filter(|(v, _)| !v.is_empty()) {
+                b.misc_info(key.trim_start_matches("Cfg_"), v);
+            }
+        }
+        let list = |k: &str| -> Vec<String> {
+            get(k)
+                .map(|(v, _)| {
+                    v.split('\t')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (passed, failed) = (list("Results_Pass"), list("Results_Fail"));
+        let verdict_of = |name: &str| {
+            if failed.iter().any(|f| f == name) {
+                Some(Status::Failed)
+            } else if passed.iter().any(|p| p == name) {
+                Some(Status::Passed)
+            } else {
+                None
+            }
+        };
+        let folder = source.sibling(source.file_stem());
+        let mut files: Vec<_> = match std::fs::read_dir(&folder) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect(),
+            Err(_) => {
+                let _ = b
+                    .group("")
+                    .step_mut()
+                    .report_text
+                    .insert(format!("the data folder {} is missing", folder.display()));
+                return Ok(vec![b.build_unchecked()]);
+            }
+        };
+        files.sort();
+        for path in files {
+            data_file(&path, &mut b, &verdict_of)?;
+        }
+        Ok(vec![b.build_unchecked()])
+    }
+}
+
+fn data_file(
+    path: &Path,
+    b: &mut ReportBuilder,
+    verdict_of: &dyn Fn(&str) -> Option<Status>,
+) -> Result<(), ConvertError> {
+    let bytes = wats_report::format::read_limited(path, MAX_DATA_FILE)
+        .map_err(|e| ConvertError::new(e.to_string()))?;
+    let text = crate::source::decode_text(&bytes);
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let task = stem
+        .split_once('-')
+        .map(|(t, _)| t)
+        .unwrap_or(stem)
+        .trim()
+        .to_string();
+    let err = |e: ConvertError| e.in_file(path);
+    let mut rows = numbered_lines(&text).filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = rows.next() else {
+        return Ok(());
+    };
+    let columns: Vec<&str> = header.split('\t').map(str::trim).collect();
+    let num = |t: &str, n: usize| -> Result<Option<f64>, ConvertError> {
+        let t = t.trim();
+        if t.is_empty() || t == "-" {
+            return Ok(None);
+        }
+        parse_number(t)
+            .map(Some)
+            .ok_or_else(|| ConvertError::at_line(n, format!("{t:?} is not a number")).in_file(path))
+    };
+    let mut group = b.group(&task);
+    if columns.first() == Some(&"name") {
+        for (n, line) in rows {
+            let c: Vec<&str> = line.split('\t').collect();
+            let name = c.first().map(|s| s.trim()).unwrap_or("");
+            if name.is_empty() {
+                return Err(err(ConvertError::at_line(n, "a values row without a name")));
+            }
+            let value = num(c.get(1).copied().unwrap_or(""), n)?;
+            let (max, min) = (
+                num(c.get(2).copied().unwrap_or(""), n)?,
+                num(c.get(3).copied().unwrap_or(""), n)?,
+            );
+            let Some(value) = value else {
+                let st = verdict_of(name).unwrap_or(Status::Skipped);
+                let _ = group.add_step(name, ()).status(st).report_text("no value");
+                continue;
+            };
+            let (op, low, high) = match (min, max) {
+                (Some(l), Some(h)) => (CompOp::GELE, Some(l), Some(h)),
+                (Some(l), None) => (CompOp::GE, Some(l), None),
+                (None, Some(h)) => (CompOp::LE, Some(h), None),
+                (None, None) => (CompOp::LOG, None, None),
+            };
+            let mut s = group.add_step(name, value).compare(op, low, high);
+            if let Some(st) = verdict_of(name) {
+                s = s.status(st);
+            }
+            let _ = s;
+        }
+    } else if columns.first() == Some(&"frq") && columns.len() >= 2 {
+        let curve = columns[1].to_string();
+        let (mut x, mut y, mut ymax, mut ymin) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut out_of_bounds = 0.0;
+        for (n, line) in rows {
+            let c: Vec<&str> = line.split('\t').collect();
+            let Some(f) = num(c.first().copied().unwrap_or(""), n)? else {
+                continue;
+            };
+            let v = num(c.get(1).copied().unwrap_or(""), n)?;
+            let hi = num(c.get(2).copied().unwrap_or(""), n)?;
+            let lo = num(c.get(3).copied().unwrap_or(""), n)?;
+            if let Some(v) = v {
+                x.push(f);
+                y.push(v);
+                if hi.is_some_and(|h| v > h) || lo.is_some_and(|l| v < l) {
+                    out_of_bounds += 1.0;
+                }
+            }
+            if let Some(h) = hi {
+                ymax.push((f, h));
+            }
+            if let Some(l) = lo {
+                ymin.push((f, l));
+            }
+        }
+        let stats = if y.is_empty() {
+            None
+        } else {
+            let avg = y.iter().sum::<f64>() / y.len() as f64;
+            let min = y.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            Some((avg, min, max))
+        };
+        let Some((avg, min, max)) = stats else {
+            let st = verdict_of(&curve).unwrap_or(Status::Skipped);
+            let _ = group
+                .add_step(curve, ())
+                .status(st)
+                .report_text("the curve has no measured points");
+            return Ok(());
+        };
+        let mut s = group
+            .add_step(curve.clone(), avg)
+            .measure("Minimum", min, |_| {})
+            .measure("Maximum", max, |_| {})
+            .measure("OutOfBounds", out_of_bounds, |m| {
+                m.comp_op = Some(CompOp::LT.into());
+                m.low_limit = Some(1.0);
+            });
+        if let Some(first) = s
+            .step_mut()
+            .numeric_meas
+            .as_mut()
+            .and_then(|l| l.first_mut())
+        {
+            first.name = Some("Average".into());
+        }
+        let spec = ChartSpec {
+            chart_type: "LineLogX",
+            label: &curve,
+            x_label: "Frequency",
+            x_unit: Some("Hz"),
+            y_label: &curve,
+            y_unit: None,
+        };
+        let (px, py) = decimate(&x, &y);
+        s = s.chart_series(spec, &curve, &px, &py);
+        for (label, points) in [("max", &ymax), ("min", &ymin)] {
+            if !points.is_empty() {
+                let (lx, ly): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+                let (lx, ly) = decimate(&lx, &ly);
+                s = s.chart_series(spec, label, &lx, &ly);
+            }
+        }
+        if let Some(st) = verdict_of(&curve) {
+            s = s.status(st);
+        }
+        let _ = s;
+    } else {
+        return Err(err(ConvertError::at_line(
+            1,
+            format!("unknown table header {header:?} (expected name… or frq…)"),
+        )));
+    }
+    Ok(())
+}
+
+/// At most [`MAX_POINTS`] points, taken evenly.
+fn decimate(x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    if x.len() <= MAX_POINTS {
+        return (x.to_vec(), y.to_vec());
+    }
+    let step = x.len() as f64 / MAX_POINTS as f64;
+    (0..MAX_POINTS)
+        .map(|i| {
+            let j = ((i as f64 * step) as usize).min(x.len() - 1);
+            (x[j], y[j])
+        })
+        .unzip()
 }
