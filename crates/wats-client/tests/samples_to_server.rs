@@ -17,8 +17,14 @@ const SAMPLES: &[(&str, &str)] = &[
     ("teradyne-gr228x/43420_BIO2_Extended.LOG", "teradyne-gr228x"),
     ("sigmaquest/testdata_SN651658.xml", "sigmaquest"),
     ("saki/SAKI-testdata.xml", "saki-aoi"),
-    ("klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt", "klippel"),
-    ("listen/Complete test 7-22-2020 (002).txt", "listen-soundcheck"),
+    (
+        "klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt",
+        "klippel",
+    ),
+    (
+        "listen/Complete test 7-22-2020 (002).txt",
+        "listen-soundcheck",
+    ),
     ("takaya/V682780_B_BOT-20230301082027.ATD", "takaya"),
     ("takaya-apt94xx/11111-BV0001 (AT33).ATD", "takaya-apt94xx"),
     ("teststand-xml/TSWithWats.xml", "teststand-xml"),

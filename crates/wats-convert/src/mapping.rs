@@ -582,3 +582,305 @@ mod tests {
         assert_eq!(parse_csv("a\n\"b", ',').unwrap_err().location.line, 2);
     }
 }
+
+/// JSON test results with a path mapping: the `json` converter.
+///
+/// The `fields` argument maps report fields to JSON pointers (RFC 6901, `/unit/serial`);
+/// `units` points at an array of units when one file holds many (default: the document is
+/// one unit, or an array of units); `steps` points at the unit's array of steps, and
+/// `step_fields` maps step fields to pointers relative to a step. Without arguments the
+/// usual names are looked up, case-insensitively: `serialNumber`/`serial_number`/`sn`,
+/// `partNumber`/`part_number`/`pn`, `revision`/`rev`, `processCode`/`process_code`,
+/// `operator`, `station`, `startTime`/`start`, `result`, and `steps` holding `name`,
+/// `group` (a path `A/B`), `value`, `lowLimit`/`low`, `highLimit`/`high`, `unit`, `compOp`,
+/// `status`. A step's value decides its kind (number, boolean, text); limits choose the
+/// comparison as for CSV. Errors name the JSON path.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JsonMapping;
+
+const JSON_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "serial_number",
+        &["serialnumber", "serial_number", "sn", "serial"],
+    ),
+    ("part_number", &["partnumber", "part_number", "pn"]),
+    ("revision", &["revision", "rev"]),
+    (
+        "process_code",
+        &["processcode", "process_code", "operationcode"],
+    ),
+    ("operator", &["operator", "user"]),
+    ("station", &["station", "stationname", "machinename"]),
+    (
+        "start_time",
+        &["starttime", "start_time", "start", "timestamp", "date"],
+    ),
+    ("result", &["result", "status", "verdict"]),
+    ("steps", &["steps", "tests", "measurements", "results"]),
+];
+
+const JSON_STEP_FIELDS: &[(&str, &[&str])] = &[
+    ("name", &["name", "stepname", "test", "testname"]),
+    ("group", &["group", "sequence"]),
+    ("value", &["value", "measured", "reading"]),
+    ("low_limit", &["lowlimit", "low_limit", "low", "min"]),
+    ("high_limit", &["highlimit", "high_limit", "high", "max"]),
+    ("unit", &["unit", "units"]),
+    ("comp_op", &["compop", "comp_op", "comparison"]),
+    ("status", &["status", "result", "verdict"]),
+];
+
+const JSON_PARAMETERS: &[Parameter] = &[
+    Parameter { name: "fields", description: "object: report field → JSON pointer (serial_number, part_number, revision, process_code, operator, station, start_time, result)" },
+    Parameter { name: "units", description: "JSON pointer to an array of units (one report each)" },
+    Parameter { name: "steps", description: "JSON pointer (relative to a unit) to its array of steps" },
+    Parameter { name: "step_fields", description: "object: step field → JSON pointer relative to a step (name, group, value, low_limit, high_limit, unit, comp_op, status)" },
+    Parameter { name: "part_number", description: "part number when the document has none" },
+    Parameter { name: "revision", description: "revision when the document has none; default 1" },
+    Parameter { name: "process_code", description: "operation code when the document has none; default 10" },
+    Parameter { name: "time_zone", description: "zone of naive times: local (default), UTC, +02:00" },
+];
+
+/// The value of `field`: the configured pointer, else the first recognised key.
+fn json_get<'v>(
+    v: &'v Value,
+    field: &str,
+    configured: Option<&serde_json::Map<String, Value>>,
+    aliases: &[(&str, &[&str])],
+) -> Option<&'v Value> {
+    if let Some(ptr) = configured
+        .and_then(|c| c.get(field))
+        .and_then(Value::as_str)
+    {
+        return v.pointer(ptr).filter(|x| !x.is_null());
+    }
+    let names = aliases.iter().find(|(f, _)| *f == field)?.1;
+    let obj = v.as_object()?;
+    obj.iter()
+        .find(|(k, _)| names.contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(_, x)| x)
+        .filter(|x| !x.is_null())
+}
+
+fn json_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+impl Converter for JsonMapping {
+    fn name(&self) -> &str {
+        "json"
+    }
+    fn description(&self) -> &str {
+        "JSON test results with a configurable path mapping"
+    }
+    fn patterns(&self) -> &[&str] {
+        &["*.json"]
+    }
+    fn parameters(&self) -> &[Parameter] {
+        JSON_PARAMETERS
+    }
+
+    fn detect(&self, source: &Source<'_>) -> Confidence {
+        let head = source.head(4096);
+        let t = head.trim_start();
+        if !(t.starts_with('{') || t.starts_with('[')) {
+            return 0.0;
+        }
+        let lower = head.to_ascii_lowercase();
+        // WSJF is the wsjf converter's; this one takes other layouts with a serial and steps.
+        if lower.contains("\"type\"") && (lower.contains("\"root\"") || lower.contains("\"processcode\"")) {
+            return 0.1;
+        }
+        let serial = ["\"serialnumber\"", "\"serial_number\"", "\"sn\""]
+            .iter()
+            .any(|k| lower.contains(k));
+        let steps = ["\"steps\"", "\"tests\"", "\"measurements\""]
+            .iter()
+            .any(|k| lower.contains(k));
+        match (serial, steps) {
+            (true, true) => 0.7,
+            (true, false) => 0.3,
+            _ => 0.0,
+        }
+    }
+
+    fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
+        let doc: Value = serde_json::from_slice(source.bytes)
+            .map_err(|e| ConvertError::at(e.line(), e.column(), format!("not valid JSON: {e}")))?;
+        let fields = cx.arguments.get("fields").and_then(Value::as_object);
+        let step_fields = cx.arguments.get("step_fields").and_then(Value::as_object);
+        let units: Vec<(String, &Value)> = match cx.text("units") {
+            Some(ptr) => doc
+                .pointer(&ptr)
+                .and_then(Value::as_array)
+                .ok_or_else(|| {
+                    ConvertError::at_path(ptr.clone(), "\"units\" does not point at an array")
+                })?
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (format!("{ptr}/{i}"), u))
+                .collect(),
+            None => match &doc {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (format!("/{i}"), u))
+                    .collect(),
+                other => vec![(String::new(), other)],
+            },
+        };
+        if units.is_empty() {
+            return Err(ConvertError::new("no unit in the document"));
+        }
+        units
+            .into_iter()
+            .map(|(path, unit)| {
+                let at = |f: &str| json_get(unit, f, fields, JSON_FIELDS);
+                let field_path = |f: &str| format!("{path}/{f}");
+                let sn = at("serial_number").and_then(json_text).ok_or_else(|| {
+                    ConvertError::at_path(field_path("serialNumber"), "no serial number")
+                })?;
+                let pn = at("part_number")
+                    .and_then(json_text)
+                    .or_else(|| cx.text("part_number"))
+                    .ok_or_else(|| {
+                        ConvertError::at_path(
+                            field_path("partNumber"),
+                            "no part number (set the part_number argument)",
+                        )
+                    })?;
+                let rev = at("revision")
+                    .and_then(json_text)
+                    .unwrap_or_else(|| cx.text_or("revision", "1"));
+                let code = match at("process_code") {
+                    Some(v) => Some(
+                        json_text(v)
+                            .and_then(|t| t.parse::<i64>().ok())
+                            .ok_or_else(|| {
+                                ConvertError::at_path(
+                                    field_path("processCode"),
+                                    format!("{v} is not an operation code"),
+                                )
+                            })?,
+                    ),
+                    None => None,
+                };
+                let (station, location, purpose) = cx.station_identity("JSON");
+                let station = at("station").and_then(json_text).unwrap_or(station);
+                let mut b = ReportBuilder::uut(pn, sn, rev, cx.process_code(code, 10)?)
+                    .station(station, location, purpose);
+                if let Some(op) = at("operator").and_then(json_text) {
+                    b = b.operator(op);
+                }
+                if let Some(t) = at("start_time").and_then(json_text) {
+                    let ts =
+                        parse_time(&t, cx.text("time_format").as_deref(), cx).ok_or_else(|| {
+                            ConvertError::at_path(
+                                field_path("startTime"),
+                                format!("{t:?} is not a date and time"),
+                            )
+                        })?;
+                    b = b.start(ts);
+                }
+                if let Some(r) = at("result").and_then(json_text) {
+                    b = b.result(
+                        if ["pass", "passed", "p", "ok", "true"]
+                            .contains(&r.to_ascii_lowercase().as_str())
+                        {
+                            Status::Passed
+                        } else {
+                            Status::Failed
+                        },
+                    );
+                }
+                let steps = match cx.text("steps") {
+                    Some(ptr) => unit.pointer(&ptr),
+                    None => at("steps"),
+                };
+                for (i, s) in steps
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let sp = format!("{path}/steps/{i}");
+                    let get = |f: &str| json_get(s, f, step_fields, JSON_STEP_FIELDS);
+                    let name = get("name").and_then(json_text).ok_or_else(|| {
+                        ConvertError::at_path(format!("{sp}/name"), "a step without a name")
+                    })?;
+                    let group = get("group").and_then(json_text).unwrap_or_default();
+                    let num = |f: &str| -> Result<Option<f64>, ConvertError> {
+                        match get(f) {
+                            None => Ok(None),
+                            Some(Value::Number(n)) => Ok(n.as_f64()),
+                            Some(Value::String(t)) => parse_number(t).map(Some).ok_or_else(|| {
+                                ConvertError::at_path(
+                                    format!("{sp}/{f}"),
+                                    format!("{t:?} is not a number"),
+                                )
+                            }),
+                            Some(other) => Err(ConvertError::at_path(
+                                format!("{sp}/{f}"),
+                                format!("{other} is not a number"),
+                            )),
+                        }
+                    };
+                    let status = get("status").and_then(json_text).map(|t| {
+                        if ["pass", "passed", "p", "ok", "true"]
+                            .contains(&t.to_ascii_lowercase().as_str())
+                        {
+                            Status::Passed
+                        } else {
+                            Status::Failed
+                        }
+                    });
+                    let mut g = b.group(&group);
+                    let mut sb = match get("value") {
+                        Some(Value::Bool(v)) => g.add_step(name, *v),
+                        Some(Value::String(t)) if parse_number(t).is_none() => {
+                            g.add_step(name, t.clone())
+                        }
+                        None => g.add_step(name, status != Some(Status::Failed)),
+                        Some(_) => {
+                            let value = num("value")?.unwrap_or(0.0);
+                            let (low, high) = (num("low_limit")?, num("high_limit")?);
+                            let op = match get("comp_op").and_then(json_text) {
+                                Some(op) => CompOp::parse(&op).ok_or_else(|| {
+                                    ConvertError::at_path(
+                                        format!("{sp}/compOp"),
+                                        format!("{op:?} is not a comparison operator"),
+                                    )
+                                })?,
+                                None => match (low, high) {
+                                    (Some(_), Some(_)) => CompOp::GELE,
+                                    (Some(_), None) => CompOp::GE,
+                                    (None, Some(_)) => CompOp::LE,
+                                    (None, None) => CompOp::LOG,
+                                },
+                            };
+                            let (l, h) = match (op, low, high) {
+                                (CompOp::LE | CompOp::LT, None, Some(h)) => (Some(h), None),
+                                (_, l, h) => (l, h),
+                            };
+                            let mut sb = g.add_step(name, value).compare(op, l, h);
+                            if let Some(u) = get("unit").and_then(json_text) {
+                                sb = sb.unit(u);
+                            }
+                            sb
+                        }
+                    };
+                    if let Some(st) = status {
+                        sb = sb.status(st);
+                    }
+                    let _ = sb;
+                }
+                Ok(b.build_unchecked())
+            })
+            .collect()
+    }
+}

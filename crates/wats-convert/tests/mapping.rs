@@ -167,3 +167,114 @@ fn spea_files_are_not_taken_for_generic_csv() {
     let (path, bytes) = common::sample("spea-3030/testdata_SN9871234012.csv");
     assert!(CsvMapping.detect(&Source::new(&path, &bytes)) < 0.2);
 }
+
+mod json {
+    use super::common;
+    use wats_convert::mapping::JsonMapping;
+    use wats_convert::{Context, Converter, Registry, Source};
+    use wats_report::{CompOp, Status, StepKind};
+
+    fn convert(
+        text: &str,
+        cx: &Context,
+    ) -> Result<Vec<wats_report::Report>, wats_convert::ConvertError> {
+        JsonMapping.convert(
+            &Source::new(std::path::Path::new("t.json"), text.as_bytes()),
+            cx,
+        )
+    }
+
+    #[test]
+    fn a_natural_layout_without_arguments() {
+        let text = r#"{"serialNumber": "J-1", "partNumber": "PCBA-J", "operator": "ann",
+            "startTime": "2026-04-01T09:00:00Z",
+            "steps": [
+              {"name": "3V3", "group": "Power", "value": 3.31, "lowLimit": 3.2, "highLimit": 3.4, "unit": "V"},
+              {"name": "5V", "group": "Power", "value": 5.6, "lowLimit": 4.9, "highLimit": 5.1, "unit": "V"},
+              {"name": "Self test", "value": true},
+              {"name": "Firmware", "value": "v2.1"}]}"#;
+        let source = Source::new(std::path::Path::new("t.json"), text.as_bytes());
+        assert_eq!(Registry::builtin().best(&source).unwrap().0.name(), "json");
+        let reports = convert(text, &Context::default()).unwrap();
+        common::assert_valid(&reports, "json");
+        let r = &reports[0];
+        assert_eq!(
+            (r.sn.as_deref(), r.pn.as_deref()),
+            (Some("J-1"), Some("PCBA-J"))
+        );
+        assert_eq!(r.result, Some(Status::Failed), "5V is out of its limits");
+        let steps = r.steps();
+        let v5 = steps
+            .iter()
+            .find(|s| s.name.as_deref() == Some("5V"))
+            .unwrap();
+        assert_eq!(v5.status, Some(Status::Failed));
+        assert_eq!(
+            v5.numeric_meas.as_ref().unwrap()[0]
+                .comp_op
+                .as_ref()
+                .unwrap()
+                .op(),
+            Some(CompOp::GELE)
+        );
+        assert_eq!(
+            steps
+                .iter()
+                .find(|s| s.name.as_deref() == Some("Self test"))
+                .unwrap()
+                .kind(),
+            StepKind::PassFail
+        );
+        assert_eq!(
+            steps
+                .iter()
+                .find(|s| s.name.as_deref() == Some("Firmware"))
+                .unwrap()
+                .kind(),
+            StepKind::StringValue
+        );
+    }
+
+    #[test]
+    fn a_mapping_with_pointers_and_many_units() {
+        let text = r#"{"batch": {"boards": [
+            {"id": {"sn": "B-1"}, "tests": [{"label": "R1", "reading": "101.5", "lo": 95, "hi": 105}]},
+            {"id": {"sn": "B-2"}, "tests": [{"label": "R1", "reading": "120.0", "lo": 95, "hi": 105}]}]}}"#;
+        let cx = Context::default()
+            .arg("units", "/batch/boards")
+            .arg("steps", "/tests")
+            .arg("fields", serde_json::json!({"serial_number": "/id/sn"}))
+            .arg("step_fields", serde_json::json!({"name": "/label", "value": "/reading", "low_limit": "/lo", "high_limit": "/hi"}))
+            .arg("part_number", "PN-B");
+        let reports = convert(text, &cx).unwrap();
+        common::assert_valid(&reports, "mapped");
+        assert_eq!(reports.len(), 2);
+        assert_eq!(reports[1].sn.as_deref(), Some("B-2"));
+        assert_eq!(reports[1].result, Some(Status::Failed));
+        let m = &reports[0].steps()[1].numeric_meas.as_ref().unwrap()[0];
+        assert_eq!(
+            (m.value, m.low_limit, m.high_limit),
+            (Some(101.5), Some(95.0), Some(105.0))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_path_and_wsjf_is_not_taken() {
+        let err = convert(r#"{"serialNumber": "S", "partNumber": "P", "steps": [{"name": "x", "value": 1, "lowLimit": "low"}]}"#, &Context::default()).unwrap_err();
+        assert_eq!(err.location.path, "/steps/0/low_limit", "{err}");
+        let err = convert(r#"{"partNumber": "P"}"#, &Context::default()).unwrap_err();
+        assert!(err.message.contains("serial"), "{err}");
+        let err = convert("{\"serialNumber\": ", &Context::default()).unwrap_err();
+        assert!(
+            err.location.line >= 1 && err.message.contains("JSON"),
+            "{err}"
+        );
+        for wsjf in ["wats/uur-example.json", "wats/uut-wsjf-export.json"] {
+            let (path, bytes) = common::sample(wsjf);
+            assert!(
+                JsonMapping.detect(&Source::new(&path, &bytes)) < 0.2,
+                "{wsjf}"
+            );
+        }
+    }
+}

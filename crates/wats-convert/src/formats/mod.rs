@@ -26,6 +26,7 @@ pub fn builtin() -> Vec<Arc<dyn Converter>> {
         Arc::new(wats::Wsjf),
         Arc::new(wats::Wsxf),
         Arc::new(crate::mapping::CsvMapping),
+        Arc::new(crate::mapping::JsonMapping),
         Arc::new(wstf::Wstf),
         Arc::new(atml::Atml),
         Arc::new(teststand::TestStandXml),
