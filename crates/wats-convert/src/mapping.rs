@@ -693,7 +693,9 @@ impl Converter for JsonMapping {
         }
         let lower = head.to_ascii_lowercase();
         // WSJF is the wsjf converter's; this one takes other layouts with a serial and steps.
-        if lower.contains("\"type\"") && (lower.contains("\"root\"") || lower.contains("\"processcode\"")) {
+        if lower.contains("\"type\"")
+            && (lower.contains("\"root\"") || lower.contains("\"processcode\""))
+        {
             return 0.1;
         }
         let serial = ["\"serialnumber\"", "\"serial_number\"", "\"sn\""]
