@@ -512,23 +512,15 @@ fn build(
                 })?;
                 let (low, high) = (number("low_limit")?, number("high_limit")?);
                 let op = match columns.get(row, "comp_op") {
-                    Some(op) => CompOp::parse(op).ok_or_else(|| {
+                    Some(op) => Some(CompOp::parse(op).ok_or_else(|| {
                         ConvertError::at_line(
                             *line,
                             format!("comp_op: {op:?} is not a comparison operator"),
                         )
-                    })?,
-                    None => match (low, high) {
-                        (Some(_), Some(_)) => CompOp::GELE,
-                        (Some(_), None) => CompOp::GE,
-                        (None, Some(_)) => CompOp::LE,
-                        (None, None) => CompOp::LOG,
-                    },
+                    })?),
+                    None => None,
                 };
-                let (l, h) = match (op, low, high) {
-                    (CompOp::LE | CompOp::LT, None, Some(h)) => (Some(h), None),
-                    other => (other.1, other.2),
-                };
+                let (op, l, h) = crate::util::comparison(op, low, high);
                 let mut s = g.add_step(name, value).compare(op, l, h);
                 if let Some(unit) = columns.get(row, "unit") {
                     s = s.unit(unit.to_string());
@@ -852,23 +844,15 @@ impl Converter for JsonMapping {
                             let value = num("value")?.unwrap_or(0.0);
                             let (low, high) = (num("low_limit")?, num("high_limit")?);
                             let op = match get("comp_op").and_then(json_text) {
-                                Some(op) => CompOp::parse(&op).ok_or_else(|| {
+                                Some(op) => Some(CompOp::parse(&op).ok_or_else(|| {
                                     ConvertError::at_path(
                                         format!("{sp}/compOp"),
                                         format!("{op:?} is not a comparison operator"),
                                     )
-                                })?,
-                                None => match (low, high) {
-                                    (Some(_), Some(_)) => CompOp::GELE,
-                                    (Some(_), None) => CompOp::GE,
-                                    (None, Some(_)) => CompOp::LE,
-                                    (None, None) => CompOp::LOG,
-                                },
+                                })?),
+                                None => None,
                             };
-                            let (l, h) = match (op, low, high) {
-                                (CompOp::LE | CompOp::LT, None, Some(h)) => (Some(h), None),
-                                (_, l, h) => (l, h),
-                            };
+                            let (op, l, h) = crate::util::comparison(op, low, high);
                             let mut sb = g.add_step(name, value).compare(op, l, h);
                             if let Some(u) = get("unit").and_then(json_text) {
                                 sb = sb.unit(u);

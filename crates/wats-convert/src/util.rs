@@ -74,6 +74,27 @@ pub fn parse_number_with_unit(text: &str) -> Option<(f64, String)> {
     Some((value, rest.to_string()))
 }
 
+/// The comparison two optional limits imply (`GELE`, `GE`, `LE`, `LOG`), or `op` when given,
+/// with the limits placed as WATS reads them: a single upper limit of `LE`/`LT` goes into
+/// `lowLimit`.
+pub fn comparison(
+    op: Option<wats_report::CompOp>,
+    low: Option<f64>,
+    high: Option<f64>,
+) -> (wats_report::CompOp, Option<f64>, Option<f64>) {
+    use wats_report::CompOp;
+    let op = op.unwrap_or(match (low, high) {
+        (Some(_), Some(_)) => CompOp::GELE,
+        (Some(_), None) => CompOp::GE,
+        (None, Some(_)) => CompOp::LE,
+        (None, None) => CompOp::LOG,
+    });
+    match (op, low, high) {
+        (CompOp::LE | CompOp::LT, None, Some(h)) => (op, Some(h), None),
+        (_, l, h) => (op, l, h),
+    }
+}
+
 /// Limits for [`xml::parse`] and [`zip_entries`]: how much work an input may cause.
 pub mod limits {
     /// Deepest element nesting accepted.

@@ -252,12 +252,7 @@ fn data_file(
                 let _ = group.add_step(name, ()).status(st).report_text("no value");
                 continue;
             };
-            let (op, low, high) = match (min, max) {
-                (Some(l), Some(h)) => (CompOp::GELE, Some(l), Some(h)),
-                (Some(l), None) => (CompOp::GE, Some(l), None),
-                (None, Some(h)) => (CompOp::LE, Some(h), None),
-                (None, None) => (CompOp::LOG, None, None),
-            };
+            let (op, low, high) = crate::util::comparison(None, min, max);
             let mut s = group.add_step(name, value).compare(op, low, high);
             if let Some(st) = verdict_of(name) {
                 s = s.status(st);

@@ -29,7 +29,7 @@
 
 use chrono::DateTime;
 use wats_report::rules::Mode;
-use wats_report::{CompOp, Report, ReportBuilder, Status, Timestamp};
+use wats_report::{Report, ReportBuilder, Status, Timestamp};
 
 use crate::util::parse_number;
 use crate::util::xml::{self, Element};
@@ -236,12 +236,7 @@ fn walk(run: &Element, group: &mut wats_report::builder::Group<'_>) -> Result<()
                     }
                 };
                 let (lsl, usl) = (limit("lsl")?, limit("usl")?);
-                let (op, low, high) = match (lsl, usl) {
-                    (Some(l), Some(h)) => (CompOp::GELE, Some(l), Some(h)),
-                    (Some(l), None) => (CompOp::GE, Some(l), None),
-                    (None, Some(h)) => (CompOp::LE, Some(h), None),
-                    (None, None) => (CompOp::LOG, None, None),
-                };
+                let (op, low, high) = crate::util::comparison(None, lsl, usl);
                 let status = grade(v.attr("grade")).unwrap_or_else(|| {
                     match op.check_numeric(value, low, high) {
                         Some(false) => Status::Failed,

@@ -739,16 +739,7 @@ fn emit(group: &mut Group<'_>, items: Vec<Item>, counter: &mut usize) {
                 let first = meas.first();
                 let mut sb = match (kind, first) {
                     (Kind::Numeric, Some(m)) => {
-                        let op = m.op.unwrap_or(match (m.low, m.high) {
-                            (Some(_), Some(_)) => CompOp::GELE,
-                            (Some(_), None) => CompOp::GE,
-                            (None, Some(_)) => CompOp::LE,
-                            (None, None) => CompOp::LOG,
-                        });
-                        let (low, high) = match (op, m.low, m.high) {
-                            (CompOp::LE | CompOp::LT, None, Some(h)) => (Some(h), None),
-                            (_, l, h) => (l, h),
-                        };
+                        let (op, low, high) = crate::util::comparison(m.op, m.low, m.high);
                         let mut sb = group
                             .add_step(name, m.number.unwrap_or(0.0))
                             .compare(op, low, high);
@@ -802,26 +793,13 @@ fn emit(group: &mut Group<'_>, items: Vec<Item>, counter: &mut usize) {
                         .iter()
                         .enumerate()
                         .map(|(i, m)| {
-                            let op = m.op.unwrap_or(match (m.low, m.high) {
-                                (Some(_), Some(_)) => CompOp::GELE,
-                                (Some(_), None) => CompOp::GE,
-                                (None, Some(_)) => CompOp::LE,
-                                (None, None) => CompOp::LOG,
-                            });
+                            let (op, low, high) = crate::util::comparison(m.op, m.low, m.high);
                             wats_report::NumericMeasurement {
                                 name: Some(m.name.clone().unwrap_or_else(|| i.to_string())),
                                 value: m.number,
                                 comp_op: Some(op.into()),
-                                low_limit: if matches!(op, CompOp::LE | CompOp::LT) {
-                                    m.high.or(m.low)
-                                } else {
-                                    m.low
-                                },
-                                high_limit: if matches!(op, CompOp::LE | CompOp::LT) {
-                                    None
-                                } else {
-                                    m.high
-                                },
+                                low_limit: low,
+                                high_limit: high,
                                 unit: Some(m.unit.clone().into())
                                     .filter(|u: &std::borrow::Cow<'static, str>| !u.is_empty()),
                                 status: m.status.map(|s| {
