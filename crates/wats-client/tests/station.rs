@@ -1088,3 +1088,54 @@ fn folder_and_scheduled_converters() {
     });
     station.stop();
 }
+
+/// A full queue (server unreachable, `max_queue_entries` reached) pauses intake with the
+/// reason; the other files wait in the watch folder and flow once the server is back.
+#[test]
+fn a_full_queue_pauses_intake_until_there_is_room() {
+    let server = Server::start();
+    let mut proxy = FaultProxy::start(&server, 0);
+    let port = proxy.addr.port();
+    proxy.shut();
+    let mut station = Station::new(
+        &format!("http://127.0.0.1:{port}"),
+        json!({ "max_queue_entries": 5 }),
+    );
+    station.start();
+    station.wait_running();
+    let pn = format!("QFULL-{}", &Uuid::new_v4().simple().to_string()[..8]);
+    for i in 0..12 {
+        let r = generated(&pn, &format!("SN-{i:03}"), true);
+        std::fs::write(
+            station.inbox().join(format!("q{i:03}.json")),
+            wats_report::wsjf::to_string(&r),
+        )
+        .unwrap();
+    }
+    wait(30, "intake to pause on the full queue", || {
+        let s = station.status().unwrap();
+        s["intake"]["paused"] == true && s["queue"]["pending"].as_u64() == Some(5)
+    });
+    let s = station.status().unwrap();
+    assert!(
+        s["intake"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("queue is full"),
+        "{s}"
+    );
+    assert_eq!(
+        files_in(&station.inbox()).len(),
+        7,
+        "the rest wait in the watch folder"
+    );
+    // The server comes back: everything flows.
+    let _proxy = FaultProxy::start(&server, port);
+    wait(90, "all twelve delivered", || {
+        server.ids_for_part(&pn).len() == 12
+    });
+    wait(30, "every file in Done", || {
+        files_in(&station.inbox().join("Done")).len() == 12
+    });
+    station.stop();
+}
