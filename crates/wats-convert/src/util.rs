@@ -339,7 +339,7 @@ pub mod xml {
     fn element(start: &BytesStart<'_>, line: usize) -> Result<Element, ConvertError> {
         let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
         let mut attributes = Vec::new();
-        for attr in start.attributes() {
+        for attr in start.attributes().with_checks(false) {
             let attr = attr.map_err(|e| {
                 ConvertError::at_line(line, format!("bad attribute in <{name}>: {e}"))
             })?;

@@ -765,7 +765,9 @@ fn each_attr<'e>(
     e: &'e BytesStart<'_>,
     mut f: impl FnMut(&[u8], Cow<'e, str>) -> Result<(), String>,
 ) -> Result<(), String> {
-    for attr in e.attributes() {
+    // No duplicate check: it is quadratic in the attribute count (WSXF elements carry many)
+    // and a repeated attribute is simply read twice, the last one winning.
+    for attr in e.attributes().with_checks(false) {
         let attr = attr.map_err(|err| format!("malformed attribute: {err}"))?;
         if attr.key.as_namespace_binding().is_some() {
             continue;
