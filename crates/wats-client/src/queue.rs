@@ -517,7 +517,8 @@ impl Queue {
     /// [`QueueError::Full`] when it does not fit, and [`QueueError::MissingId`] without an id.
     pub fn enqueue(&self, report: &Report, source: Option<&Path>) -> Result<EnqueueOutcome> {
         let id = report.id.ok_or(QueueError::MissingId)?;
-        let document = wats_report::wsjf::to_string(report);
+        // Stored in the submission form: the uploader sends it as it is.
+        let document = wats_report::wsjf::to_string(&report.for_submission());
         self.enqueue_document(id, &document, source)
     }
 

@@ -704,7 +704,7 @@ fn run_job(job: &ScheduledJob, queue: &Queue, metrics: &Metrics) {
             tracing::error!(converter = %job.name, error = %first, "scheduled converter printed an invalid report; not queued");
             continue;
         }
-        match queue.enqueue(&report.for_submission(), None) {
+        match queue.enqueue(report, None) {
             Ok(_) => {
                 metrics.reports_queued.fetch_add(1, Ordering::Relaxed);
             }
@@ -817,7 +817,7 @@ fn process(
         return fail(setup, path, Some(converter.name()), &text, metrics);
     }
     for report in &reports {
-        match queue.enqueue(&report.for_submission(), Some(path)) {
+        match queue.enqueue(report, Some(path)) {
             Ok(_) => {
                 metrics.reports_queued.fetch_add(1, Ordering::Relaxed);
             }

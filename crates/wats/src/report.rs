@@ -539,6 +539,17 @@ impl<'a> ReportHandler<'a> {
         SubmitResult::parse(&path, &bytes, report.id)
     }
 
+    /// Submits a report already serialized as WSJF (the submission form), as is: no parse, no
+    /// copy. `id` is the report's id (it makes the request safe to retry).
+    pub async fn submit_wsjf(&self, id: Uuid, document: impl Into<String>) -> Result<SubmitResult> {
+        let req = Request::new(reqwest::Method::POST, "/api/Report/WSJF")
+            .body(document.into(), "application/json")
+            .idempotent();
+        let path = req.path.clone();
+        let bytes = self.wats.send(req).await?;
+        SubmitResult::parse(&path, &bytes, Some(id))
+    }
+
     /// Submits a repair report (UUR); refuses a report that is not one (`type` must be `R`).
     pub async fn submit_uur(&self, report: &Report) -> Result<SubmitResult> {
         if !report.is_uur() {
