@@ -1139,3 +1139,40 @@ fn a_full_queue_pauses_intake_until_there_is_room() {
     });
     station.stop();
 }
+
+/// `restart` reads the configuration again in the same process: a converter enabled in the
+/// file while running starts to work after the restart.
+#[test]
+fn restart_reads_the_configuration_again() {
+    let server = Server::start();
+    let mut station = Station::new(&server.url(), json!({}));
+    station.start();
+    station.wait_running();
+    let pid = station.status().unwrap()["pid"].clone();
+    let second = station.dir.path().join("second");
+    std::fs::create_dir_all(&second).unwrap();
+    let (code, _, err) = station.run(&[
+        "config",
+        "set",
+        "converters.1",
+        &json!({
+            "name": "second", "converter": "wsjf", "watch_folder": second.display().to_string()
+        })
+        .to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = station.run(&["restart"]);
+    assert_eq!(code, 0, "{err}");
+    wait(20, "the restarted station", || {
+        station
+            .status()
+            .is_some_and(|s| s["uptime_seconds"].as_u64() == Some(0) || s["files"]["seen"] == 0)
+    });
+    assert_eq!(station.status().unwrap()["pid"], pid, "same process");
+    let report = generated("RESTART-PN", "SN-R", true);
+    std::fs::write(second.join("r.json"), wats_report::wsjf::to_string(&report)).unwrap();
+    wait(30, "the new folder's report on the server", || {
+        server.get(report.id.unwrap()).is_some()
+    });
+    station.stop();
+}
