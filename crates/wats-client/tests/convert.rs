@@ -150,3 +150,36 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("available: wsjf, wsxf"));
 }
+
+/// Every vendor sample through the real binary: detected, converted, printed as WSJF (an
+/// array when the file holds several reports).
+#[test]
+fn every_vendor_sample_converts_from_the_command_line() {
+    let cases: &[(&str, usize)] = &[
+        ("csv/sample-enhanced.csv", 1),
+        ("spea-3030/testdata_SN9871234012.csv", 10),
+        ("teradyne-gr228x/43420_BIO2.LOG", 3),
+        ("teradyne-spectrum/sample_ict_data.txt", 1),
+        ("atml/ATML 2.02 [123456789][2 30 27 PM][5 15 2019].XML", 1),
+        ("atml/ATML 5.00 [2 31 11 PM][5 15 2019].xml", 1),
+        ("teststand-xml/TSWithWats.xml", 1),
+        ("takaya/V682780_B_BOT-20230301082027.ATD", 2),
+        ("takaya-apt94xx/11111-BV0001 (AT33).ATD", 1),
+        ("xjtag/1234_14_25_32_10.08.2018_Pass.xjlog", 1),
+        ("klippel/DUT xyz115 2020-05-14 10-01-37-5 UTC+0200.txt", 1),
+        ("listen/Complete test 7-22-2020 (002).txt", 8),
+        ("saki/SAKI-testdata.xml", 1),
+        ("sigmaquest/testdata_SN651658.xml", 1),
+    ];
+    for (rel, count) in cases {
+        let path = samples().join(rel);
+        let out = convert(&[path.to_str().unwrap(), "--compact"]);
+        assert_eq!(out.status.code(), Some(0), "{rel}: {}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let reports = match &json {
+            serde_json::Value::Array(a) => a.len(),
+            _ => 1,
+        };
+        assert_eq!(reports, *count, "{rel}");
+    }
+}
