@@ -61,6 +61,8 @@ fn main() {
         return;
     }
     let json = args.iter().any(|a| a == "--json");
+    // Any other argument filters the converters by name (as with `cargo bench -- <filter>`).
+    let filters: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with("--")).collect();
     let samples = std::env::var_os("WATS_SAMPLES")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -80,6 +82,9 @@ fn main() {
         println!("|---|---|---:|---:|---:|---:|---:|---:|");
     }
     for (name, rel) in CASES {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
         let path = samples.join(rel);
         let Ok(bytes) = std::fs::read(&path) else {
             eprintln!("{rel}: missing");
@@ -99,7 +104,13 @@ fn main() {
         let direct = time(budget, || {
             let _ = std::hint::black_box(converter.convert(&source, &context));
         });
-        let detected = time(budget / 2, || {
+        // `--direct` skips the detection timing (for profiling one converter alone).
+        let detect_budget = if args.iter().any(|a| a == "--direct") {
+            Duration::ZERO
+        } else {
+            budget / 2
+        };
+        let detected = time(detect_budget, || {
             let _ = std::hint::black_box(registry.convert(None, &source, &context));
         });
         let ms = direct.as_secs_f64() * 1e3;

@@ -82,7 +82,11 @@ impl<'a> Source<'a> {
 /// Decodes bytes as UTF-8 (BOM dropped), UTF-16 LE/BE with a BOM, or Latin-1.
 pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8_lossy(rest);
+        // `from_utf8` first: its validation is several times faster than the lossy decoder's.
+        return match std::str::from_utf8(rest) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(rest),
+        };
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
         let units = rest

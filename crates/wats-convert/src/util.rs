@@ -147,7 +147,8 @@ pub fn zip_entries_matching(
             .max(1024)
             .saturating_mul(limits::MAX_ZIP_RATIO);
         let allowed = allowed_by_ratio.min(limits::MAX_ZIP_BYTES - total);
-        let mut data = Vec::new();
+        // Sized by the declared size (bounded by the limit) so reading does not regrow it.
+        let mut data = Vec::with_capacity(member.size().min(allowed) as usize + 1);
         member
             .take(allowed + 1)
             .read_to_end(&mut data)
@@ -168,7 +169,11 @@ pub mod xml {
     //!
     //! Refuses DTDs (so no entity expansion), bounds depth and element count, keeps the line of
     //! every element for error messages. Names are kept with their prefix in `name` and without
-    //! it in `local`.
+    //! it in `local`. The tree borrows names, values and text from the document (decode it with
+    //! [`crate::source::decode_text`] first); only text with entities or in several pieces is
+    //! copied, which made parsing several times faster than owning every string.
+
+    use std::borrow::Cow;
 
     use quick_xml::events::{BytesStart, Event};
     use quick_xml::Reader;
@@ -178,23 +183,24 @@ pub mod xml {
 
     /// An element: name, attributes, children and the text directly inside it.
     #[derive(Clone, Debug, Default, PartialEq)]
-    pub struct Element {
+    pub struct Element<'a> {
         /// The qualified name (`tr:TestResult`).
-        pub name: String,
+        pub name: &'a str,
         /// The attributes, qualified names with unescaped values, in document order.
-        pub attributes: Vec<(String, String)>,
+        pub attributes: Vec<(&'a str, Cow<'a, str>)>,
         /// The child elements in order.
-        pub children: Vec<Element>,
-        /// The text and CDATA directly inside, concatenated, unescaped (not trimmed).
-        pub text: String,
+        pub children: Vec<Element<'a>>,
+        /// The text and CDATA directly inside, concatenated, unescaped (not trimmed). Where an
+        /// element holds only whitespace between its children, just the first run is kept.
+        pub text: Cow<'a, str>,
         /// The 1-based line the element starts on.
         pub line: usize,
     }
 
-    impl Element {
+    impl<'a> Element<'a> {
         /// The name without its namespace prefix.
-        pub fn local(&self) -> &str {
-            local_name(&self.name)
+        pub fn local(&self) -> &'a str {
+            local_name(self.name)
         }
 
         /// An attribute by name, compared without prefixes.
@@ -202,24 +208,24 @@ pub mod xml {
             self.attributes
                 .iter()
                 .find(|(k, _)| local_name(k) == name)
-                .map(|(_, v)| v.as_str())
+                .map(|(_, v)| v.as_ref())
         }
 
         /// The first child with this local name.
-        pub fn child(&self, local: &str) -> Option<&Element> {
+        pub fn child(&self, local: &str) -> Option<&Element<'a>> {
             self.children.iter().find(|c| c.local() == local)
         }
 
         /// All children with this local name.
-        pub fn children_named<'a>(
-            &'a self,
-            local: &'a str,
-        ) -> impl Iterator<Item = &'a Element> + 'a {
+        pub fn children_named<'s>(
+            &'s self,
+            local: &'s str,
+        ) -> impl Iterator<Item = &'s Element<'a>> + 's {
             self.children.iter().filter(move |c| c.local() == local)
         }
 
         /// The descendant along a path of local names (`"UUT/SerialNumber"`).
-        pub fn path(&self, path: &str) -> Option<&Element> {
+        pub fn path(&self, path: &str) -> Option<&Element<'a>> {
             path.split('/')
                 .filter(|p| !p.is_empty())
                 .try_fold(self, |e, part| e.child(part))
@@ -233,7 +239,7 @@ pub mod xml {
         }
 
         /// The first descendant (depth first, including self) with this local name.
-        pub fn find(&self, local: &str) -> Option<&Element> {
+        pub fn find(&self, local: &str) -> Option<&Element<'a>> {
             if self.local() == local {
                 return Some(self);
             }
@@ -241,7 +247,7 @@ pub mod xml {
         }
 
         /// All descendants (depth first, including self) with this local name.
-        pub fn find_all<'a>(&'a self, local: &str, out: &mut Vec<&'a Element>) {
+        pub fn find_all<'s>(&'s self, local: &str, out: &mut Vec<&'s Element<'a>>) {
             if self.local() == local {
                 out.push(self);
             }
@@ -256,11 +262,11 @@ pub mod xml {
         name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
     }
 
-    /// Parses a whole document into its root element.
-    pub fn parse(bytes: &[u8]) -> Result<Element, ConvertError> {
-        let text = crate::source::decode_text(bytes);
+    /// Parses a whole document (decoded with [`crate::source::decode_text`]) into its root
+    /// element.
+    pub fn parse(text: &str) -> Result<Element<'_>, ConvertError> {
         let bytes = text.as_bytes();
-        let mut reader = Reader::from_reader(bytes);
+        let mut reader = Reader::from_str(text);
         reader.config_mut().expand_empty_elements = true;
         let mut stack: Vec<Element> = Vec::new();
         let mut elements = 0usize;
@@ -287,7 +293,7 @@ pub mod xml {
                         ));
                     }
                     let line = lines.line(bytes, position);
-                    stack.push(element(&start, line)?);
+                    stack.push(element(text, &start, line)?);
                 }
                 Event::End(_) => {
                     let done = stack.pop().expect("quick-xml checks end tags");
@@ -304,12 +310,17 @@ pub mod xml {
                                 format!("bad text: {err}"),
                             )
                         })?;
-                        e.text.push_str(&unescaped);
+                        append(&mut e.text, keep(text, unescaped));
                     }
                 }
                 Event::CData(t) => {
                     if let Some(e) = stack.last_mut() {
-                        e.text.push_str(&String::from_utf8_lossy(&t));
+                        // The document is already valid UTF-8, so is a CDATA section of it.
+                        let piece = match borrowed(text, &t) {
+                            Some(piece) => Cow::Borrowed(piece),
+                            None => Cow::Owned(String::from_utf8_lossy(&t).into_owned()),
+                        };
+                        append(&mut e.text, piece);
                     }
                 }
                 Event::DocType(_) => {
@@ -336,20 +347,22 @@ pub mod xml {
         }
     }
 
-    fn element(start: &BytesStart<'_>, line: usize) -> Result<Element, ConvertError> {
-        let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+    fn element<'a>(
+        document: &'a str,
+        start: &BytesStart<'_>,
+        line: usize,
+    ) -> Result<Element<'a>, ConvertError> {
+        let name = name_in(document, start.name().as_ref(), line)?;
         let mut attributes = Vec::new();
         for attr in start.attributes().with_checks(false) {
             let attr = attr.map_err(|e| {
                 ConvertError::at_line(line, format!("bad attribute in <{name}>: {e}"))
             })?;
-            let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
-            let value = attr
-                .unescape_value()
-                .map_err(|e| {
-                    ConvertError::at_line(line, format!("bad attribute {key:?} in <{name}>: {e}"))
-                })?
-                .into_owned();
+            let key = name_in(document, attr.key.as_ref(), line)?;
+            let value = attr.unescape_value().map_err(|e| {
+                ConvertError::at_line(line, format!("bad attribute {key:?} in <{name}>: {e}"))
+            })?;
+            let value = keep(document, value);
             attributes.push((key, value));
         }
         Ok(Element {
@@ -358,6 +371,39 @@ pub mod xml {
             line,
             ..Element::default()
         })
+    }
+
+    /// `part` (a slice of `document`, as quick-xml hands out for a borrowed input) with the
+    /// document's lifetime; `None` for text that is not a slice of it.
+    fn borrowed<'a>(document: &'a str, part: &[u8]) -> Option<&'a str> {
+        let offset = (part.as_ptr() as usize).checked_sub(document.as_ptr() as usize)?;
+        let end = offset.checked_add(part.len())?;
+        document.get(offset..end)
+    }
+
+    /// Text with the document's lifetime: borrowed where quick-xml did not copy it.
+    fn keep<'a>(document: &'a str, text: Cow<'_, str>) -> Cow<'a, str> {
+        match borrowed(document, text.as_bytes()) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(text.into_owned()),
+        }
+    }
+
+    /// A name: always a slice of the document with a borrowed input.
+    fn name_in<'a>(document: &'a str, part: &[u8], line: usize) -> Result<&'a str, ConvertError> {
+        borrowed(document, part).ok_or_else(|| {
+            ConvertError::at_line(line, "a name the XML reader did not take from the document")
+        })
+    }
+
+    /// Appends a piece of text, keeping only the first of whitespace-only pieces (the
+    /// indentation between child elements) so most elements keep borrowed text.
+    fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+        if text.is_empty() {
+            *text = piece;
+        } else if !(piece.trim().is_empty() && text.trim().is_empty()) {
+            text.to_mut().push_str(&piece);
+        }
     }
 
     /// Counts lines incrementally (positions only grow while parsing).
@@ -419,19 +465,19 @@ mod tests {
 
     #[test]
     fn xml_tree_with_lines_and_refusals() {
-        let root = xml::parse(b"<?xml version=\"1.0\"?>\n<a:R x=\"1\">\n <b>t&amp;u</b><c/></a:R>")
+        let root = xml::parse("<?xml version=\"1.0\"?>\n<a:R x=\"1\">\n <b>t&amp;u</b><c/></a:R>")
             .unwrap();
         assert_eq!(root.local(), "R");
         assert_eq!(root.attr("x"), Some("1"));
         assert_eq!(root.text_at("b"), Some("t&u"));
         assert_eq!(root.child("b").unwrap().line, 3);
         assert!(root.child("c").is_some());
-        let err = xml::parse(b"<a>\n<b>\n").unwrap_err();
+        let err = xml::parse("<a>\n<b>\n").unwrap_err();
         assert_eq!(err.location.line, 3, "{err}");
         assert!(err.message.contains("truncated"), "{err}");
-        let err = xml::parse(b"<!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>").unwrap_err();
+        let err = xml::parse("<!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>").unwrap_err();
         assert!(err.message.contains("DTD"), "{err}");
         let deep = "<a>".repeat(1000);
-        assert!(xml::parse(deep.as_bytes()).is_err());
+        assert!(xml::parse(&deep).is_err());
     }
 }

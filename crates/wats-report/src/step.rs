@@ -345,7 +345,7 @@ pub(crate) fn join_series(values: &[f64]) -> String {
         if i > 0 {
             out.push(';');
         }
-        out.push_str(&crate::wire::float::format(*v));
+        crate::wire::float::push(&mut out, *v);
     }
     out
 }

@@ -168,14 +168,77 @@ pub mod float {
 
     /// Formats a number the way WSXF writes it (shortest round-trip form, `INF`/`-INF`/`NaN`).
     pub fn format(v: f64) -> String {
+        let mut out = String::new();
+        push(&mut out, v);
+        out
+    }
+
+    /// Appends [`format`]`(v)` to `out` without allocating: the shortest round-trip digits,
+    /// written out positionally (never with an exponent, as `Display` writes them).
+    ///
+    /// Chart series hold thousands of numbers; `format!` through `Display` was most of the
+    /// time of converting a file of curves.
+    pub fn push(out: &mut String, v: f64) {
         if v.is_nan() {
-            "NaN".to_owned()
+            out.push_str("NaN");
         } else if v.is_infinite() {
-            if v > 0.0 { "INF" } else { "-INF" }.to_owned()
+            out.push_str(if v > 0.0 { "INF" } else { "-INF" });
         } else if v == v.trunc() && v.abs() < 1e15 {
-            format!("{}", v as i64)
+            out.push_str(itoa::Buffer::new().format(v as i64));
         } else {
-            format!("{v}")
+            let mut buffer = zmij::Buffer::new();
+            let shortest = buffer.format_finite(v);
+            // Two shortest forms can tie only when 16 or more digits are needed; zmij breaks
+            // such a tie to even, `Display` upwards. Leave those few numbers to `Display`.
+            let significant = shortest
+                .bytes()
+                .take_while(|b| *b != b'e' && *b != b'E')
+                .filter(u8::is_ascii_digit)
+                .skip_while(|b| *b == b'0')
+                .count();
+            if significant >= 16 {
+                use std::fmt::Write;
+                let _ = write!(out, "{v}");
+                return;
+            }
+            match shortest.split_once(['e', 'E']) {
+                // Integers beyond 1e15 come as `1234….0`; `Display` writes no fraction.
+                None => out.push_str(shortest.strip_suffix(".0").unwrap_or(shortest)),
+                Some((mantissa, exponent)) => {
+                    push_positional(out, mantissa, exponent.parse().unwrap_or(0))
+                }
+            }
+        }
+    }
+
+    /// Writes `mantissa × 10^exponent` (`mantissa` like `-1.2345`) without an exponent.
+    fn push_positional(out: &mut String, mantissa: &str, exponent: i32) {
+        let (negative, mantissa) = match mantissa.strip_prefix('-') {
+            Some(m) => (true, m),
+            None => (false, mantissa),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        // Significant digits and where the decimal point falls among them.
+        let digits = || int.bytes().chain(frac.bytes());
+        let count = int.len() + frac.len();
+        let point = int.len() as i64 + i64::from(exponent);
+        if negative {
+            out.push('-');
+        }
+        if point <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-point) as usize));
+            out.extend(digits().map(char::from));
+        } else if point as usize >= count {
+            out.extend(digits().map(char::from));
+            out.extend(std::iter::repeat_n('0', point as usize - count));
+        } else {
+            for (i, d) in digits().enumerate() {
+                if i == point as usize {
+                    out.push('.');
+                }
+                out.push(char::from(d));
+            }
         }
     }
 }
@@ -479,5 +542,33 @@ mod tests {
         assert_eq!(float::format(500.0), "500");
         assert_eq!(float::format(28.9230769230769), "28.9230769230769");
         assert_eq!(float::format(f64::NEG_INFINITY), "-INF");
+        assert_eq!(float::format(1e-7), "0.0000001");
+        assert_eq!(float::format(-2.5e-10), "-0.00000000025");
+        assert_eq!(float::format(1.5e20), "150000000000000000000");
+        assert_eq!(float::format(-0.0), "0");
+    }
+
+    /// The fast writer gives exactly what `Display` gives, for every finite number.
+    fn display_form(v: f64) -> String {
+        if v == v.trunc() && v.abs() < 1e15 {
+            format!("{}", v as i64)
+        } else {
+            format!("{v}")
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn float_format_matches_display(bits in proptest::num::u64::ANY) {
+            let v = f64::from_bits(bits);
+            proptest::prop_assume!(v.is_finite());
+            proptest::prop_assert_eq!(float::format(v), display_form(v));
+        }
+
+        #[test]
+        fn float_format_matches_display_for_measurements(v in -1e9f64..1e9, scale in -12i32..12) {
+            let v = v * 10f64.powi(scale);
+            proptest::prop_assert_eq!(float::format(v), display_form(v));
+        }
     }
 }

@@ -1883,13 +1883,7 @@ impl Writer {
 
 /// Writes a number as WSXF does (see [`float::format`]) without allocating.
 fn push_float(out: &mut String, v: f64) {
-    if v.is_finite() && v == v.trunc() && v.abs() < 1e15 {
-        let _ = write!(out, "{}", v as i64);
-    } else if v.is_finite() {
-        let _ = write!(out, "{v}");
-    } else {
-        out.push_str(&float::format(v));
-    }
+    float::push(out, v);
 }
 
 /// The decoded size of base64 text (whitespace and padding not counted).

@@ -112,7 +112,8 @@ impl Converter for Atml {
     }
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
-        let root = xml::parse(source.bytes)?;
+        let document = crate::source::decode_text(source.bytes);
+        let root = xml::parse(&document)?;
         let version = root
             .attributes
             .iter()
@@ -262,7 +263,7 @@ fn report(tr: &Element, version: Option<&str>, cx: &Context) -> Result<Report, C
     Ok(b.build_unchecked())
 }
 
-fn properties(e: &Element) -> Option<&Element> {
+fn properties<'e, 'a>(e: &'e Element<'a>) -> Option<&'e Element<'a>> {
     e.child("Extension")
         .and_then(|x| x.child("TSStepProperties"))
 }

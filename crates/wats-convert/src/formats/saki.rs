@@ -72,7 +72,8 @@ impl Converter for SakiAoi {
     }
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
-        let panel = xml::parse(source.bytes)?;
+        let document = crate::source::decode_text(source.bytes);
+        let panel = xml::parse(&document)?;
         if panel.local() != "Panel" {
             return Err(ConvertError::at_line(
                 panel.line,

@@ -79,7 +79,8 @@ impl Converter for SigmaQuest {
     }
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
-        let root = xml::parse(source.bytes)?;
+        let document = crate::source::decode_text(source.bytes);
+        let root = xml::parse(&document)?;
         if root.local() != "UnitReport" {
             return Err(ConvertError::at_line(
                 root.line,
@@ -184,9 +185,9 @@ fn duration(run: &Element) -> Option<f64> {
 }
 
 /// The value elements of a run (in its `Result` and `Property` children, not nested runs).
-fn values(run: &Element) -> Vec<&Element> {
+fn values<'e, 'a>(run: &'e Element<'a>) -> Vec<&'e Element<'a>> {
     let mut out = Vec::new();
-    fn collect<'a>(e: &'a Element, out: &mut Vec<&'a Element>) {
+    fn collect<'e, 'a>(e: &'e Element<'a>, out: &mut Vec<&'e Element<'a>>) {
         for c in &e.children {
             match c.local() {
                 "TestRun" => {}

@@ -77,7 +77,8 @@ impl Converter for TestStandXml {
     }
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
-        let root = xml::parse(source.bytes)?;
+        let document = crate::source::decode_text(source.bytes);
+        let root = xml::parse(&document)?;
         let reports: Vec<&Element> = match root.local() {
             "TSReport" | "Report" => vec![&root],
             "Reports" => root.children_named("Report").collect(),
@@ -99,13 +100,13 @@ impl Converter for TestStandXml {
 }
 
 /// The child property `name`.
-fn prop<'a>(e: &'a Element, name: &str) -> Option<&'a Element> {
+fn prop<'e, 'a>(e: &'e Element<'a>, name: &str) -> Option<&'e Element<'a>> {
     e.children_named("Prop")
         .find(|p| p.attr("Name") == Some(name))
 }
 
 /// The property at a dotted path (`TS.SequenceCall.ResultList`).
-fn at<'a>(e: &'a Element, path: &str) -> Option<&'a Element> {
+fn at<'e, 'a>(e: &'e Element<'a>, path: &str) -> Option<&'e Element<'a>> {
     path.split('.').try_fold(e, prop)
 }
 

@@ -97,9 +97,13 @@ impl Converter for Xjtag {
         let project = entries
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("Info.xml"))
-            .map(|(_, data)| xml::parse(data).map_err(|e| in_member(e, "Info.xml")))
+            .map(|(_, data)| {
+                let document = crate::source::decode_text(data);
+                let info = xml::parse(&document).map_err(|e| in_member(e, "Info.xml"))?;
+                Ok::<_, ConvertError>(info.text_at("ProjectPath").map(str::to_string))
+            })
             .transpose()?
-            .and_then(|info| info.text_at("ProjectPath").map(str::to_string))
+            .flatten()
             .map(|p| {
                 let name = p.rsplit(['\\', '/']).next().unwrap_or(&p).to_string();
                 name.rsplit_once('.')
@@ -126,7 +130,8 @@ impl Converter for Xjtag {
         }
         runs.into_iter()
             .map(|(_, name, data)| {
-                let root = xml::parse(data).map_err(|e| in_member(e, name))?;
+                let document = crate::source::decode_text(data);
+                let root = xml::parse(&document).map_err(|e| in_member(e, name))?;
                 run(&root, project.as_deref(), cx).map_err(|e| in_member(e, name))
             })
             .collect()
