@@ -420,10 +420,7 @@ pub mod xml {
                 self.offset = 0;
                 self.line = 0;
             }
-            self.line += bytes[self.offset..position]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            self.line += memchr::memchr_iter(b'\n', &bytes[self.offset..position]).count();
             self.offset = position;
             self.line + 1
         }
