@@ -33,8 +33,8 @@ fn report(i: usize) -> String {
     wats_report::wsjf::to_string(&b.build().expect("a valid report"))
 }
 
-/// (user+system CPU seconds, VmRSS kB, VmHWM kB) of a process.
-fn usage(pid: u32) -> (f64, u64, u64) {
+/// ((user, system) CPU seconds, VmRSS kB, VmHWM kB) of a process.
+fn usage(pid: u32) -> ((f64, f64), u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat
         .rsplit_once(')')
@@ -47,7 +47,7 @@ fn usage(pid: u32) -> (f64, u64, u64) {
             .unwrap_or(0.0)
     };
     // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after the command.
-    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let cpu = (ticks(11) / 100.0, ticks(12) / 100.0);
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb = |key: &str| {
         status
@@ -168,6 +168,8 @@ fn main() {
     std::thread::sleep(Duration::from_secs(3));
     let (_, idle_rss, _) = usage(pid);
     let (cpu_before, _, _) = usage(pid);
+    // The bench process is the server (and the file mover, idle while measuring).
+    let (server_before, _, _) = usage(std::process::id());
 
     eprintln!("dropping {files} files at once …");
     let started = Instant::now();
@@ -202,6 +204,9 @@ fn main() {
     }
     let elapsed = started.elapsed();
     let (cpu_after, _, peak_rss) = usage(pid);
+    let (server_after, _, _) = usage(std::process::id());
+    let (user, system) = (cpu_after.0 - cpu_before.0, cpu_after.1 - cpu_before.1);
+    let server_cpu = (server_after.0 + server_after.1) - (server_before.0 + server_before.1);
     let _ = child.kill();
     let _ = child.wait();
 
@@ -224,9 +229,15 @@ fn main() {
         files as f64 / secs
     );
     println!(
-        "  wats-client CPU time {:.2} s ({:.2} ms/file)",
-        cpu_after - cpu_before,
-        (cpu_after - cpu_before) * 1000.0 / files as f64
+        "  wats-client CPU time {:.2} s ({:.2} ms/file: user {:.2}, system {:.2})",
+        user + system,
+        (user + system) * 1000.0 / files as f64,
+        user * 1000.0 / files as f64,
+        system * 1000.0 / files as f64
+    );
+    println!(
+        "  wats-server CPU time {server_cpu:.2} s ({:.2} ms/report)",
+        server_cpu * 1000.0 / files as f64
     );
     println!(
         "  wats-client RSS: idle {:.1} MB, peak {:.1} MB",

@@ -38,7 +38,13 @@ pub struct Store {
     backend: Backend,
     /// Serializes write transactions on SQLite.
     write_lock: Option<Mutex<()>>,
+    /// The process list as last read, and when: every report submission needs it.
+    processes: std::sync::Mutex<Option<(std::time::Instant, Vec<Process>)>>,
 }
+
+/// How long a read process list is used before it is read again. Changes made through this
+/// server clear it at once; the bound is for other servers sharing a PostgreSQL database.
+const PROCESS_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A process (operation) as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,6 +126,7 @@ impl Store {
             pool,
             backend,
             write_lock: (backend == Backend::Sqlite).then(|| Mutex::new(())),
+            processes: std::sync::Mutex::new(None),
         })
     }
 
@@ -188,6 +195,24 @@ impl Store {
 
     /// All processes, by process index then code.
     pub async fn processes(&self) -> sqlx::Result<Vec<Process>> {
+        if let Some((read, list)) = &*self.process_cache() {
+            if read.elapsed() < PROCESS_CACHE_TTL {
+                return Ok(list.clone());
+            }
+        }
+        let list = self.read_processes().await?;
+        *self.process_cache() = Some((std::time::Instant::now(), list.clone()));
+        Ok(list)
+    }
+
+    fn process_cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<(std::time::Instant, Vec<Process>)>> {
+        // A panic while holding it cannot leave a half-written list: take it as it is.
+        self.processes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn read_processes(&self) -> sqlx::Result<Vec<Process>> {
         let rows = sqlx::query(
             "SELECT code, process_id, name, description, is_test_operation, is_repair_operation, \
              is_wip_operation, process_index, state, properties FROM processes \
@@ -221,6 +246,7 @@ impl Store {
     /// Inserts or replaces (by process id) a process.
     pub async fn put_process(&self, p: &Process) -> sqlx::Result<()> {
         let _w = self.write_guard().await;
+        *self.process_cache() = None;
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM processes WHERE process_id = $1 OR code = $2")
             .bind(&p.process_id)
@@ -244,7 +270,9 @@ impl Store {
         .bind(p.properties.clone())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        *self.process_cache() = None;
+        Ok(())
     }
 
     /// Deletes a process by its id; false when there was none.
@@ -254,6 +282,7 @@ impl Store {
             .bind(process_id)
             .execute(&self.pool)
             .await?;
+        *self.process_cache() = None;
         Ok(done.rows_affected() > 0)
     }
 

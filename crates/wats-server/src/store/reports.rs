@@ -27,6 +27,7 @@ impl Store {
     /// same id.
     pub async fn save_report(&self, p: &Prepared, document: &str) -> sqlx::Result<Inserted> {
         let h = &p.header;
+        let sqlite = self.backend() == super::Backend::Sqlite;
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
         let previous = sqlx::query("SELECT receive_count FROM reports WHERE id = $1")
@@ -75,9 +76,10 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
              $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
         )
-        // Not cached: sqlx's Any driver types a NULL double as float4, and a statement prepared
-        // with that type then rejects a real double on PostgreSQL.
-        .persistent(false)
+        // Not cached on PostgreSQL: sqlx's Any driver types a NULL double as float4, and a
+        // statement prepared with that type then rejects a real double. SQLite has no such
+        // types; caching there saves re-parsing the statement for every report.
+        .persistent(sqlite)
         .bind(&h.id)
         .bind(&h.report_type)
         .bind(&h.pn)
@@ -120,7 +122,7 @@ impl Store {
                 "INSERT INTO report_misc_infos (report_id, idx, description, text_value, \
                  numeric_value) VALUES ($1, $2, $3, $4, $5)",
             )
-            .persistent(false)
+            .persistent(sqlite)
             .bind(&h.id)
             .bind(i as i64)
             .bind(description.clone())
@@ -215,7 +217,7 @@ impl Store {
                 }
                 sql.push(')');
             }
-            let mut q = sqlx::query(&sql).persistent(false);
+            let mut q = sqlx::query(&sql).persistent(sqlite);
             for m in chunk {
                 q = q
                     .bind(id)
