@@ -149,6 +149,7 @@ fn main() {
         "settle_seconds": 0.5,
         "control_address": "127.0.0.1:0",
         "max_queue_entries": files as u64 + 1000,
+        "upload_concurrency": std::env::var("WATS_BENCH_UPLOADS").ok().and_then(|v| v.parse::<u32>().ok()).unwrap_or(5),
         "converters": [{ "name": "in", "converter": "wsjf",
                          "watch_folder": inbox.display().to_string() }],
     });
@@ -187,7 +188,7 @@ fn main() {
         if queued_at.is_none() && converted as usize >= files {
             queued_at = Some(started.elapsed());
         }
-        if last_print.elapsed() > Duration::from_secs(5) {
+        if last_print.elapsed() > Duration::from_secs(1) {
             eprintln!(
                 "  {:>5.1} s: {converted} converted, {done} delivered",
                 started.elapsed().as_secs_f64()

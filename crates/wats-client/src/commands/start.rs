@@ -10,7 +10,7 @@ pub struct Args {
     /// Do not print the banner.
     #[arg(long)]
     no_banner: bool,
-    /// Files converted at once (default: the number of cores, at most 8).
+    /// Files converted at once (default: twice the number of cores, at most 8).
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
     /// Files larger than this many bytes go to the error folder unread.

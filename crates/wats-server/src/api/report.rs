@@ -42,9 +42,10 @@ async fn insert(
     let processes = state.store.processes().await?;
     let prepared = crate::ingest::prepare(report, &processes, user)?;
     let document = wats_report::wsjf::to_string(&prepared.report);
-    let inserted = state.store.save_report(&prepared, &document).await?;
     let id = prepared.report.id.unwrap_or_default();
-    tracing::info!(%id, replaced = inserted.replaced, measurements = prepared.measurements.len(), "report stored");
+    let measurements = prepared.measurements.len();
+    let inserted = state.store.save_report(prepared, document).await?;
+    tracing::info!(%id, replaced = inserted.replaced, measurements, "report stored");
     Ok(Json(InsertReportResult {
         id,
         uuid: id,

@@ -17,6 +17,7 @@ pub mod reports;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -37,7 +38,9 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     /// Serializes write transactions on SQLite.
-    write_lock: Option<Mutex<()>>,
+    write_lock: Option<Arc<Mutex<()>>>,
+    /// SQLite: the group-committing report writer ([`reports::run_writer`]).
+    writer: Option<tokio::sync::mpsc::Sender<reports::Job>>,
     /// The process list as last read, and when: every report submission needs it.
     processes: std::sync::Mutex<Option<(std::time::Instant, Vec<Process>)>>,
 }
@@ -122,10 +125,17 @@ impl Store {
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
+        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let writer = write_lock.as_ref().map(|lock| {
+            let (sender, jobs) = tokio::sync::mpsc::channel(64);
+            tokio::spawn(reports::run_writer(pool.clone(), lock.clone(), jobs));
+            sender
+        });
         Ok(Store {
             pool,
             backend,
-            write_lock: (backend == Backend::Sqlite).then(|| Mutex::new(())),
+            write_lock,
+            writer,
             processes: std::sync::Mutex::new(None),
         })
     }

@@ -1,6 +1,9 @@
 //! Storing and loading reports.
 
+use std::sync::Arc;
+
 use sqlx::Row;
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::Store;
 use crate::ingest::Prepared;
@@ -22,17 +25,106 @@ const CHILD_TABLES: [&str; 5] = [
     "measurements",
 ];
 
+/// A report waiting for the SQLite writer.
+pub(crate) struct Job {
+    prepared: Prepared,
+    document: String,
+    reply: oneshot::Sender<sqlx::Result<Inserted>>,
+}
+
+/// Reports written in one transaction at most.
+const MAX_BATCH: usize = 32;
+
+/// The SQLite writer: group commit. Submissions arriving while a transaction runs wait in the
+/// channel and go into the next transaction together, so a burst pays one commit, one pass of
+/// the shared index pages into the WAL and one hand-off of the writer lock per batch instead of
+/// per report. Each submission still answers only after its report is committed.
+pub(crate) async fn run_writer(
+    pool: sqlx::AnyPool,
+    lock: Arc<Mutex<()>>,
+    mut jobs: mpsc::Receiver<Job>,
+) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let _w = lock.lock().await;
+        match write_batch(&pool, &batch).await {
+            Ok(results) => {
+                for (job, result) in batch.into_iter().zip(results) {
+                    let _ = job.reply.send(Ok(result));
+                }
+            }
+            // A failed batch is written again report by report, so that one bad report (or a
+            // failure of the batch) gives each submission its own answer.
+            Err(_) if batch.len() > 1 => {
+                for job in batch {
+                    let result = write_batch(&pool, std::slice::from_ref(&job))
+                        .await
+                        .map(|mut r| r.remove(0));
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                if let Some(job) = batch.into_iter().next() {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+        }
+    }
+}
+
+async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> sqlx::Result<Vec<Inserted>> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        results.push(write_report(&mut tx, &job.prepared, &job.document, true).await?);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
 impl Store {
-    /// Stores a report with its indexed rows in one transaction, replacing a report with the
-    /// same id.
-    pub async fn save_report(&self, p: &Prepared, document: &str) -> sqlx::Result<Inserted> {
-        let h = &p.header;
-        let sqlite = self.backend() == super::Backend::Sqlite;
-        let _w = self.write_guard().await;
+    /// Stores a report with its indexed rows, committed before this returns, replacing a
+    /// report with the same id. SQLite: through the group-committing writer; PostgreSQL: in a
+    /// transaction of its own (it takes concurrent writers).
+    pub async fn save_report(&self, p: Prepared, document: String) -> sqlx::Result<Inserted> {
+        if let Some(writer) = &self.writer {
+            let (reply, answer) = oneshot::channel();
+            let gone = || sqlx::Error::PoolClosed;
+            writer
+                .send(Job {
+                    prepared: p,
+                    document,
+                    reply,
+                })
+                .await
+                .map_err(|_| gone())?;
+            return answer.await.map_err(|_| gone())?;
+        }
         let mut tx = self.pool.begin().await?;
+        let inserted = write_report(&mut tx, &p, &document, false).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+}
+
+/// Writes one report (and its rows) in `tx`, replacing a report with the same id.
+async fn write_report(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    p: &Prepared,
+    document: &str,
+    sqlite: bool,
+) -> sqlx::Result<Inserted> {
+    {
+        let h = &p.header;
         let previous = sqlx::query("SELECT receive_count FROM reports WHERE id = $1")
             .bind(&h.id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let receive_count = match &previous {
             Some(row) => row.try_get::<i64, _>(0)? + 1,
@@ -41,17 +133,17 @@ impl Store {
         if previous.is_some() {
             sqlx::query("DELETE FROM reports WHERE id = $1")
                 .bind(&h.id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             for table in CHILD_TABLES {
                 sqlx::query(&format!("DELETE FROM {table} WHERE report_id = $1"))
                     .bind(&h.id)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
         }
         let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM reports")
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?
             .try_get(0)?;
         // Run: the how-manieth test of this unit in this operation (by start time).
@@ -64,7 +156,7 @@ impl Store {
         .bind(h.process_code)
         .bind(&h.report_type)
         .bind(h.start_utc)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
         sqlx::query(
@@ -114,7 +206,7 @@ impl Store {
         .bind(seq)
         .bind(chrono::Utc::now().timestamp_micros())
         .bind(document)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
 
         for (i, (description, text, numeric)) in p.misc_infos.iter().enumerate() {
@@ -128,7 +220,7 @@ impl Store {
             .bind(description.clone())
             .bind(text.clone())
             .bind(*numeric)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         for (i, s) in p.sub_units.iter().enumerate() {
@@ -142,7 +234,7 @@ impl Store {
             .bind(s.pn.clone())
             .bind(s.sn.clone())
             .bind(s.rev.clone())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         for (i, (sn, usage)) in p.assets.iter().enumerate() {
@@ -154,7 +246,7 @@ impl Store {
             .bind(i as i64)
             .bind(sn.clone())
             .bind(*usage)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         for (i, a) in p.attachments.iter().enumerate() {
@@ -169,81 +261,81 @@ impl Store {
             .bind(a.name.clone())
             .bind(a.content_type.clone())
             .bind(a.size)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        self.insert_measurements(&mut tx, &h.id, p).await?;
-        tx.commit().await?;
+        insert_measurements(tx, &h.id, p, sqlite).await?;
         Ok(Inserted {
             seq,
             replaced: previous.is_some(),
         })
     }
+}
 
-    /// Inserts the measurements in multi-row statements (far fewer round trips than one
-    /// statement per row; 18 columns × 50 rows stays under SQLite's parameter limit).
-    async fn insert_measurements(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        id: &str,
-        p: &Prepared,
-    ) -> sqlx::Result<()> {
-        const COLUMNS: usize = 18;
-        const ROWS: usize = 50;
-        let sqlite = self.backend() == super::Backend::Sqlite;
-        for chunk in p.measurements.chunks(ROWS) {
-            let mut sql = String::from(
-                "INSERT INTO measurements (report_id, step_index, meas_index, step_id, step_path, \
+/// Inserts the measurements in multi-row statements (far fewer round trips than one
+/// statement per row; 18 columns × 50 rows stays under SQLite's parameter limit).
+async fn insert_measurements(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    p: &Prepared,
+    sqlite: bool,
+) -> sqlx::Result<()> {
+    const COLUMNS: usize = 18;
+    const ROWS: usize = 50;
+    for chunk in p.measurements.chunks(ROWS) {
+        let mut sql = String::from(
+            "INSERT INTO measurements (report_id, step_index, meas_index, step_id, step_path, \
                  step_name, step_type, step_status, kind, meas_name, value, string_value, unit, \
                  low_limit, high_limit, string_limit, comp_op, status) VALUES ",
-            );
-            for r in 0..chunk.len() {
-                if r > 0 {
+        );
+        for r in 0..chunk.len() {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for c in 0..COLUMNS {
+                if c > 0 {
                     sql.push_str(", ");
                 }
-                sql.push('(');
-                for c in 0..COLUMNS {
-                    if c > 0 {
-                        sql.push_str(", ");
-                    }
-                    // SQLite binds `$n` by looking each name up among all the statement's
-                    // parameters (quadratic: most of the ingest time at 900 parameters);
-                    // anonymous `?` binds by position.
-                    if sqlite {
-                        sql.push('?');
-                    } else {
-                        sql.push_str(&format!("${}", r * COLUMNS + c + 1));
-                    }
+                // SQLite binds `$n` by looking each name up among all the statement's
+                // parameters (quadratic: most of the ingest time at 900 parameters);
+                // anonymous `?` binds by position.
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push_str(&format!("${}", r * COLUMNS + c + 1));
                 }
-                sql.push(')');
             }
-            let mut q = sqlx::query(&sql).persistent(sqlite);
-            for m in chunk {
-                q = q
-                    .bind(id)
-                    .bind(m.step_index)
-                    .bind(m.meas_index)
-                    .bind(m.step_id)
-                    .bind(m.step_path.clone())
-                    .bind(m.step_name.clone())
-                    .bind(m.step_type.clone())
-                    .bind(m.step_status.clone())
-                    .bind(m.kind)
-                    .bind(m.meas_name.clone())
-                    .bind(m.value.filter(|v| v.is_finite()))
-                    .bind(m.string_value.clone())
-                    .bind(m.unit.clone())
-                    .bind(m.low_limit.filter(|v| v.is_finite()))
-                    .bind(m.high_limit.filter(|v| v.is_finite()))
-                    .bind(m.string_limit.clone())
-                    .bind(m.comp_op.clone())
-                    .bind(m.status.clone());
-            }
-            q.execute(&mut **tx).await?;
+            sql.push(')');
         }
-        Ok(())
+        let mut q = sqlx::query(&sql).persistent(sqlite);
+        for m in chunk {
+            q = q
+                .bind(id)
+                .bind(m.step_index)
+                .bind(m.meas_index)
+                .bind(m.step_id)
+                .bind(m.step_path.clone())
+                .bind(m.step_name.clone())
+                .bind(m.step_type.clone())
+                .bind(m.step_status.clone())
+                .bind(m.kind)
+                .bind(m.meas_name.clone())
+                .bind(m.value.filter(|v| v.is_finite()))
+                .bind(m.string_value.clone())
+                .bind(m.unit.clone())
+                .bind(m.low_limit.filter(|v| v.is_finite()))
+                .bind(m.high_limit.filter(|v| v.is_finite()))
+                .bind(m.string_limit.clone())
+                .bind(m.comp_op.clone())
+                .bind(m.status.clone());
+        }
+        q.execute(&mut **tx).await?;
     }
+    Ok(())
+}
 
+impl Store {
     /// The stored WSJF document of a report.
     pub async fn report_document(&self, id: &str) -> sqlx::Result<Option<String>> {
         sqlx::query("SELECT document FROM reports WHERE id = $1")
