@@ -108,6 +108,41 @@ fn full_queue_refuses_and_keeps_everything() {
     assert!(q2.stats().unwrap().bytes <= 1000);
 }
 
+/// A queue database from before the undelivered totals (no table, no triggers) gets them,
+/// counted, when opened; the bound then holds as before.
+#[test]
+fn totals_are_added_to_an_older_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let options = QueueOptions {
+        max_entries: 3,
+        ..QueueOptions::default()
+    };
+    {
+        let q = Queue::open(&path, options.clone()).unwrap();
+        for i in 0..2 {
+            q.enqueue(&report(Uuid::new_v4(), &format!("SN{i}")), None)
+                .unwrap();
+        }
+        let claimed = q.claim_due(SystemTime::now(), 1).unwrap();
+        q.complete(claimed[0].id()).unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER undelivered_insert; DROP TRIGGER undelivered_delete;
+         DROP TRIGGER undelivered_update; DROP TABLE undelivered;",
+    )
+    .unwrap();
+    drop(conn);
+    let q = Queue::open(&path, options).unwrap();
+    assert!(q.integrity_check().unwrap().is_empty());
+    q.enqueue(&report(Uuid::new_v4(), "SN2"), None).unwrap();
+    q.enqueue(&report(Uuid::new_v4(), "SN3"), None).unwrap();
+    let err = q.enqueue(&report(Uuid::new_v4(), "SN4"), None).unwrap_err();
+    assert!(err.is_full(), "1 + 2 undelivered of 3: {err}");
+    assert!(q.integrity_check().unwrap().is_empty());
+}
+
 #[test]
 fn claim_guard_never_hands_out_an_entry_twice() {
     let dir = tempfile::tempdir().unwrap();

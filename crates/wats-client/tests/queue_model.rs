@@ -186,6 +186,8 @@ impl Harness {
                 assert!(doc.contains(&format!("\"k{k}-v{}\"", e.version)), "{doc}");
             }
         }
+        // Includes the trigger-kept undelivered totals against a recount.
+        assert_eq!(self.q().integrity_check().unwrap(), Vec::<String>::new());
         let stats = self.q().stats().unwrap();
         for s in State::ALL {
             let n = model.entries.values().filter(|e| e.state == s).count() as u64;
