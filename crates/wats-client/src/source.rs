@@ -517,7 +517,8 @@ impl Source {
     }
 
     /// Marks a yielded file done: its reports are durably queued. Recorded in the ledger
-    /// (durable when this returns) with the size, mtime and hash it was yielded with.
+    /// (durable when this returns) with the size, mtime and hash it was yielded with, unless
+    /// it has already left the folder (then there is nothing to remember).
     pub fn ack(&self, path: &Path) -> Result<(), SourceError> {
         self.ack_many(&[path.to_path_buf()])
     }
@@ -534,8 +535,17 @@ impl Source {
             }
         }
         for (watched, group) in groups {
+            // A file that already left the folder (moved to done, deleted) needs no ledger
+            // entry: it cannot be yielded again, and recording it only for the rescan to forget
+            // it was an fsync'ed write and a delete per delivered file.
+            let (gone, present): (Vec<&PathBuf>, Vec<&PathBuf>) = group.into_iter().partition(|p| {
+                matches!(std::fs::symlink_metadata(p), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+            });
             let mut shared = lock(&watched.shared);
-            let entries: Vec<(PathBuf, LedgerEntry)> = group
+            for path in gone {
+                shared.in_flight.remove(path);
+            }
+            let entries: Vec<(PathBuf, LedgerEntry)> = present
                 .iter()
                 .filter_map(|p| shared.in_flight.get(*p))
                 .map(|f| {
@@ -549,7 +559,9 @@ impl Source {
                     )
                 })
                 .collect();
-            shared.ledger.record_many(&entries)?;
+            if !entries.is_empty() {
+                shared.ledger.record_many(&entries)?;
+            }
             for (path, entry) in entries {
                 shared.in_flight.remove(&path);
                 shared.seen.insert(path.clone(), entry);

@@ -350,6 +350,13 @@ async fn upload(
     // The document was written from a validated report at enqueue: it is sent as stored. A
     // syntax check (no model built) still catches a damaged row before it reaches the server.
     let action = match serde_json::from_str::<serde::de::IgnoredAny>(&entry.document) {
+        _ if entry.damaged.is_some() => Action::Park {
+            kind: ErrorKind::Corrupt,
+            text: format!(
+                "the queued document is not a readable report: {}",
+                entry.damaged.as_deref().unwrap_or_default()
+            ),
+        },
         Err(e) => Action::Park {
             kind: ErrorKind::Corrupt,
             text: format!("the queued document is not a readable report: {e}"),

@@ -144,6 +144,115 @@ fn totals_are_added_to_an_older_database() {
 }
 
 #[test]
+fn documents_are_stored_compressed_and_read_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = open(dir.path());
+    let id = Uuid::new_v4();
+    let mut b = ReportBuilder::uut("PN-1", "SN-big", "A", 10).id(id);
+    {
+        let mut g = b.group("Group");
+        for i in 0..200 {
+            g.add_step(format!("Step {i}"), i as f64)
+                .unit("V")
+                .limits(0.0, 1e3);
+        }
+    }
+    let report = b.build().unwrap();
+    q.enqueue(&report, None).unwrap();
+    let expected = wats_report::wsjf::to_string(&report.for_submission());
+    assert_eq!(q.document(id).unwrap().as_deref(), Some(expected.as_str()));
+    assert_eq!(q.stats().unwrap().bytes, expected.len() as u64);
+    let conn = rusqlite::Connection::open(dir.path().join("queue.db")).unwrap();
+    let (plain, packed): (String, Vec<u8>) = conn
+        .query_row("SELECT document, packed FROM entries", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(plain.is_empty());
+    assert!(
+        packed.len() * 4 < expected.len(),
+        "{} bytes stored for a {}-byte document",
+        packed.len(),
+        expected.len()
+    );
+    let claimed = q.claim_due(SystemTime::now(), 1).unwrap();
+    assert_eq!(
+        (claimed[0].document.as_str(), &claimed[0].damaged),
+        (expected.as_str(), &None)
+    );
+}
+
+#[test]
+fn a_version_1_database_is_upgraded_and_its_plain_documents_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    let id = Uuid::new_v4();
+    {
+        // The version 1 layout, with one plain entry in it.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             CREATE TABLE entries (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+                document TEXT NOT NULL, doc_hash INTEGER NOT NULL, bytes INTEGER NOT NULL,
+                source TEXT,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'uploading', 'done', 'parked')),
+                attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+                last_error_kind TEXT, last_error_text TEXT,
+                requeue INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO entries (id, document, doc_hash, bytes, state, next_attempt_at,
+                 created_at, updated_at) VALUES (?1, '{\"v\":1}', 1, 7, 'pending', 0, 0, 0)",
+            [id.to_string()],
+        )
+        .unwrap();
+    }
+    let q = open(dir.path());
+    assert!(q.integrity_check().unwrap().is_empty());
+    assert_eq!(q.document(id).unwrap().as_deref(), Some("{\"v\":1}"));
+    let claimed = q.claim_due(SystemTime::now(), 10).unwrap();
+    assert_eq!(claimed[0].document, "{\"v\":1}");
+    let newer = Uuid::new_v4();
+    q.enqueue(&report(newer, "SN2"), None).unwrap();
+    assert!(q.document(newer).unwrap().unwrap().contains("SN2"));
+    drop(q);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
+
+#[test]
+fn a_damaged_stored_document_is_named_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = open(dir.path());
+    let id = Uuid::new_v4();
+    q.enqueue(&report(id, "SN1"), None).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("queue.db")).unwrap();
+    conn.execute("UPDATE entries SET packed = X'FFFF0000DEAD'", [])
+        .unwrap();
+    let err = q.document(id).unwrap_err();
+    assert!(matches!(err, QueueError::Damaged { .. }), "{err}");
+    assert!(err.to_string().contains(&id.to_string()), "{err}");
+    let claimed = q.claim_due(SystemTime::now(), 1).unwrap();
+    assert!(claimed[0].document.is_empty());
+    assert!(
+        claimed[0]
+            .damaged
+            .as_deref()
+            .unwrap()
+            .contains("damaged compressed document"),
+        "{:?}",
+        claimed[0].damaged
+    );
+}
+
+#[test]
 fn claim_guard_never_hands_out_an_entry_twice() {
     let dir = tempfile::tempdir().unwrap();
     let q = open(dir.path());

@@ -177,6 +177,40 @@ async fn acked_files_are_not_yielded_again_after_restart_but_unacked_ones_are() 
     none_for(&mut src, Duration::from_millis(1000)).await;
 }
 
+/// Rows in the ledger (read straight from its database).
+fn ledger_rows(d: &Dir) -> i64 {
+    let conn = rusqlite::Connection::open(&d.ledger).unwrap();
+    conn.query_row("SELECT COUNT(*) FROM seen", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_file_gone_before_its_ack_leaves_no_ledger_entry() {
+    let d = dir();
+    let done = d.watch.parent().unwrap().join("done");
+    fs::create_dir(&done).unwrap();
+    write(&d.watch.join("moved.json"), "1");
+    write(&d.watch.join("kept.json"), "2");
+    let mut src = Source::start(events_config(&d), &d.ledger).unwrap();
+    let mut got = [next(&mut src).await, next(&mut src).await];
+    got.sort_by(|a, b| a.path.cmp(&b.path));
+    // What a station does with post_action=move: the file leaves, then it is acked.
+    fs::rename(&got[1].path, done.join("moved.json")).unwrap();
+    src.ack(&got[1].path).unwrap();
+    src.ack(&got[0].path).unwrap();
+    assert!(src.in_flight().is_empty());
+    assert_eq!(
+        ledger_rows(&d),
+        1,
+        "only the file still in the folder is recorded"
+    );
+    // A new file under the moved one's name is a new file.
+    write(&d.watch.join("moved.json"), "3");
+    let f = next(&mut src).await;
+    assert_eq!(f.path, d.watch.join("moved.json"));
+    src.stop();
+}
+
 #[tokio::test]
 async fn a_file_changed_after_ack_is_yielded_again_a_touch_is_not() {
     let d = dir();
