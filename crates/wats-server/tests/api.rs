@@ -37,6 +37,7 @@ suite!(
     samples_round_trip,
     wsxf_sample_reads_back_equal,
     overwrite_by_id,
+    documents_stored_compressed,
     query_by_serial_part_date_with_paging,
     query_options_and_errors,
     auth_errors,
@@ -174,6 +175,35 @@ async fn overwrite_by_id(s: &TestServer) {
     assert_eq!(rows[0]["receiveCount"], 2);
     let (_, back) = s.get_json(&format!("/api/Report/Wsjf/{id}")).await;
     assert_eq!(back["sn"], "SN-B");
+}
+
+async fn documents_stored_compressed(s: &TestServer) {
+    let id = uuid::Uuid::new_v4();
+    let report = small_uut(id, &unique("PN"), "SN-Z", "2026-02-01T10:00:00+01:00", "P");
+    assert_eq!(s.submit(&report).await.0, 200);
+    let (_, stored) = s.get_json(&format!("/api/Report/Wsjf/{id}")).await;
+    assert_eq!(stored["sn"], "SN-Z");
+    let db = s.db().await;
+    let row = sqlx::query("SELECT document, packed FROM reports WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let plain: String = row.try_get(0).unwrap();
+    let packed: Option<Vec<u8>> = row.try_get(1).unwrap();
+    assert!(plain.is_empty());
+    assert!(packed.is_some_and(|p| !p.is_empty()));
+    // A report stored before documents were packed: plain, `packed` NULL. It reads the same.
+    let mut old = stored.clone();
+    old["sn"] = "SN-OLD".into();
+    sqlx::query("UPDATE reports SET document = $1, packed = NULL WHERE id = $2")
+        .bind(old.to_string())
+        .bind(id.to_string())
+        .execute(&db)
+        .await
+        .unwrap();
+    let (status, back) = s.get_json(&format!("/api/Report/Wsjf/{id}")).await;
+    assert_eq!((status, &back["sn"]), (200, &Value::from("SN-OLD")));
 }
 
 async fn query_by_serial_part_date_with_paging(s: &TestServer) {

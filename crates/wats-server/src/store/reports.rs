@@ -25,6 +25,18 @@ const CHILD_TABLES: [&str; 5] = [
     "measurements",
 ];
 
+/// A document as stored: LZ4 block format, its length first.
+fn pack(document: &str) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(document.as_bytes())
+}
+
+/// A stored document back (a damaged one is an error naming why).
+fn unpack(packed: &[u8]) -> Result<String, String> {
+    let bytes = lz4_flex::decompress_size_prepended(packed)
+        .map_err(|e| format!("damaged compressed document: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| format!("damaged compressed document: {e}"))
+}
+
 /// A report waiting for the SQLite writer.
 pub(crate) struct Job {
     prepared: Prepared,
@@ -164,9 +176,11 @@ async fn write_report(
              process_name, result, station, location, purpose, start_text, start_utc, operator, \
              comment, batch_sn, fixture_id, exec_time, test_socket_index, error_code, \
              error_message, sw_filename, sw_version, caused_uut_failure, caused_uut_failure_path, \
-             referenced_uut, origin, run, receive_count, report_size, seq, received_utc, document) \
+             referenced_uut, origin, run, receive_count, report_size, seq, received_utc, document, \
+             packed) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
+             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, '', \
+             $34)",
         )
         // Not cached on PostgreSQL: sqlx's Any driver types a NULL double as float4, and a
         // statement prepared with that type then rejects a real double. SQLite has no such
@@ -205,7 +219,7 @@ async fn write_report(
         .bind(document.len().div_ceil(1024) as i64)
         .bind(seq)
         .bind(chrono::Utc::now().timestamp_micros())
-        .bind(document)
+        .bind(pack(document))
         .execute(&mut **tx)
         .await?;
 
@@ -338,12 +352,20 @@ async fn insert_measurements(
 impl Store {
     /// The stored WSJF document of a report.
     pub async fn report_document(&self, id: &str) -> sqlx::Result<Option<String>> {
-        sqlx::query("SELECT document FROM reports WHERE id = $1")
+        let Some(row) = sqlx::query("SELECT document, packed FROM reports WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| r.try_get(0))
-            .transpose()
+        else {
+            return Ok(None);
+        };
+        let packed: Option<Vec<u8>> = row.try_get(1)?;
+        match packed {
+            None => row.try_get(0).map(Some),
+            Some(packed) => unpack(&packed)
+                .map(Some)
+                .map_err(|e| sqlx::Error::Decode(format!("report {id}: {e}").into())),
+        }
     }
 
     /// Repair reports referencing a test report: `(id, start)`, oldest first.
