@@ -175,6 +175,48 @@ async fn overwrite_by_id(s: &TestServer) {
     assert_eq!(rows[0]["receiveCount"], 2);
     let (_, back) = s.get_json(&format!("/api/Report/Wsjf/{id}")).await;
     assert_eq!(back["sn"], "SN-B");
+
+    // The run counts the unit's earlier tests in the operation; a replaced report does not
+    // count itself.
+    let pn = unique("PN-RUN");
+    let ids: Vec<uuid::Uuid> = (0..3).map(|_| uuid::Uuid::new_v4()).collect();
+    for (id, start) in ids.iter().zip(["10:00", "11:00", "09:00"]) {
+        let r = small_uut(
+            *id,
+            &pn,
+            "SN-R",
+            &format!("2026-02-01T{start}:00+01:00"),
+            "P",
+        );
+        assert_eq!(s.submit(&r).await.0, 200);
+    }
+    let again = small_uut(ids[1], &pn, "SN-R", "2026-02-01T11:00:00+01:00", "F");
+    assert_eq!(s.submit(&again).await.0, 200);
+    let (_, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/Header?$filter=partNumber eq '{pn}'"
+        ))
+        .await;
+    let mut runs: Vec<(String, i64, i64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["uuid"].as_str().unwrap().to_lowercase(),
+                r["run"].as_i64().unwrap(),
+                r["receiveCount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    runs.sort();
+    let mut expected = vec![
+        (ids[0].to_string(), 1, 1),
+        (ids[1].to_string(), 3, 2),
+        (ids[2].to_string(), 1, 1),
+    ];
+    expected.sort();
+    assert_eq!(runs, expected);
 }
 
 async fn documents_stored_compressed(s: &TestServer) {

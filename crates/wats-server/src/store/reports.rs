@@ -134,43 +134,41 @@ async fn write_report(
 ) -> sqlx::Result<Inserted> {
     {
         let h = &p.header;
-        let previous = sqlx::query("SELECT receive_count FROM reports WHERE id = $1")
-            .bind(&h.id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        let receive_count = match &previous {
-            Some(row) => row.try_get::<i64, _>(0)? + 1,
-            None => 1,
-        };
+        // What the stored rows say, in one round trip to the database: the receive count of a
+        // report with this id (replaced below), the next processing-order number, and the run
+        // (the how-manieth test of this unit in this operation, by start time; the replaced
+        // version does not count).
+        let row = sqlx::query(
+            "SELECT (SELECT receive_count FROM reports WHERE id = $1), \
+                    (SELECT COALESCE(MAX(seq), 0) + 1 FROM reports), \
+                    (SELECT COUNT(*) + 1 FROM reports WHERE sn = $2 AND pn = $3 \
+                     AND process_code = $4 AND report_type = $5 AND start_utc < $6 AND id <> $1)",
+        )
+        .persistent(sqlite)
+        .bind(h.id.as_str())
+        .bind(h.sn.as_str())
+        .bind(h.pn.as_str())
+        .bind(h.process_code)
+        .bind(h.report_type.as_str())
+        .bind(h.start_utc)
+        .fetch_one(&mut **tx)
+        .await?;
+        let previous: Option<i64> = row.try_get(0)?;
+        let seq: i64 = row.try_get(1)?;
+        let run: i64 = row.try_get(2)?;
+        let receive_count = previous.map_or(1, |n| n + 1);
         if previous.is_some() {
             sqlx::query("DELETE FROM reports WHERE id = $1")
-                .bind(&h.id)
+                .bind(h.id.as_str())
                 .execute(&mut **tx)
                 .await?;
             for table in CHILD_TABLES {
                 sqlx::query(&format!("DELETE FROM {table} WHERE report_id = $1"))
-                    .bind(&h.id)
+                    .bind(h.id.as_str())
                     .execute(&mut **tx)
                     .await?;
             }
         }
-        let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM reports")
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get(0)?;
-        // Run: the how-manieth test of this unit in this operation (by start time).
-        let run: i64 = sqlx::query(
-            "SELECT COUNT(*) + 1 FROM reports WHERE sn = $1 AND pn = $2 AND process_code = $3 \
-             AND report_type = $4 AND start_utc < $5",
-        )
-        .bind(&h.sn)
-        .bind(&h.pn)
-        .bind(h.process_code)
-        .bind(&h.report_type)
-        .bind(h.start_utc)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
         sqlx::query(
             "INSERT INTO reports (id, report_type, pn, sn, rev, product_name, process_code, \
              process_name, result, station, location, purpose, start_text, start_utc, operator, \
@@ -186,34 +184,34 @@ async fn write_report(
         // statement prepared with that type then rejects a real double. SQLite has no such
         // types; caching there saves re-parsing the statement for every report.
         .persistent(sqlite)
-        .bind(&h.id)
-        .bind(&h.report_type)
-        .bind(&h.pn)
-        .bind(&h.sn)
-        .bind(h.rev.clone())
-        .bind(h.product_name.clone())
+        .bind(h.id.as_str())
+        .bind(h.report_type.as_str())
+        .bind(h.pn.as_str())
+        .bind(h.sn.as_str())
+        .bind(h.rev.as_deref())
+        .bind(h.product_name.as_deref())
         .bind(h.process_code)
-        .bind(h.process_name.clone())
-        .bind(&h.result)
-        .bind(h.station.clone())
-        .bind(h.location.clone())
-        .bind(h.purpose.clone())
-        .bind(&h.start_text)
+        .bind(h.process_name.as_deref())
+        .bind(h.result.as_str())
+        .bind(h.station.as_deref())
+        .bind(h.location.as_deref())
+        .bind(h.purpose.as_deref())
+        .bind(h.start_text.as_str())
         .bind(h.start_utc)
-        .bind(h.operator.clone())
-        .bind(h.comment.clone())
-        .bind(h.batch_sn.clone())
-        .bind(h.fixture_id.clone())
+        .bind(h.operator.as_deref())
+        .bind(h.comment.as_deref())
+        .bind(h.batch_sn.as_deref())
+        .bind(h.fixture_id.as_deref())
         .bind(h.exec_time)
         .bind(h.test_socket_index)
         .bind(h.error_code)
-        .bind(h.error_message.clone())
-        .bind(h.sw_filename.clone())
-        .bind(h.sw_version.clone())
-        .bind(h.caused_uut_failure.clone())
-        .bind(h.caused_uut_failure_path.clone())
-        .bind(h.referenced_uut.clone())
-        .bind(h.origin.clone())
+        .bind(h.error_message.as_deref())
+        .bind(h.sw_filename.as_deref())
+        .bind(h.sw_version.as_deref())
+        .bind(h.caused_uut_failure.as_deref())
+        .bind(h.caused_uut_failure_path.as_deref())
+        .bind(h.referenced_uut.as_deref())
+        .bind(h.origin.as_deref())
         .bind(run)
         .bind(receive_count)
         .bind(document.len().div_ceil(1024) as i64)
@@ -229,10 +227,10 @@ async fn write_report(
                  numeric_value) VALUES ($1, $2, $3, $4, $5)",
             )
             .persistent(sqlite)
-            .bind(&h.id)
+            .bind(h.id.as_str())
             .bind(i as i64)
-            .bind(description.clone())
-            .bind(text.clone())
+            .bind(description.as_deref())
+            .bind(text.as_deref())
             .bind(*numeric)
             .execute(&mut **tx)
             .await?;
@@ -242,12 +240,12 @@ async fn write_report(
                 "INSERT INTO report_sub_units (report_id, idx, part_type, pn, sn, rev) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(&h.id)
+            .bind(h.id.as_str())
             .bind(i as i64)
-            .bind(s.part_type.clone())
-            .bind(s.pn.clone())
-            .bind(s.sn.clone())
-            .bind(s.rev.clone())
+            .bind(s.part_type.as_deref())
+            .bind(s.pn.as_deref())
+            .bind(s.sn.as_deref())
+            .bind(s.rev.as_deref())
             .execute(&mut **tx)
             .await?;
         }
@@ -256,9 +254,9 @@ async fn write_report(
                 "INSERT INTO report_assets (report_id, idx, asset_sn, usage_count) \
                  VALUES ($1, $2, $3, $4)",
             )
-            .bind(&h.id)
+            .bind(h.id.as_str())
             .bind(i as i64)
-            .bind(sn.clone())
+            .bind(sn.as_deref())
             .bind(*usage)
             .execute(&mut **tx)
             .await?;
@@ -268,12 +266,12 @@ async fn write_report(
                 "INSERT INTO report_attachments (report_id, idx, step_id, attachment_id, name, \
                  content_type, size) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(&h.id)
+            .bind(h.id.as_str())
             .bind(i as i64)
             .bind(a.step_id)
-            .bind(a.attachment_id.clone())
-            .bind(a.name.clone())
-            .bind(a.content_type.clone())
+            .bind(a.attachment_id.as_deref())
+            .bind(a.name.as_deref())
+            .bind(a.content_type.as_deref())
             .bind(a.size)
             .execute(&mut **tx)
             .await?;
@@ -329,20 +327,20 @@ async fn insert_measurements(
                 .bind(m.step_index)
                 .bind(m.meas_index)
                 .bind(m.step_id)
-                .bind(m.step_path.clone())
-                .bind(m.step_name.clone())
-                .bind(m.step_type.clone())
-                .bind(m.step_status.clone())
+                .bind(m.step_path.as_str())
+                .bind(m.step_name.as_deref())
+                .bind(m.step_type.as_deref())
+                .bind(m.step_status.as_deref())
                 .bind(m.kind)
-                .bind(m.meas_name.clone())
+                .bind(m.meas_name.as_deref())
                 .bind(m.value.filter(|v| v.is_finite()))
-                .bind(m.string_value.clone())
-                .bind(m.unit.clone())
+                .bind(m.string_value.as_deref())
+                .bind(m.unit.as_deref())
                 .bind(m.low_limit.filter(|v| v.is_finite()))
                 .bind(m.high_limit.filter(|v| v.is_finite()))
-                .bind(m.string_limit.clone())
-                .bind(m.comp_op.clone())
-                .bind(m.status.clone());
+                .bind(m.string_limit.as_deref())
+                .bind(m.comp_op.as_deref())
+                .bind(m.status.as_deref());
         }
         q.execute(&mut **tx).await?;
     }
