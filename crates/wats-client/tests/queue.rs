@@ -253,6 +253,70 @@ fn a_damaged_stored_document_is_named_not_sent() {
 }
 
 #[test]
+fn concurrent_enqueues_and_deliveries_share_transactions_and_keep_the_bound_exactly() {
+    const THREADS: usize = 8;
+    const EACH: usize = 150;
+    const MAX: u64 = 1000;
+    let dir = tempfile::tempdir().unwrap();
+    let q = std::sync::Arc::new(
+        Queue::open(
+            dir.path().join("queue.db"),
+            QueueOptions {
+                max_entries: MAX,
+                ..QueueOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let outcomes: Vec<(usize, usize)> = (0..THREADS)
+        .map(|t| {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                let (mut stored, mut full) = (0, 0);
+                for i in 0..EACH {
+                    match q.enqueue(&report(Uuid::new_v4(), &format!("SN-{t}-{i}")), None) {
+                        Ok(EnqueueOutcome::Inserted) => stored += 1,
+                        Err(e) if e.is_full() => full += 1,
+                        other => panic!("{other:?}"),
+                    }
+                }
+                (stored, full)
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
+    let stored: usize = outcomes.iter().map(|o| o.0).sum();
+    let full: usize = outcomes.iter().map(|o| o.1).sum();
+    assert_eq!((stored as u64, full), (MAX, THREADS * EACH - MAX as usize));
+    assert_eq!(q.stats().unwrap().pending, MAX);
+    assert!(q.integrity_check().unwrap().is_empty());
+
+    let claimed = q.claim_due(SystemTime::now(), MAX as usize).unwrap();
+    let ids: Vec<Uuid> = claimed.iter().map(|e| e.id()).collect();
+    let handles: Vec<_> = ids
+        .chunks(ids.len() / THREADS)
+        .map(|chunk| {
+            let (q, chunk) = (q.clone(), chunk.to_vec());
+            std::thread::spawn(move || {
+                for id in &chunk {
+                    q.complete(*id).unwrap();
+                }
+                // A second verdict for the same entry is refused, in a group as alone.
+                assert!(q.complete(chunk[0]).is_err());
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let stats = q.stats().unwrap();
+    assert_eq!((stats.done, stats.undelivered(), stats.bytes), (MAX, 0, 0));
+    assert!(q.integrity_check().unwrap().is_empty());
+}
+
+#[test]
 fn claim_guard_never_hands_out_an_entry_twice() {
     let dir = tempfile::tempdir().unwrap();
     let q = open(dir.path());
