@@ -18,6 +18,10 @@
 //!   a power cut, and the caller may delete or move the source file. The one exception is
 //!   [`Queue::complete`]: undoing it (a power cut before the next checkpoint) only means one
 //!   more upload of a report the server replaces by id, so it does not wait for an fsync.
+//! * **Group commit**: enqueues and deliveries that arrive while a transaction runs (intake
+//!   workers and uploads run in parallel) wait and go into the next transaction together, each
+//!   still answered only after that transaction is committed. A refusal (queue full, wrong
+//!   state) is answered per caller; a storage failure redoes the group job by job.
 //! * **Claim guard**: [`Queue::claim_due`] moves entries to `uploading` in the same transaction
 //!   that selects them, and the verdicts ([`complete`](Queue::complete),
 //!   [`retry_later`](Queue::retry_later), [`park`](Queue::park), [`release`](Queue::release))
