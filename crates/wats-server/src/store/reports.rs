@@ -56,7 +56,23 @@ pub(crate) async fn run_writer(
     lock: Arc<Mutex<()>>,
     mut jobs: mpsc::Receiver<Job>,
 ) {
-    while let Some(first) = jobs.recv().await {
+    // One connection kept for the writer: taking one from the pool per batch cost about as much
+    // as a report's inserts. Dropped (and taken again) after a failure, in case it is broken,
+    // and given back as soon as the pool closes (closing waits for every connection).
+    let mut conn: Option<sqlx::pool::PoolConnection<sqlx::Any>> = None;
+    let mut closing = std::pin::pin!(pool.close_event());
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = &mut closing, if conn.is_some() => {
+                conn = None;
+                continue;
+            }
+            job = jobs.recv() => match job {
+                Some(job) => job,
+                None => break,
+            },
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -65,8 +81,27 @@ pub(crate) async fn run_writer(
             }
         }
         let _w = lock.lock().await;
-        match write_batch(&pool, &batch).await {
+        let c = match conn.take() {
+            Some(c) => c,
+            None => match pool.acquire().await {
+                Ok(c) => c,
+                Err(e) => {
+                    for job in batch {
+                        let _ = job.reply.send(Err(if pool.is_closed() {
+                            sqlx::Error::PoolClosed
+                        } else {
+                            sqlx::Error::PoolTimedOut
+                        }));
+                    }
+                    tracing::error!(error = %e, "the report writer cannot get a connection");
+                    continue;
+                }
+            },
+        };
+        let mut c = c;
+        match write_batch(&mut c, &batch).await {
             Ok(results) => {
+                conn = Some(c);
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(result));
                 }
@@ -75,7 +110,7 @@ pub(crate) async fn run_writer(
             // failure of the batch) gives each submission its own answer.
             Err(_) if batch.len() > 1 => {
                 for job in batch {
-                    let result = write_batch(&pool, std::slice::from_ref(&job))
+                    let result = write_batch(&mut c, std::slice::from_ref(&job))
                         .await
                         .map(|mut r| r.remove(0));
                     let _ = job.reply.send(result);
@@ -90,13 +125,27 @@ pub(crate) async fn run_writer(
     }
 }
 
-async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> sqlx::Result<Vec<Inserted>> {
-    let mut tx = pool.begin().await?;
+async fn write_batch(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    batch: &[Job],
+) -> sqlx::Result<Vec<Inserted>> {
+    let t0 = std::time::Instant::now();
+    let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+    let t1 = t0.elapsed();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         results.push(write_report(&mut tx, &job.prepared, &job.document, true).await?);
     }
+    let t2 = t0.elapsed();
     tx.commit().await?;
+    let t3 = t0.elapsed();
+    tracing::trace!(
+        reports = batch.len(),
+        begin_us = t1.as_micros() as u64,
+        write_us = (t2 - t1).as_micros() as u64,
+        commit_us = (t3 - t2).as_micros() as u64,
+        "report batch written"
+    );
     Ok(results)
 }
 
