@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS undelivered (
     entries INTEGER NOT NULL,
     bytes   INTEGER NOT NULL
 );
+-- Counted only when the row is missing: the WHERE term skips the scan, the HAVING term the row.
 INSERT INTO undelivered (id, entries, bytes)
     SELECT 1, COUNT(*), COALESCE(SUM(bytes), 0) FROM entries
     WHERE state != 'done' AND NOT EXISTS (SELECT 1 FROM undelivered)
@@ -605,7 +606,7 @@ impl Queue {
             id,
             hash: fnv1a(document.as_bytes()),
             bytes: document.len() as u64,
-            packed: pack(document),
+            packed: wats_report::packed::pack(document),
             source: source.map(|p| p.to_string_lossy().into_owned()),
         };
         match self.submit(job)? {
@@ -895,7 +896,9 @@ fn complete_in(tx: &rusqlite::Transaction<'_>, id: Uuid) -> Result<bool> {
     )
 }
 
-/// [`Durability::Relaxed`] for the next transactions on `conn`, until [`unrelax`].
+/// `synchronous=NORMAL` (committed, fsync'ed only at the next checkpoint: it survives the
+/// process dying, a power cut can undo it) for the next transactions on `conn`, until
+/// [`unrelax`].
 fn relax(conn: &Connection, op: &'static str) -> Result<()> {
     conn.execute_batch("PRAGMA synchronous=NORMAL;")
         .map_err(QueueError::storage(op))
@@ -963,7 +966,7 @@ impl Queue {
     /// new document arrived while it was uploading, it goes back to `pending` instead, to
     /// deliver that one.
     ///
-    /// Committed without waiting for an fsync ([`Durability::Relaxed`]): a power cut right after
+    /// Committed without waiting for an fsync (in a group of deliveries only): a power cut right after
     /// can undo it, and the report is then uploaded once more — the server replaces a report by
     /// its id, so nothing is lost or doubled. Waiting for one fsync per delivered report was
     /// what bounded the station's end-to-end rate.
@@ -1038,28 +1041,7 @@ impl Queue {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<()> {
-        self.verdict_with(id, op, sql, params, Durability::Fsync)
-    }
-
-    fn verdict_with(
-        &self,
-        id: Uuid,
-        op: &'static str,
-        sql: &str,
-        params: impl rusqlite::Params,
-        durability: Durability,
-    ) -> Result<()> {
-        let mut conn = self.conn();
-        let relaxed = durability == Durability::Relaxed;
-        if relaxed {
-            relax(&conn, op)?;
-        }
-        let result = verdict_in(&mut conn, id, op, sql, params);
-        if relaxed {
-            unrelax(&conn)?;
-        }
-        let requeue = result?;
-        drop(conn);
+        let requeue = verdict_in(&mut self.conn(), id, op, sql, params)?;
         if requeue {
             self.notify.notify_one();
         }
@@ -1364,20 +1346,13 @@ fn from_millis(ms: i64) -> SystemTime {
     }
 }
 
-/// A document as stored: LZ4 block format, its length first.
-fn pack(document: &str) -> Vec<u8> {
-    lz4_flex::compress_prepend_size(document.as_bytes())
-}
-
 /// A stored document: the packed one when there is one, else the plain one (an entry from
 /// before schema version 2).
 fn unpack(plain: String, packed: Option<Vec<u8>>) -> std::result::Result<String, String> {
-    let Some(packed) = packed else {
-        return Ok(plain);
-    };
-    let bytes = lz4_flex::decompress_size_prepended(&packed)
-        .map_err(|e| format!("damaged compressed document: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| format!("damaged compressed document: {e}"))
+    match packed {
+        Some(packed) => wats_report::packed::unpack(&packed),
+        None => Ok(plain),
+    }
 }
 
 /// FNV-1a, 64 bits: a stable hash of a document (to recognise an identical replay).
@@ -1388,16 +1363,6 @@ fn fnv1a(bytes: &[u8]) -> i64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h as i64
-}
-
-/// How a verdict is committed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Durability {
-    /// fsync before returning (`synchronous=FULL`).
-    Fsync,
-    /// Committed, but fsync'ed only at the next checkpoint (`synchronous=NORMAL`): it survives
-    /// the process dying, and a power cut can undo it.
-    Relaxed,
 }
 
 /// A verdict's transaction; whether the entry went back to `pending` for a newer document.

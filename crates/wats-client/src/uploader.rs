@@ -349,14 +349,12 @@ async fn upload(
     let id = entry.id();
     // The document was written from a validated report at enqueue: it is sent as stored. A
     // syntax check (no model built) still catches a damaged row before it reaches the server.
-    let action = match serde_json::from_str::<serde::de::IgnoredAny>(&entry.document) {
-        _ if entry.damaged.is_some() => Action::Park {
-            kind: ErrorKind::Corrupt,
-            text: format!(
-                "the queued document is not a readable report: {}",
-                entry.damaged.as_deref().unwrap_or_default()
-            ),
-        },
+    let checked = match &entry.damaged {
+        Some(why) => Err(why.clone()),
+        None => serde_json::from_str::<serde::de::IgnoredAny>(&entry.document)
+            .map_err(|e| e.to_string()),
+    };
+    let action = match checked {
         Err(e) => Action::Park {
             kind: ErrorKind::Corrupt,
             text: format!("the queued document is not a readable report: {e}"),

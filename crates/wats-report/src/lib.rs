@@ -17,6 +17,7 @@ pub mod builder;
 pub mod error;
 pub mod format;
 pub mod op;
+pub mod packed;
 pub mod report;
 pub mod rules;
 pub mod status;

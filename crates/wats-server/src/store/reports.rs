@@ -25,18 +25,6 @@ const CHILD_TABLES: [&str; 5] = [
     "measurements",
 ];
 
-/// A document as stored: LZ4 block format, its length first.
-fn pack(document: &str) -> Vec<u8> {
-    lz4_flex::compress_prepend_size(document.as_bytes())
-}
-
-/// A stored document back (a damaged one is an error naming why).
-fn unpack(packed: &[u8]) -> Result<String, String> {
-    let bytes = lz4_flex::decompress_size_prepended(packed)
-        .map_err(|e| format!("damaged compressed document: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| format!("damaged compressed document: {e}"))
-}
-
 /// A report waiting for the SQLite writer.
 pub(crate) struct Job {
     prepared: Prepared,
@@ -266,7 +254,7 @@ async fn write_report(
         .bind(document.len().div_ceil(1024) as i64)
         .bind(seq)
         .bind(chrono::Utc::now().timestamp_micros())
-        .bind(pack(document))
+        .bind(wats_report::packed::pack(document))
         .execute(&mut **tx)
         .await?;
 
@@ -409,7 +397,7 @@ impl Store {
         let packed: Option<Vec<u8>> = row.try_get(1)?;
         match packed {
             None => row.try_get(0).map(Some),
-            Some(packed) => unpack(&packed)
+            Some(packed) => wats_report::packed::unpack(&packed)
                 .map(Some)
                 .map_err(|e| sqlx::Error::Decode(format!("report {id}: {e}").into())),
         }
