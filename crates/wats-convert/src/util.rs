@@ -20,6 +20,9 @@ pub fn parse_number(text: &str) -> Option<f64> {
     if text.is_empty() {
         return None;
     }
+    if let Some(v) = wats_report::wire::float::parse_plain(text) {
+        return Some(v);
+    }
     if let Ok(v) = text.parse::<f64>() {
         return Some(v);
     }

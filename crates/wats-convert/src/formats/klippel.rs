@@ -183,9 +183,14 @@ impl Converter for Klippel {
         };
         let folder = source.sibling(source.file_stem());
         let mut files: Vec<_> = match std::fs::read_dir(&folder) {
+            // The entry's own type costs no system call; only links are followed to check.
             Ok(rd) => rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
+                .filter_map(Result::ok)
+                .filter(|e| {
+                    e.file_type()
+                        .is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
+                })
+                .map(|e| e.path())
                 .collect(),
             Err(_) => {
                 let _ = b
@@ -237,15 +242,15 @@ fn data_file(
     let mut group = b.group(&task);
     if columns.first() == Some(&"name") {
         for (n, line) in rows {
-            let c: Vec<&str> = line.split('\t').collect();
-            let name = c.first().map(|s| s.trim()).unwrap_or("");
+            let mut c = line.split('\t');
+            let name = c.next().unwrap_or("").trim();
             if name.is_empty() {
                 return Err(err(ConvertError::at_line(n, "a values row without a name")));
             }
-            let value = num(c.get(1).copied().unwrap_or(""), n)?;
+            let value = num(c.next().unwrap_or(""), n)?;
             let (max, min) = (
-                num(c.get(2).copied().unwrap_or(""), n)?,
-                num(c.get(3).copied().unwrap_or(""), n)?,
+                num(c.next().unwrap_or(""), n)?,
+                num(c.next().unwrap_or(""), n)?,
             );
             let Some(value) = value else {
                 let st = verdict_of(name).unwrap_or(Status::Skipped);
@@ -264,13 +269,13 @@ fn data_file(
         let (mut x, mut y, mut ymax, mut ymin) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut out_of_bounds = 0.0;
         for (n, line) in rows {
-            let c: Vec<&str> = line.split('\t').collect();
-            let Some(f) = num(c.first().copied().unwrap_or(""), n)? else {
+            let mut c = line.split('\t');
+            let Some(f) = num(c.next().unwrap_or(""), n)? else {
                 continue;
             };
-            let v = num(c.get(1).copied().unwrap_or(""), n)?;
-            let hi = num(c.get(2).copied().unwrap_or(""), n)?;
-            let lo = num(c.get(3).copied().unwrap_or(""), n)?;
+            let v = num(c.next().unwrap_or(""), n)?;
+            let hi = num(c.next().unwrap_or(""), n)?;
+            let lo = num(c.next().unwrap_or(""), n)?;
             if let Some(v) = v {
                 x.push(f);
                 y.push(v);
@@ -325,12 +330,12 @@ fn data_file(
             y_label: &curve,
             y_unit: None,
         };
-        let (px, py) = decimate(&x, &y);
+        let (px, py) = decimate(x, y);
         s = s.chart_series(spec, &curve, &px, &py);
-        for (label, points) in [("max", &ymax), ("min", &ymin)] {
+        for (label, points) in [("max", ymax), ("min", ymin)] {
             if !points.is_empty() {
-                let (lx, ly): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
-                let (lx, ly) = decimate(&lx, &ly);
+                let (lx, ly) = points.into_iter().unzip();
+                let (lx, ly) = decimate(lx, ly);
                 s = s.chart_series(spec, label, &lx, &ly);
             }
         }
@@ -348,9 +353,9 @@ fn data_file(
 }
 
 /// At most [`MAX_POINTS`] points, taken evenly.
-fn decimate(x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>) {
+fn decimate(x: Vec<f64>, y: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
     if x.len() <= MAX_POINTS {
-        return (x.to_vec(), y.to_vec());
+        return (x, y);
     }
     let step = x.len() as f64 / MAX_POINTS as f64;
     (0..MAX_POINTS)
