@@ -28,6 +28,7 @@ pub mod wire;
 pub mod validate;
 pub mod wsjf;
 pub mod wsxf;
+pub mod xml;
 
 pub use builder::ReportBuilder;
 pub use error::{Location, ReadError};

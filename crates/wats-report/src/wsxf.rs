@@ -48,8 +48,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use crate::xml::{Tag, Token, Tokenizer};
 use uuid::Uuid;
 
 use crate::error::{Location, ReadError};
@@ -188,7 +187,6 @@ type Child = (Cow<'static, str>, Option<usize>, Result<Node, String>);
 
 struct Parser<'a> {
     text: &'a str,
-    reader: Reader<&'a [u8]>,
     stack: Vec<Frame>,
     /// Byte offset where the current event starts.
     pos: usize,
@@ -201,12 +199,8 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Self {
-        // No `trim_text`: text content is kept verbatim (a report text may begin or end with a
-        // line break), whitespace between elements only costs an ignored event, and untrimmed
-        // events keep `buffer_position()` at the start of each tag, for error locations.
         Parser {
             text,
-            reader: Reader::from_str(text),
             stack: Vec::with_capacity(16),
             pos: 0,
             report: None,
@@ -216,43 +210,37 @@ impl<'a> Parser<'a> {
     }
 
     fn run(mut self) -> Result<Report, ReadError> {
+        // Text content is kept verbatim (a report text may begin or end with a line break);
+        // whitespace between elements is text nobody wants.
+        let mut tokens = Tokenizer::new(self.text);
         loop {
-            self.pos = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX);
-            let event = match self.reader.read_event() {
-                Ok(event) => event,
-                Err(e) => {
-                    let at = usize::try_from(self.reader.error_position()).unwrap_or(usize::MAX);
-                    return Err(self.error_at(at, None, format!("malformed XML: {e}")));
-                }
-            };
-            match event {
-                Event::Start(e) => self.open(&e, false)?,
-                Event::Empty(e) => self.open(&e, true)?,
-                Event::End(_) => self.close()?,
-                Event::Text(t) => {
+            let (at, token) = tokens.next_token().map_err(|e| self.malformed(e))?;
+            self.pos = at;
+            match token {
+                Token::Start(tag) => self.open(&tag)?,
+                Token::End(_) => self.close()?,
+                Token::Text(t) => {
                     if self.wants_text() {
-                        match t.unescape() {
-                            Ok(s) => self.push_text(&s),
-                            Err(e) => return Err(self.error(format!("malformed XML: {e}"))),
-                        }
+                        let text = t.unescape().map_err(|e| self.malformed(e))?;
+                        self.push_text(&text);
                     }
                 }
-                Event::CData(c) => {
+                Token::CData(text) => {
                     if self.wants_text() {
-                        match c.decode() {
-                            Ok(s) => self.push_text(&s),
-                            Err(e) => return Err(self.error(format!("malformed XML: {e}"))),
-                        }
+                        self.push_text(text);
                     }
                 }
-                Event::DocType(_) => {
+                Token::DocType => {
                     return Err(self.error("DTD/entity declarations are not allowed".into()))
                 }
-                Event::Eof => break,
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+                Token::Eof => break,
             }
         }
         self.finish()
+    }
+
+    fn malformed(&self, e: crate::xml::XmlError) -> ReadError {
+        self.error_at(e.offset, None, format!("malformed XML: {e}"))
     }
 
     fn finish(mut self) -> Result<Report, ReadError> {
@@ -334,12 +322,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn open(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), ReadError> {
+    fn open(&mut self, e: &Tag<'_, '_>) -> Result<(), ReadError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self.error(format!("elements are nested more than {MAX_DEPTH} deep")));
         }
-        let local = e.local_name();
-        let (name, index, node) = self.child(local.as_ref(), e);
+        let (name, index, node) = self.child(e.local_name().as_bytes(), e);
         self.stack.push(Frame {
             name,
             index,
@@ -349,7 +336,7 @@ impl<'a> Parser<'a> {
         if let Some(top) = self.stack.last_mut() {
             top.node = node;
         }
-        if empty {
+        if e.empty {
             self.close()?;
         }
         Ok(())
@@ -357,7 +344,7 @@ impl<'a> Parser<'a> {
 
     /// Decides what a child element of the innermost open element is, applying the attributes
     /// of attribute-only elements (`Process`, `Loop`, `NumericLimit`…) to the parent directly.
-    fn child(&mut self, local: &[u8], e: &BytesStart<'_>) -> Child {
+    fn child(&mut self, local: &[u8], e: &Tag<'_, '_>) -> Child {
         let Some(parent) = self.stack.last_mut() else {
             if self.rooted {
                 return (
@@ -761,25 +748,20 @@ fn add_value(p: &mut Property, id: Option<String>, text: String) {
 
 /// Calls `f` with the local name and unescaped value of every attribute but namespace
 /// declarations.
-fn each_attr<'e>(
-    e: &'e BytesStart<'_>,
-    mut f: impl FnMut(&[u8], Cow<'e, str>) -> Result<(), String>,
+fn each_attr<'a>(
+    e: &Tag<'a, '_>,
+    mut f: impl FnMut(&[u8], Cow<'a, str>) -> Result<(), String>,
 ) -> Result<(), String> {
-    // No duplicate check: it is quadratic in the attribute count (WSXF elements carry many)
-    // and a repeated attribute is simply read twice, the last one winning.
-    for attr in e.attributes().with_checks(false) {
-        let attr = attr.map_err(|err| format!("malformed attribute: {err}"))?;
-        if attr.key.as_namespace_binding().is_some() {
+    // A repeated attribute is simply read twice, the last one winning.
+    for attr in e.attributes {
+        if attr.is_namespace_declaration() {
             continue;
         }
-        let key = attr.key.local_name();
-        let value = attr.unescape_value().map_err(|err| {
-            format!(
-                "malformed value of {}: {err}",
-                String::from_utf8_lossy(key.as_ref())
-            )
-        })?;
-        f(key.as_ref(), value)?;
+        let key = attr.local_name();
+        let value = attr
+            .value()
+            .map_err(|err| format!("malformed value of {key}: {err}"))?;
+        f(key.as_bytes(), value)?;
     }
     Ok(())
 }
@@ -878,7 +860,7 @@ fn comp_op(value: &str) -> Option<CompOpValue> {
     (!value.is_empty()).then(|| CompOpValue::parse(value))
 }
 
-fn read_report(e: &BytesStart<'_>) -> Result<Node, String> {
+fn read_report(e: &Tag<'_, '_>) -> Result<Node, String> {
     let mut r = Report::default();
     each_attr(e, |k, v| {
         match k {
@@ -912,7 +894,7 @@ fn read_report(e: &BytesStart<'_>) -> Result<Node, String> {
     })))
 }
 
-fn read_process(e: &BytesStart<'_>, r: &mut Report) -> Result<(), String> {
+fn read_process(e: &Tag<'_, '_>, r: &mut Report) -> Result<(), String> {
     each_attr(e, |k, v| {
         match k {
             b"Code" => r.process_code = int(k, &v)?,
@@ -924,7 +906,7 @@ fn read_process(e: &BytesStart<'_>, r: &mut Report) -> Result<(), String> {
     })
 }
 
-fn read_uut(e: &BytesStart<'_>) -> Result<Box<UutInfo>, String> {
+fn read_uut(e: &Tag<'_, '_>) -> Result<Box<UutInfo>, String> {
     let mut u = Box::<UutInfo>::default();
     each_attr(e, |k, v| {
         match k {
@@ -950,7 +932,7 @@ fn read_uut(e: &BytesStart<'_>) -> Result<Box<UutInfo>, String> {
     Ok(u)
 }
 
-fn read_uur(e: &BytesStart<'_>) -> Result<Box<UurInfo>, String> {
+fn read_uur(e: &Tag<'_, '_>) -> Result<Box<UurInfo>, String> {
     let mut u = Box::<UurInfo>::default();
     each_attr(e, |k, v| {
         match k {
@@ -968,7 +950,7 @@ fn read_uur(e: &BytesStart<'_>) -> Result<Box<UurInfo>, String> {
     Ok(u)
 }
 
-fn read_uur_process(e: &BytesStart<'_>, u: &mut UurInfo) -> Result<(), String> {
+fn read_uur_process(e: &Tag<'_, '_>, u: &mut UurInfo) -> Result<(), String> {
     each_attr(e, |k, v| {
         match k {
             b"Code" => u.process_code = int(k, &v)?,
@@ -980,7 +962,7 @@ fn read_uur_process(e: &BytesStart<'_>, u: &mut UurInfo) -> Result<(), String> {
     })
 }
 
-fn read_misc_info(e: &BytesStart<'_>) -> Result<Box<MiscInfo>, String> {
+fn read_misc_info(e: &Tag<'_, '_>) -> Result<Box<MiscInfo>, String> {
     let mut m = Box::<MiscInfo>::default();
     each_attr(e, |k, v| {
         match k {
@@ -997,7 +979,7 @@ fn read_misc_info(e: &BytesStart<'_>) -> Result<Box<MiscInfo>, String> {
     Ok(m)
 }
 
-fn read_sub_unit(e: &BytesStart<'_>) -> Result<SubUnit, String> {
+fn read_sub_unit(e: &Tag<'_, '_>) -> Result<SubUnit, String> {
     let mut u = SubUnit::default();
     each_attr(e, |k, v| {
         match k {
@@ -1016,7 +998,7 @@ fn read_sub_unit(e: &BytesStart<'_>) -> Result<SubUnit, String> {
     Ok(u)
 }
 
-fn read_failure(e: &BytesStart<'_>) -> Result<(i64, Box<Failure>), String> {
+fn read_failure(e: &Tag<'_, '_>) -> Result<(i64, Box<Failure>), String> {
     let mut f = Box::<Failure>::default();
     let mut part = 0;
     each_attr(e, |k, v| {
@@ -1040,7 +1022,7 @@ fn read_failure(e: &BytesStart<'_>) -> Result<(i64, Box<Failure>), String> {
     Ok((part, f))
 }
 
-fn read_binary(e: &BytesStart<'_>) -> Result<Box<BinaryData>, String> {
+fn read_binary(e: &Tag<'_, '_>) -> Result<Box<BinaryData>, String> {
     let mut b = Box::<BinaryData>::default();
     each_attr(e, |k, v| {
         if k != b"BinaryDataIndex" {
@@ -1051,7 +1033,7 @@ fn read_binary(e: &BytesStart<'_>) -> Result<Box<BinaryData>, String> {
     Ok(b)
 }
 
-fn read_data(e: &BytesStart<'_>, b: &mut BinaryData) -> Result<(), String> {
+fn read_data(e: &Tag<'_, '_>, b: &mut BinaryData) -> Result<(), String> {
     each_attr(e, |k, v| {
         match k {
             b"BinaryDataGUID" => b.id = guid("BinaryDataGUID", &v)?,
@@ -1064,7 +1046,7 @@ fn read_data(e: &BytesStart<'_>, b: &mut BinaryData) -> Result<(), String> {
     })
 }
 
-fn read_asset(e: &BytesStart<'_>) -> Result<Asset, String> {
+fn read_asset(e: &Tag<'_, '_>) -> Result<Asset, String> {
     let mut a = Asset::default();
     each_attr(e, |k, v| {
         match k {
@@ -1078,7 +1060,7 @@ fn read_asset(e: &BytesStart<'_>) -> Result<Asset, String> {
     Ok(a)
 }
 
-fn read_additional(e: &BytesStart<'_>) -> Result<Box<AdditionalData>, String> {
+fn read_additional(e: &Tag<'_, '_>) -> Result<Box<AdditionalData>, String> {
     let mut a = Box::<AdditionalData>::default();
     each_attr(e, |k, v| {
         match k {
@@ -1091,7 +1073,7 @@ fn read_additional(e: &BytesStart<'_>) -> Result<Box<AdditionalData>, String> {
     Ok(a)
 }
 
-fn read_prop(e: &BytesStart<'_>) -> Result<Box<Property>, String> {
+fn read_prop(e: &Tag<'_, '_>) -> Result<Box<Property>, String> {
     let mut p = Box::<Property>::default();
     each_attr(e, |k, v| {
         match k {
@@ -1121,7 +1103,7 @@ fn flags(value: &str) -> Result<Option<i64>, String> {
         .ok_or_else(|| invalid("Flags", value, "an integer such as 0x0"))
 }
 
-fn read_value(e: &BytesStart<'_>) -> Result<Node, String> {
+fn read_value(e: &Tag<'_, '_>) -> Result<Node, String> {
     let mut id = None;
     each_attr(e, |k, v| {
         if k == b"ID" {
@@ -1132,7 +1114,7 @@ fn read_value(e: &BytesStart<'_>) -> Result<Node, String> {
     Ok(Node::Value(id, String::new()))
 }
 
-fn read_step(e: &BytesStart<'_>) -> Result<Box<Step>, String> {
+fn read_step(e: &Tag<'_, '_>) -> Result<Box<Step>, String> {
     let mut s = Box::<Step>::default();
     each_attr(e, |k, v| {
         match k {
@@ -1168,7 +1150,7 @@ fn read_step(e: &BytesStart<'_>) -> Result<Box<Step>, String> {
     Ok(s)
 }
 
-fn read_loop(e: &BytesStart<'_>) -> Result<LoopInfo, String> {
+fn read_loop(e: &Tag<'_, '_>) -> Result<LoopInfo, String> {
     let mut l = LoopInfo::default();
     each_attr(e, |k, v| {
         match k {
@@ -1184,7 +1166,7 @@ fn read_loop(e: &BytesStart<'_>) -> Result<LoopInfo, String> {
     Ok(l)
 }
 
-fn read_seq_call(e: &BytesStart<'_>) -> Result<SeqCall, String> {
+fn read_seq_call(e: &Tag<'_, '_>) -> Result<SeqCall, String> {
     let mut c = SeqCall::default();
     each_attr(e, |k, v| {
         match k {
@@ -1199,7 +1181,7 @@ fn read_seq_call(e: &BytesStart<'_>) -> Result<SeqCall, String> {
     Ok(c)
 }
 
-fn read_numeric(e: &BytesStart<'_>) -> Result<NumericMeasurement, String> {
+fn read_numeric(e: &Tag<'_, '_>) -> Result<NumericMeasurement, String> {
     let mut m = NumericMeasurement::default();
     each_attr(e, |k, v| {
         match k {
@@ -1221,7 +1203,7 @@ fn read_numeric(e: &BytesStart<'_>) -> Result<NumericMeasurement, String> {
     Ok(m)
 }
 
-fn read_pass_fail(e: &BytesStart<'_>) -> Result<BooleanMeasurement, String> {
+fn read_pass_fail(e: &Tag<'_, '_>) -> Result<BooleanMeasurement, String> {
     let mut m = BooleanMeasurement::default();
     each_attr(e, |k, v| {
         match k {
@@ -1235,7 +1217,7 @@ fn read_pass_fail(e: &BytesStart<'_>) -> Result<BooleanMeasurement, String> {
     Ok(m)
 }
 
-fn read_string_value(e: &BytesStart<'_>) -> Result<StringMeasurement, String> {
+fn read_string_value(e: &Tag<'_, '_>) -> Result<StringMeasurement, String> {
     let mut m = StringMeasurement::default();
     each_attr(e, |k, v| {
         match k {
@@ -1252,7 +1234,7 @@ fn read_string_value(e: &BytesStart<'_>) -> Result<StringMeasurement, String> {
     Ok(m)
 }
 
-fn read_chart(e: &BytesStart<'_>) -> Result<Box<Chart>, String> {
+fn read_chart(e: &Tag<'_, '_>) -> Result<Box<Chart>, String> {
     let mut c = Box::<Chart>::default();
     each_attr(e, |k, v| {
         match k {
@@ -1270,7 +1252,7 @@ fn read_chart(e: &BytesStart<'_>) -> Result<Box<Chart>, String> {
     Ok(c)
 }
 
-fn read_series(e: &BytesStart<'_>) -> Result<Box<Series>, String> {
+fn read_series(e: &Tag<'_, '_>) -> Result<Box<Series>, String> {
     let mut s = Box::<Series>::default();
     each_attr(e, |k, v| {
         match k {
@@ -1283,7 +1265,7 @@ fn read_series(e: &BytesStart<'_>) -> Result<Box<Series>, String> {
     Ok(s)
 }
 
-fn read_call_exe(e: &BytesStart<'_>) -> Result<CallExe, String> {
+fn read_call_exe(e: &Tag<'_, '_>) -> Result<CallExe, String> {
     let mut c = CallExe::default();
     each_attr(e, |k, v| {
         match k {
@@ -1297,7 +1279,7 @@ fn read_call_exe(e: &BytesStart<'_>) -> Result<CallExe, String> {
     Ok(c)
 }
 
-fn read_message_popup(e: &BytesStart<'_>) -> Result<MessagePopup, String> {
+fn read_message_popup(e: &Tag<'_, '_>) -> Result<MessagePopup, String> {
     let mut m = MessagePopup::default();
     each_attr(e, |k, v| {
         match k {
@@ -1312,7 +1294,7 @@ fn read_message_popup(e: &BytesStart<'_>) -> Result<MessagePopup, String> {
     Ok(m)
 }
 
-fn read_attachment(e: &BytesStart<'_>) -> Result<Box<Attachment>, String> {
+fn read_attachment(e: &Tag<'_, '_>) -> Result<Box<Attachment>, String> {
     let mut a = Box::<Attachment>::default();
     each_attr(e, |k, v| {
         match k {
