@@ -81,9 +81,3 @@ impl From<ReadError> for ConvertError {
         }
     }
 }
-
-impl From<quick_xml::Error> for ConvertError {
-    fn from(error: quick_xml::Error) -> Self {
-        ConvertError::new(format!("malformed XML: {error}"))
-    }
-}

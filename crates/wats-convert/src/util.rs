@@ -178,8 +178,7 @@ pub mod xml {
 
     use std::borrow::Cow;
 
-    use quick_xml::events::{BytesStart, Event};
-    use quick_xml::Reader;
+    use wats_report::xml::{Token, Tokenizer};
 
     use super::limits;
     use crate::ConvertError;
@@ -260,79 +259,95 @@ pub mod xml {
         }
     }
 
-    /// `prefix:name` → `name`.
-    pub fn local_name(name: &str) -> &str {
-        name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
-    }
+    pub use wats_report::xml::local_name;
 
     /// Parses a whole document (decoded with [`crate::source::decode_text`]) into its root
     /// element.
     pub fn parse(text: &str) -> Result<Element<'_>, ConvertError> {
         let bytes = text.as_bytes();
-        let mut reader = Reader::from_str(text);
-        reader.config_mut().expand_empty_elements = true;
+        let mut tokens = Tokenizer::new(text);
         let mut stack: Vec<Element> = Vec::new();
         let mut elements = 0usize;
         let mut lines = LineCounter::default();
         loop {
-            let position = reader.buffer_position() as usize;
-            let event = reader.read_event().map_err(|e| {
-                let at = reader.error_position() as usize;
-                ConvertError::at(lines.line(bytes, at), 0, format!("malformed XML: {e}"))
+            let (position, token) = tokens.next_token().map_err(|e| {
+                ConvertError::at(
+                    lines.line(bytes, e.offset),
+                    0,
+                    format!("malformed XML: {e}"),
+                )
             })?;
-            match event {
-                Event::Start(start) => {
+            match token {
+                Token::Start(tag) => {
                     elements += 1;
+                    let line = lines.line(bytes, position);
                     if stack.len() >= limits::MAX_XML_DEPTH {
                         return Err(ConvertError::at_line(
-                            lines.line(bytes, position),
+                            line,
                             format!("elements nested deeper than {}", limits::MAX_XML_DEPTH),
                         ));
                     }
                     if elements > limits::MAX_XML_ELEMENTS {
                         return Err(ConvertError::at_line(
-                            lines.line(bytes, position),
+                            line,
                             format!("more than {} elements", limits::MAX_XML_ELEMENTS),
                         ));
                     }
-                    let line = lines.line(bytes, position);
-                    stack.push(element(text, &start, line)?);
+                    let mut attributes = Vec::with_capacity(tag.attributes.len());
+                    for a in tag.attributes {
+                        let value = a.value().map_err(|e| {
+                            ConvertError::at_line(
+                                line,
+                                format!("bad attribute {:?} in <{}>: {e}", a.name, tag.name),
+                            )
+                        })?;
+                        attributes.push((a.name, value));
+                    }
+                    let element = Element {
+                        name: tag.name,
+                        attributes,
+                        line,
+                        ..Element::default()
+                    };
+                    if tag.empty {
+                        match stack.last_mut() {
+                            Some(parent) => parent.children.push(element),
+                            None => return Ok(element),
+                        }
+                    } else {
+                        stack.push(element);
+                    }
                 }
-                Event::End(_) => {
-                    let done = stack.pop().expect("quick-xml checks end tags");
+                Token::End(_) => {
+                    let done = stack.pop().expect("the tokenizer matches end tags");
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(done),
                         None => return Ok(done),
                     }
                 }
-                Event::Text(t) => {
+                Token::Text(t) => {
                     if let Some(e) = stack.last_mut() {
                         let unescaped = t.unescape().map_err(|err| {
                             ConvertError::at_line(
-                                lines.line(bytes, position),
+                                lines.line(bytes, err.offset),
                                 format!("bad text: {err}"),
                             )
                         })?;
-                        append(&mut e.text, keep(text, unescaped));
+                        append(&mut e.text, unescaped);
                     }
                 }
-                Event::CData(t) => {
+                Token::CData(t) => {
                     if let Some(e) = stack.last_mut() {
-                        // The document is already valid UTF-8, so is a CDATA section of it.
-                        let piece = match borrowed(text, &t) {
-                            Some(piece) => Cow::Borrowed(piece),
-                            None => Cow::Owned(String::from_utf8_lossy(&t).into_owned()),
-                        };
-                        append(&mut e.text, piece);
+                        append(&mut e.text, Cow::Borrowed(t));
                     }
                 }
-                Event::DocType(_) => {
+                Token::DocType => {
                     return Err(ConvertError::at_line(
                         lines.line(bytes, position),
                         "documents with a DTD are refused (entity expansion)",
                     ))
                 }
-                Event::Eof => {
+                Token::Eof => {
                     return Err(ConvertError::at_line(
                         lines.line(bytes, bytes.len()),
                         match stack.last() {
@@ -344,59 +359,8 @@ pub mod xml {
                         },
                     ))
                 }
-                Event::Empty(_) => unreachable!("empty elements are expanded"),
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             }
         }
-    }
-
-    fn element<'a>(
-        document: &'a str,
-        start: &BytesStart<'_>,
-        line: usize,
-    ) -> Result<Element<'a>, ConvertError> {
-        let name = name_in(document, start.name().as_ref(), line)?;
-        let mut attributes = Vec::new();
-        for attr in start.attributes().with_checks(false) {
-            let attr = attr.map_err(|e| {
-                ConvertError::at_line(line, format!("bad attribute in <{name}>: {e}"))
-            })?;
-            let key = name_in(document, attr.key.as_ref(), line)?;
-            let value = attr.unescape_value().map_err(|e| {
-                ConvertError::at_line(line, format!("bad attribute {key:?} in <{name}>: {e}"))
-            })?;
-            let value = keep(document, value);
-            attributes.push((key, value));
-        }
-        Ok(Element {
-            name,
-            attributes,
-            line,
-            ..Element::default()
-        })
-    }
-
-    /// `part` (a slice of `document`, as quick-xml hands out for a borrowed input) with the
-    /// document's lifetime; `None` for text that is not a slice of it.
-    fn borrowed<'a>(document: &'a str, part: &[u8]) -> Option<&'a str> {
-        let offset = (part.as_ptr() as usize).checked_sub(document.as_ptr() as usize)?;
-        let end = offset.checked_add(part.len())?;
-        document.get(offset..end)
-    }
-
-    /// Text with the document's lifetime: borrowed where quick-xml did not copy it.
-    fn keep<'a>(document: &'a str, text: Cow<'_, str>) -> Cow<'a, str> {
-        match borrowed(document, text.as_bytes()) {
-            Some(text) => Cow::Borrowed(text),
-            None => Cow::Owned(text.into_owned()),
-        }
-    }
-
-    /// A name: always a slice of the document with a borrowed input.
-    fn name_in<'a>(document: &'a str, part: &[u8], line: usize) -> Result<&'a str, ConvertError> {
-        borrowed(document, part).ok_or_else(|| {
-            ConvertError::at_line(line, "a name the XML reader did not take from the document")
-        })
     }
 
     /// Appends a piece of text, keeping only the first of whitespace-only pieces (the

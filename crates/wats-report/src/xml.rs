@@ -52,6 +52,8 @@ pub struct Attribute<'a> {
     pub raw_value: &'a str,
     /// Byte offset of the value in the document.
     offset: usize,
+    /// Whether the value holds a `&` (found while looking for its end).
+    escaped: bool,
 }
 
 impl<'a> Attribute<'a> {
@@ -67,7 +69,11 @@ impl<'a> Attribute<'a> {
 
     /// The value with its entities replaced; borrowed when it has none.
     pub fn value(&self) -> Result<Cow<'a, str>, XmlError> {
-        unescape(self.raw_value, self.offset)
+        if self.escaped {
+            unescape(self.raw_value, self.offset)
+        } else {
+            Ok(Cow::Borrowed(self.raw_value))
+        }
     }
 }
 
@@ -123,7 +129,8 @@ pub enum Token<'a, 't> {
 
 /// `prefix:name` → `name`.
 pub fn local_name(name: &str) -> &str {
-    match memchr::memrchr(b':', name.as_bytes()) {
+    // Names are short: a plain loop beats memchr's set-up.
+    match name.bytes().rposition(|b| b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
     }
@@ -199,7 +206,14 @@ impl<'a> Tokenizer<'a> {
                 return Ok(Scanned::Eof);
             };
             if first != b'<' {
-                let end = memchr::memchr(b'<', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+                // Mostly a line break and an indent: look a few bytes ahead before memchr.
+                let near = bytes[start..].iter().take(16).position(|&b| b == b'<');
+                let end = match near {
+                    Some(i) => start + i,
+                    None => {
+                        memchr::memchr(b'<', &bytes[start..]).map_or(bytes.len(), |i| start + i)
+                    }
+                };
                 self.pos = end;
                 return Ok(Scanned::Text(Text {
                     raw: &self.text[start..end],
@@ -325,7 +339,13 @@ impl<'a> Tokenizer<'a> {
                 }
             };
             let value_start = i + 1;
-            let value_end = match memchr::memchr2(quote, b'<', &bytes[value_start..]) {
+            // Values are short: one plain pass finds the end and notes any entity.
+            let mut escaped = false;
+            let found = bytes[value_start..].iter().position(|&b| {
+                escaped |= b == b'&';
+                b == quote || b == b'<'
+            });
+            let value_end = match found {
                 Some(n) if bytes[value_start + n] == quote => value_start + n,
                 Some(n) => {
                     return Err(XmlError::new(
@@ -344,6 +364,7 @@ impl<'a> Tokenizer<'a> {
                 name: key,
                 raw_value: &text[value_start..value_end],
                 offset: value_start,
+                escaped,
             });
             i = value_end + 1;
         };
