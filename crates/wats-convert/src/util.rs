@@ -188,6 +188,8 @@ pub mod xml {
     pub struct Element<'a> {
         /// The qualified name (`tr:TestResult`).
         pub name: &'a str,
+        /// The name without its prefix, kept: lookups compare it for every child.
+        local: &'a str,
         /// The attributes, qualified names with unescaped values, in document order.
         pub attributes: Vec<(&'a str, Cow<'a, str>)>,
         /// The child elements in order.
@@ -202,7 +204,7 @@ pub mod xml {
     impl<'a> Element<'a> {
         /// The name without its namespace prefix.
         pub fn local(&self) -> &'a str {
-            local_name(self.name)
+            self.local
         }
 
         /// An attribute by name, compared without prefixes.
@@ -305,6 +307,7 @@ pub mod xml {
                     }
                     let element = Element {
                         name: tag.name,
+                        local: tag.local_name(),
                         attributes,
                         line,
                         ..Element::default()
@@ -387,7 +390,13 @@ pub mod xml {
                 self.offset = 0;
                 self.line = 0;
             }
-            self.line += memchr::memchr_iter(b'\n', &bytes[self.offset..position]).count();
+            let span = &bytes[self.offset..position];
+            // Most spans are one tag long, where memchr's set-up costs more than a loop.
+            self.line += if span.len() < 256 {
+                span.iter().filter(|&&b| b == b'\n').count()
+            } else {
+                memchr::memchr_iter(b'\n', span).count()
+            };
             self.offset = position;
             self.line + 1
         }

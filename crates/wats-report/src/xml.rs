@@ -248,14 +248,26 @@ impl<'a> Tokenizer<'a> {
     /// The offset just past the next `terminator` at or after `from`.
     fn skip_past(&self, from: usize, terminator: &str, what: &str) -> Result<usize, XmlError> {
         let bytes = self.text.as_bytes();
-        memchr::memmem::find(&bytes[from.min(bytes.len())..], terminator.as_bytes())
-            .map(|i| from + i + terminator.len())
-            .ok_or_else(|| {
-                XmlError::new(
-                    self.token_start,
-                    format!("a {what} that is never closed with {terminator:?} (truncated?)"),
-                )
-            })
+        let terminator = terminator.as_bytes();
+        // memchr for the first byte, then compare: a memmem searcher costs more to build than
+        // a short comment or CDATA section takes to scan.
+        let mut at = from.min(bytes.len());
+        let found = loop {
+            match memchr::memchr(terminator[0], &bytes[at..]) {
+                Some(i) if bytes[at + i..].starts_with(terminator) => break Some(at + i),
+                Some(i) => at += i + 1,
+                None => break None,
+            }
+        };
+        found.map(|i| i + terminator.len()).ok_or_else(|| {
+            XmlError::new(
+                self.token_start,
+                format!(
+                    "a {what} that is never closed with {:?} (truncated?)",
+                    String::from_utf8_lossy(terminator)
+                ),
+            )
+        })
     }
 
     /// The end of the name starting at `from`; an error names `context` if there is none.
