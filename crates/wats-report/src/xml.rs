@@ -52,6 +52,8 @@ pub struct Attribute<'a> {
     pub raw_value: &'a str,
     /// Byte offset of the value in the document.
     offset: usize,
+    /// Where the local name starts in `name` (past the prefix and its colon).
+    local_start: usize,
     /// Whether the value holds a `&` (found while looking for its end).
     escaped: bool,
 }
@@ -59,7 +61,7 @@ pub struct Attribute<'a> {
 impl<'a> Attribute<'a> {
     /// The name without its namespace prefix.
     pub fn local_name(&self) -> &'a str {
-        local_name(self.name)
+        &self.name[self.local_start..]
     }
 
     /// Whether this is a namespace declaration (`xmlns`, `xmlns:p`) rather than data.
@@ -270,20 +272,31 @@ impl<'a> Tokenizer<'a> {
         })
     }
 
-    /// The end of the name starting at `from`; an error names `context` if there is none.
-    fn name_at(&self, from: usize, context: impl FnOnce() -> String) -> Result<usize, XmlError> {
+    /// The end of the name starting at `from` and where its local part starts (past the last
+    /// colon); an error names `context` if there is no name.
+    fn name_at(
+        &self,
+        from: usize,
+        context: impl FnOnce() -> String,
+    ) -> Result<(usize, usize), XmlError> {
         let bytes = self.text.as_bytes();
-        let end = bytes[from..]
-            .iter()
-            .position(|&b| ENDS_NAME[b as usize])
-            .map_or(bytes.len(), |i| from + i);
+        let (mut end, mut local) = (from, from);
+        while let Some(&b) = bytes.get(end) {
+            if ENDS_NAME[b as usize] {
+                break;
+            }
+            if b == b':' {
+                local = end + 1;
+            }
+            end += 1;
+        }
         match bytes.get(from) {
             _ if end == from => Err(XmlError::new(from, context())),
             Some(b'0'..=b'9' | b'-' | b'.') => Err(XmlError::new(
                 from,
                 format!("{:?} is not a name: {}", &self.text[from..end], context()),
             )),
-            _ => Ok(end),
+            _ => Ok((end, local)),
         }
     }
 
@@ -299,7 +312,7 @@ impl<'a> Tokenizer<'a> {
         let text = self.text;
         let bytes = text.as_bytes();
         let start = self.pos;
-        let name_end = self.name_at(start + 1, || "a tag without a name".into())?;
+        let (name_end, _) = self.name_at(start + 1, || "a tag without a name".into())?;
         let name = &text[start + 1..name_end];
         self.attributes.clear();
         let mut i = name_end;
@@ -329,9 +342,10 @@ impl<'a> Tokenizer<'a> {
                 }
                 Some(_) => {}
             }
-            let key_end = self.name_at(i, || {
+            let (key_end, key_local) = self.name_at(i, || {
                 format!("unexpected {:?} in the tag <{name}>", char_at(text, i))
             })?;
+            let key_start = i;
             let key = &text[i..key_end];
             i = self.skip_blanks(key_end);
             if bytes.get(i) != Some(&b'=') {
@@ -376,6 +390,7 @@ impl<'a> Tokenizer<'a> {
                 name: key,
                 raw_value: &text[value_start..value_end],
                 offset: value_start,
+                local_start: key_local - key_start,
                 escaped,
             });
             i = value_end + 1;
@@ -390,7 +405,7 @@ impl<'a> Tokenizer<'a> {
     fn end_tag(&mut self) -> Result<Scanned<'a>, XmlError> {
         let text = self.text;
         let start = self.pos;
-        let name_end = self.name_at(start + 2, || "an end tag without a name".into())?;
+        let (name_end, _) = self.name_at(start + 2, || "an end tag without a name".into())?;
         let name = &text[start + 2..name_end];
         let close = self.skip_blanks(name_end);
         if text.as_bytes().get(close) != Some(&b'>') {
