@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, Offset, TimeZone};
 use serde_json::{Map, Value};
@@ -10,19 +11,30 @@ use wats_report::Timestamp;
 use crate::ConvertError;
 
 /// The file being converted: its path and its bytes, read once by the caller (bounded in size).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Source<'a> {
     /// Where the file is; converters that read companion files (a data folder next to a header
     /// file) resolve them from here.
     pub path: &'a Path,
     /// The whole content.
     pub bytes: &'a [u8],
+    /// The first [`HEAD_CACHED`] bytes decoded as Latin-1, when they are not UTF-8: decoded
+    /// once for every detector that asks for a [`head`](Source::head). Decoding it again in
+    /// each of them was most of the time of detecting a binary file (an XJTAG ZIP).
+    latin1_head: OnceLock<String>,
 }
+
+/// How much of a non-UTF-8 file [`Source::head`] decodes once and shares.
+const HEAD_CACHED: usize = 8192;
 
 impl<'a> Source<'a> {
     /// A source from a path and its content.
     pub fn new(path: &'a Path, bytes: &'a [u8]) -> Self {
-        Source { path, bytes }
+        Source {
+            path,
+            bytes,
+            latin1_head: OnceLock::new(),
+        }
     }
 
     /// The file name (without folders), or `""`.
@@ -51,7 +63,7 @@ impl<'a> Source<'a> {
     }
 
     /// The first `max` bytes as text, for cheap detection.
-    pub fn head(&self, max: usize) -> Cow<'a, str> {
+    pub fn head(&self, max: usize) -> Cow<'_, str> {
         let end = self.bytes.len().min(max);
         let mut head = &self.bytes[..end];
         // Do not split a UTF-8 sequence at the cut.
@@ -66,6 +78,20 @@ impl<'a> Source<'a> {
                     break;
                 }
             }
+        }
+        let bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"];
+        if end <= HEAD_CACHED && !bom.iter().any(|m| head.starts_with(m)) {
+            if let Ok(text) = std::str::from_utf8(head) {
+                return Cow::Borrowed(text);
+            }
+            let all = self
+                .latin1_head
+                .get_or_init(|| latin1(&self.bytes[..self.bytes.len().min(HEAD_CACHED)]));
+            // Latin-1 has no sequences to keep whole: all `end` bytes, each from 0x80 up
+            // two bytes in UTF-8.
+            let raw = &self.bytes[..end];
+            let len = raw.len() + raw.iter().filter(|&&b| b >= 0x80).count();
+            return Cow::Borrowed(&all[..len]);
         }
         decode_text(head)
     }
@@ -110,8 +136,15 @@ pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
-        Err(_) => Cow::Owned(bytes.iter().map(|&b| b as char).collect()),
+        Err(_) => Cow::Owned(latin1(bytes)),
     }
+}
+
+/// Latin-1 bytes as a `String` (every byte is the code point of the same value).
+fn latin1(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+    out.extend(bytes.iter().map(|&b| char::from(b)));
+    out
 }
 
 /// What a conversion knows besides the file: the converter's `arguments` from the station
@@ -299,6 +332,23 @@ fn fixed(offset: FixedOffset, naive: NaiveDateTime) -> DateTime<FixedOffset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Heads of a Latin-1 file come from one shared decoding and equal decoding the prefix.
+    #[test]
+    fn heads_of_latin1_text_are_prefixes_of_one_decoding() {
+        let bytes: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let source = Source::new(Path::new("x.bin"), &bytes);
+        for max in [0, 1, 100, 4096, 8191, 8192, 9000] {
+            assert_eq!(source.head(max), decode_text(&bytes[..max]), "{max}");
+        }
+        assert!(source.latin1_head.get().is_some());
+        let utf8 = "aé".repeat(3000);
+        let source = Source::new(Path::new("x.txt"), utf8.as_bytes());
+        assert_eq!(source.head(4096), &utf8[..4096]);
+        // A cut inside "é" keeps the character whole by leaving it out.
+        assert_eq!(source.head(4097), &utf8[..4096]);
+        assert!(source.latin1_head.get().is_none());
+    }
 
     #[test]
     fn decodes_text_encodings() {
