@@ -104,33 +104,49 @@ fn first_element(xml: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// Reads a file of at most `max_bytes` (checked before reading, and again while reading in
-/// case the file grows).
+/// Reads a file of at most `max_bytes` (checked before reading all of a large file, and again
+/// while reading in case the file grows).
+///
+/// A small file is read without asking its size first: one system call fewer per file, which
+/// is a tenth of converting a Klippel test (a header and six small data files).
 pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    const PROBE: u64 = 16 * 1024;
     let file_name = || path.display().to_string();
     let io = |source| ReadError::Io {
         file: file_name(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let size = file.metadata().map_err(io)?.len();
-    if size > max_bytes {
-        return Err(ReadError::TooLarge {
-            file: file_name(),
-            size,
-            limit: max_bytes,
-        });
+    let too_large = |size| ReadError::TooLarge {
+        file: file_name(),
+        size,
+        limit: max_bytes,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = vec![0; PROBE.min(max_bytes.saturating_add(1)) as usize];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(max_bytes + 1)
+    let probe_full = filled == bytes.len();
+    bytes.truncate(filled);
+    if probe_full {
+        // A large file: refuse it by its size before reading it all.
+        let size = file.metadata().map_err(io)?.len();
+        if size > max_bytes {
+            return Err(too_large(size));
+        }
+        bytes.reserve((size as usize).saturating_sub(filled));
+    }
+    file.take(max_bytes.saturating_add(1).saturating_sub(filled as u64))
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > max_bytes {
-        return Err(ReadError::TooLarge {
-            file: file_name(),
-            size: bytes.len() as u64,
-            limit: max_bytes,
-        });
+        return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
 }
@@ -153,6 +169,28 @@ pub fn read_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Small files (read without a stat) and large ones (refused by their size) alike: all of a
+    /// file within the limit, an error naming the size beyond it.
+    #[test]
+    fn reads_within_the_limit_and_refuses_beyond() {
+        let dir = std::env::temp_dir().join(format!("wats-read-limited-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for size in [0usize, 10, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000] {
+            let path = dir.join(format!("f{size}"));
+            let content: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &content).unwrap();
+            assert_eq!(read_limited(&path, size as u64).unwrap(), content, "{size}");
+            assert_eq!(read_limited(&path, u64::MAX).unwrap(), content, "{size}");
+            if size > 0 {
+                match read_limited(&path, size as u64 - 1) {
+                    Err(ReadError::TooLarge { size: s, .. }) => assert_eq!(s, size as u64),
+                    other => panic!("{size}: {other:?}"),
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn detects_by_content() {
