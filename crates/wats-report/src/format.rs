@@ -123,25 +123,28 @@ pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = vec![0; PROBE.min(max_bytes.saturating_add(1)) as usize];
-    let mut filled = 0;
+    let (mut filled, mut at_end) = (0, false);
     while filled < bytes.len() {
         match file.read(&mut bytes[filled..]) {
-            Ok(0) => break,
+            Ok(0) => {
+                at_end = true;
+                break;
+            }
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(io(e)),
         }
     }
-    let probe_full = filled == bytes.len();
     bytes.truncate(filled);
-    if probe_full {
-        // A large file: refuse it by its size before reading it all.
-        let size = file.metadata().map_err(io)?.len();
-        if size > max_bytes {
-            return Err(too_large(size));
-        }
-        bytes.reserve((size as usize).saturating_sub(filled));
+    if at_end {
+        return Ok(bytes);
     }
+    // The probe is full, so the file is large: refuse it by its size before reading it all.
+    let size = file.metadata().map_err(io)?.len();
+    if size > max_bytes {
+        return Err(too_large(size));
+    }
+    bytes.reserve((size as usize).saturating_sub(filled));
     file.take(max_bytes.saturating_add(1).saturating_sub(filled as u64))
         .read_to_end(&mut bytes)
         .map_err(io)?;
