@@ -266,7 +266,7 @@ pub mod float {
     fn push_short_decimal(out: &mut String, v: f64) -> bool {
         for (k, &scale) in POW10.iter().enumerate().skip(1) {
             let scaled = v * scale;
-            if !(scaled.abs() < 1e15) {
+            if scaled.abs() >= 1e15 {
                 return false;
             }
             // `as i64` instead of `round()`, which is a libm call on baseline x86-64.
