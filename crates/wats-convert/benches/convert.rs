@@ -101,6 +101,19 @@ fn main() {
                 continue;
             }
         };
+        // `--detectors` prints what each converter's detection costs on this sample.
+        if args.iter().any(|a| a == "--detectors") {
+            for c in registry.iter() {
+                let t = time(budget / 10, || {
+                    let _ = std::hint::black_box(c.detect(&source));
+                });
+                println!(
+                    "  detect {:<20} {:>8.1} µs",
+                    c.name(),
+                    t.as_secs_f64() * 1e6
+                );
+            }
+        }
         let direct = time(budget, || {
             let _ = std::hint::black_box(converter.convert(&source, &context));
         });

@@ -309,6 +309,11 @@ impl Converter for CsvMapping {
     fn detect(&self, source: &Source<'_>) -> Confidence {
         let head = source.head(4096);
         let header = header_line(&head);
+        // JSON and XML are no CSV header; telling that first spares normalizing every piece
+        // of a one-line JSON document (38 µs of detecting a WSJF file).
+        if header.trim_start().starts_with(['{', '[', '<']) {
+            return 0.0;
+        }
         let delimiter = sniff_delimiter(header);
         if header.matches(delimiter).count() < 2 {
             return 0.0;

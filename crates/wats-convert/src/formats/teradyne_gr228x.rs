@@ -82,9 +82,8 @@ impl Converter for TeradyneGr228x {
 
     fn detect(&self, source: &Source<'_>) -> Confidence {
         let head = source.head(4096);
-        let program = head
-            .lines()
-            .any(|l| l.contains(".obc[") || l.contains(".OBC["));
+        // Neither pattern holds a line break: one search of the whole head finds it.
+        let program = head.contains(".obc[") || head.contains(".OBC[");
         let board = head
             .lines()
             .any(|l| l.starts_with('@') && l.contains(" SN "));

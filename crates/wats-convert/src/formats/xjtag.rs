@@ -76,7 +76,7 @@ impl Converter for Xjtag {
             return 0.0;
         }
         // Member names are stored as plain text in the local headers.
-        let names = |n: &[u8]| source.bytes.windows(n.len()).any(|w| w == n);
+        let names = |n: &[u8]| memchr::memmem::find(source.bytes, n).is_some();
         match (
             source.extension() == "xjlog",
             names(b"Info.xml") && names(b"Run 1.xml"),
