@@ -231,6 +231,10 @@ fn data_file(
     };
     let columns: Vec<&str> = header.split('\t').map(str::trim).collect();
     let num = |t: &str, n: usize| -> Result<Option<f64>, ConvertError> {
+        // Nearly every field is a plain decimal with no blanks around it.
+        if let Some(v) = wats_report::wire::float::parse_plain(t) {
+            return Ok(Some(v));
+        }
         let t = t.trim();
         if t.is_empty() || t == "-" {
             return Ok(None);
