@@ -88,12 +88,14 @@ pub struct Tag<'a, 't> {
     pub attributes: &'t [Attribute<'a>],
     /// `<a/>`: no content and no end tag follow.
     pub empty: bool,
+    /// Where the local name starts in `name`.
+    local_start: usize,
 }
 
 impl<'a> Tag<'a, '_> {
     /// The name without its namespace prefix.
     pub fn local_name(&self) -> &'a str {
-        local_name(self.name)
+        &self.name[self.local_start..]
     }
 }
 
@@ -185,10 +187,11 @@ impl<'a> Tokenizer<'a> {
     /// and the XML declaration are skipped.
     pub fn next_token(&mut self) -> Result<(usize, Token<'a, '_>), XmlError> {
         let token = match self.token()? {
-            Scanned::Start(name, empty) => Token::Start(Tag {
+            Scanned::Start(name, local_start, empty) => Token::Start(Tag {
                 name,
                 attributes: &self.attributes,
                 empty,
+                local_start,
             }),
             Scanned::End(name) => Token::End(name),
             Scanned::Text(text) => Token::Text(text),
@@ -312,7 +315,7 @@ impl<'a> Tokenizer<'a> {
         let text = self.text;
         let bytes = text.as_bytes();
         let start = self.pos;
-        let (name_end, _) = self.name_at(start + 1, || "a tag without a name".into())?;
+        let (name_end, local) = self.name_at(start + 1, || "a tag without a name".into())?;
         let name = &text[start + 1..name_end];
         self.attributes.clear();
         let mut i = name_end;
@@ -399,7 +402,7 @@ impl<'a> Tokenizer<'a> {
         if !empty {
             self.open.push(name);
         }
-        Ok(Scanned::Start(name, empty))
+        Ok(Scanned::Start(name, local - (start + 1), empty))
     }
 
     fn end_tag(&mut self) -> Result<Scanned<'a>, XmlError> {
@@ -436,7 +439,7 @@ impl<'a> Tokenizer<'a> {
 
 /// A token before its attributes are lent out.
 enum Scanned<'a> {
-    Start(&'a str, bool),
+    Start(&'a str, usize, bool),
     End(&'a str),
     Text(Text<'a>),
     CData(&'a str),
