@@ -66,9 +66,10 @@ impl<'a> Source<'a> {
         decode_text(self.bytes)
     }
 
-    /// The first `max` bytes as text, for cheap detection. Binary content (a NUL byte among
-    /// the first bytes, as in a ZIP archive) gives an empty head: no text format matches it,
-    /// and a dozen detectors searching its Latin-1 decoding cost more than converting it.
+    /// The first `max` bytes as text, for cheap detection. Binary content (bytes that are not
+    /// UTF-8 with a NUL among the first 8 KiB, as in a ZIP archive) gives an empty head: no
+    /// text format matches it, and a dozen detectors searching its Latin-1 decoding cost more
+    /// than converting it.
     pub fn head(&self, max: usize) -> Cow<'_, str> {
         let end = self.bytes.len().min(max);
         let mut head = &self.bytes[..end];
