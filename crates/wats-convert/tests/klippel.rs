@@ -48,6 +48,22 @@ fn the_sample_with_its_data_folder() {
     assert_eq!(names, ["Average", "Minimum", "Maximum", "OutOfBounds"]);
     let series = imp.chart.as_ref().unwrap().series.as_ref().unwrap();
     assert_eq!(series.len(), 3);
+    // Points are in their wire form, the shortest text of each value ("18.750" in the file is
+    // "18.75", the first frequency of the impedance curve).
+    for s in series {
+        for data in [s.xdata.as_deref().unwrap(), s.ydata.as_deref().unwrap()] {
+            let canonical: Vec<String> = data
+                .split(';')
+                .map(|t| wats_report::wire::float::format(t.parse().unwrap()))
+                .collect();
+            assert_eq!(data, canonical.join(";"));
+        }
+    }
+    assert!(series[0]
+        .xdata
+        .as_deref()
+        .unwrap()
+        .starts_with("18.75;23.438;"));
     assert_eq!(imp.numeric_meas.as_ref().unwrap()[1].value, Some(1.7263));
     // level: a value with limits, passed (Results_Pass).
     let level = steps
