@@ -137,13 +137,14 @@ pub fn zip_entries_matching(
     let mut total = 0u64;
     let mut out = Vec::new();
     for i in 0..archive.len() {
+        // By name first: opening a member sets up its decompressor, wasted on unwanted ones.
+        let name = match archive.name_for_index(i) {
+            Some(name) if !name.ends_with(['/', '\\']) && wanted(name) => name.to_string(),
+            _ => continue,
+        };
         let member = archive
             .by_index(i)
             .map_err(|e| ConvertError::new(format!("ZIP member {i}: {e}")))?;
-        if member.is_dir() || !wanted(member.name()) {
-            continue;
-        }
-        let name = member.name().to_string();
         // The declared size may lie: read at most what the limits allow and check what came.
         let allowed_by_ratio = member
             .compressed_size()
