@@ -22,9 +22,6 @@ pub struct Source<'a> {
     /// once for every detector that asks for a [`head`](Source::head). Decoding it again in
     /// each of them was most of the time of detecting a binary file (an XJTAG ZIP).
     latin1_head: OnceLock<String>,
-    /// The longest UTF-8 prefix of the first [`HEAD_CACHED`] bytes, checked once: a dozen
-    /// detectors each checking their head again cost as much as converting a small file.
-    utf8_head: OnceLock<&'a str>,
 }
 
 /// How much of a non-UTF-8 file [`Source::head`] decodes once and shares.
@@ -37,7 +34,6 @@ impl<'a> Source<'a> {
             path,
             bytes,
             latin1_head: OnceLock::new(),
-            utf8_head: OnceLock::new(),
         }
     }
 
@@ -88,15 +84,7 @@ impl<'a> Source<'a> {
         }
         let bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"];
         if end <= HEAD_CACHED && !bom.iter().any(|m| head.starts_with(m)) {
-            let utf8 = self.utf8_head.get_or_init(|| {
-                let probe = &self.bytes[..self.bytes.len().min(HEAD_CACHED)];
-                let valid = match std::str::from_utf8(probe) {
-                    Ok(text) => return text,
-                    Err(e) => e.valid_up_to(),
-                };
-                std::str::from_utf8(&probe[..valid]).unwrap_or_default()
-            });
-            if let Some(text) = utf8.get(..head.len()) {
+            if let Ok(text) = std::str::from_utf8(head) {
                 return Cow::Borrowed(text);
             }
             let all = self.latin1_head.get_or_init(|| {

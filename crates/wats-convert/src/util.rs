@@ -16,12 +16,13 @@ pub fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 /// A number as test equipment writes it: surrounding blanks, `+`, exponents, `NaN`, `Inf`,
 /// `1.#INF`. `None` for anything else.
 pub fn parse_number(text: &str) -> Option<f64> {
+    // Most fields are a plain decimal with no blanks: parsed before any trimming.
+    if let Some(v) = wats_report::wire::float::parse_plain(text) {
+        return Some(v);
+    }
     let text = text.trim();
     if text.is_empty() {
         return None;
-    }
-    if let Some(v) = wats_report::wire::float::parse_plain(text) {
-        return Some(v);
     }
     if let Ok(v) = text.parse::<f64>() {
         return Some(v);
@@ -189,8 +190,6 @@ pub mod xml {
     pub struct Element<'a> {
         /// The qualified name (`tr:TestResult`).
         pub name: &'a str,
-        /// The name without its prefix, kept: lookups compare it for every child.
-        local: &'a str,
         /// The attributes, qualified names with unescaped values, in document order.
         pub attributes: Vec<(&'a str, Cow<'a, str>)>,
         /// The child elements in order.
@@ -205,7 +204,7 @@ pub mod xml {
     impl<'a> Element<'a> {
         /// The name without its namespace prefix.
         pub fn local(&self) -> &'a str {
-            self.local
+            local_name(self.name)
         }
 
         /// An attribute by name, compared without prefixes.
@@ -297,14 +296,13 @@ pub mod xml {
                         let value = a.value().map_err(|e| {
                             ConvertError::at_line(
                                 line,
-                                format!("bad attribute {:?} in <{}>: {e}", a.name, tag.name),
+                                format!("bad attribute {:?} in <{}>: {e}", a.name(), tag.name()),
                             )
                         })?;
-                        attributes.push((a.name, value));
+                        attributes.push((a.name(), value));
                     }
                     let element = Element {
-                        name: tag.name,
-                        local: tag.local_name(),
+                        name: tag.name(),
                         attributes,
                         line,
                         ..Element::default()

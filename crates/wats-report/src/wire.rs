@@ -197,12 +197,13 @@ pub mod float {
             return None;
         }
         let decimals = point.map_or(0, |p| body.len() - p - 1);
-        let v = mantissa as f64 / POW10_EXACT[decimals];
+        let v = mantissa as f64 / POW10[decimals];
         Some(if negative { -v } else { v })
     }
 
-    /// 10^0 … 10^17, all exact doubles.
-    const POW10_EXACT: [f64; 18] = [
+    /// 10^0 … 10^17, all exact doubles: what [`parse_plain`] divides by and
+    /// [`push_short_decimal`] scales with.
+    const POW10: [f64; 18] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
         1e17,
     ];
@@ -252,9 +253,6 @@ pub mod float {
         }
     }
 
-    /// Exact powers of ten for [`push_short_decimal`].
-    const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-
     /// Writes `v` if it is the double nearest some `m / 10^k` with `k` at most 9 and `|m|`
     /// below 10^15, and says whether it did.
     ///
@@ -264,7 +262,8 @@ pub mod float {
     /// double, so the smallest `k` that round-trips yields the shortest form. For `|m| < 10^15`
     /// the error of `v × 10^k` stays far below ½, so rounding finds `m` whenever it exists.
     fn push_short_decimal(out: &mut String, v: f64) -> bool {
-        for (k, &scale) in POW10.iter().enumerate().skip(1) {
+        // A constant-length slice: the loop unrolls (`.take(10)` did not, +7% on Klippel).
+        for (k, &scale) in POW10[..10].iter().enumerate().skip(1) {
             let scaled = v * scale;
             if scaled.abs() >= 1e15 {
                 return false;

@@ -46,8 +46,8 @@ impl std::error::Error for XmlError {}
 /// One attribute of a start tag, its value still escaped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attribute<'a> {
-    /// The qualified name (`xsi:type`).
-    pub name: &'a str,
+    /// The qualified name (`xsi:type`); private, as `local_start` points into it.
+    name: &'a str,
     /// The value between the quotes, entities not yet replaced.
     pub raw_value: &'a str,
     /// Byte offset of the value in the document.
@@ -59,6 +59,11 @@ pub struct Attribute<'a> {
 }
 
 impl<'a> Attribute<'a> {
+    /// The qualified name (`xsi:type`).
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
     /// The name without its namespace prefix.
     pub fn local_name(&self) -> &'a str {
         &self.name[self.local_start..]
@@ -82,8 +87,8 @@ impl<'a> Attribute<'a> {
 /// A start tag (or an empty-element tag, `<a/>`).
 #[derive(Clone, Copy, Debug)]
 pub struct Tag<'a, 't> {
-    /// The qualified name (`tr:TestResult`).
-    pub name: &'a str,
+    /// The qualified name (`tr:TestResult`); private, as `local_start` points into it.
+    name: &'a str,
     /// The attributes in document order (namespace declarations included).
     pub attributes: &'t [Attribute<'a>],
     /// `<a/>`: no content and no end tag follow.
@@ -93,6 +98,11 @@ pub struct Tag<'a, 't> {
 }
 
 impl<'a> Tag<'a, '_> {
+    /// The qualified name (`tr:TestResult`).
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
     /// The name without its namespace prefix.
     pub fn local_name(&self) -> &'a str {
         &self.name[self.local_start..]
@@ -463,9 +473,10 @@ pub fn unescape(raw: &str, offset: usize) -> Result<Cow<'_, str>, XmlError> {
     let mut copied = 0;
     loop {
         out.push_str(&raw[copied..amp]);
+        // Room for a character reference with leading zeros (`&#x000000E9;`), no further.
         let semicolon = bytes[amp + 1..]
             .iter()
-            .take(12)
+            .take(32)
             .position(|&b| b == b';')
             .ok_or_else(|| {
                 XmlError::new(offset + amp, "'&' that starts no entity (write &amp;)")
@@ -525,9 +536,9 @@ mod tests {
         loop {
             match t.next_token()?.1 {
                 Token::Start(tag) => {
-                    let mut s = format!("<{}", tag.name);
+                    let mut s = format!("<{}", tag.name());
                     for a in tag.attributes {
-                        s.push_str(&format!(" {}={}", a.name, a.value()?));
+                        s.push_str(&format!(" {}={}", a.name(), a.value()?));
                     }
                     s.push_str(if tag.empty { "/>" } else { ">" });
                     out.push(s);
@@ -547,7 +558,7 @@ mod tests {
 
     #[test]
     fn splits_tags_text_and_cdata() {
-        let doc = "\u{FEFF}<?xml version=\"1.0\"?>\n<!-- c --><r:a x='1 &amp; 2' r:y = \"&#x41;&#66;\">t&lt;<b/><![CDATA[<raw>]]></r:a>";
+        let doc = "\u{FEFF}<?xml version=\"1.0\"?>\n<!-- c --><r:a x='1 &amp; 2' r:y = \"&#x41;&#0000000066;\">t&lt;<b/><![CDATA[<raw>]]></r:a>";
         assert_eq!(
             tokens(doc).unwrap(),
             [

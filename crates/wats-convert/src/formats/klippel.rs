@@ -230,18 +230,15 @@ fn data_file(
         return Ok(());
     };
     let columns: Vec<&str> = header.split('\t').map(str::trim).collect();
+    // A number, `None` for an empty field or `-`, an error for any other text.
     let num = |t: &str, n: usize| -> Result<Option<f64>, ConvertError> {
-        // Nearly every field is a plain decimal with no blanks around it.
-        if let Some(v) = wats_report::wire::float::parse_plain(t) {
+        if let Some(v) = parse_number(t) {
             return Ok(Some(v));
         }
-        let t = t.trim();
-        if t.is_empty() || t == "-" {
-            return Ok(None);
+        match t.trim() {
+            "" | "-" => Ok(None),
+            t => Err(ConvertError::at_line(n, format!("{t:?} is not a number")).in_file(path)),
         }
-        parse_number(t)
-            .map(Some)
-            .ok_or_else(|| ConvertError::at_line(n, format!("{t:?} is not a number")).in_file(path))
     };
     let mut group = b.group(&task);
     if columns.first() == Some(&"name") {

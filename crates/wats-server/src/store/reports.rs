@@ -69,7 +69,7 @@ pub(crate) async fn run_writer(
             }
         }
         let _w = lock.lock().await;
-        let c = match conn.take() {
+        let mut c = match conn.take() {
             Some(c) => c,
             None => match pool.acquire().await {
                 Ok(c) => c,
@@ -86,7 +86,6 @@ pub(crate) async fn run_writer(
                 }
             },
         };
-        let mut c = c;
         match write_batch(&mut c, &batch).await {
             Ok(results) => {
                 conn = Some(c);
