@@ -150,6 +150,10 @@ pub fn local_name(name: &str) -> &str {
     }
 }
 
+/// Attributes one tag may have. A tag's attributes are kept while it is read, and each takes
+/// more memory than its text (`a=""`): a bound keeps a hostile tag from multiplying its size.
+pub const MAX_ATTRIBUTES: usize = 65_536;
+
 /// Bytes that end a name: blanks and XML's delimiters.
 const ENDS_NAME: [bool; 256] = {
     let mut table = [false; 256];
@@ -399,6 +403,12 @@ impl<'a> Tokenizer<'a> {
                     ))
                 }
             };
+            if self.attributes.len() == MAX_ATTRIBUTES {
+                return Err(XmlError::new(
+                    key_start,
+                    format!("<{name}> has more than {MAX_ATTRIBUTES} attributes"),
+                ));
+            }
             self.attributes.push(Attribute {
                 name: key,
                 raw_value: &text[value_start..value_end],
@@ -622,6 +632,14 @@ mod tests {
         for (doc, offset, message) in cases {
             assert_eq!(error(doc), XmlError::new(offset, message), "{doc}");
         }
+        let many = format!("<a{}/>", " b=''".repeat(MAX_ATTRIBUTES + 1));
+        assert_eq!(
+            error(&many),
+            XmlError::new(
+                2 + 5 * MAX_ATTRIBUTES + 1,
+                "<a> has more than 65536 attributes"
+            )
+        );
         let e = error("<a>x &bogus; y</a>");
         assert_eq!(e.offset, 5);
         assert!(e.message.starts_with("unknown entity &bogus;"), "{e}");
