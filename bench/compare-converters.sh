@@ -20,40 +20,33 @@ fi
 
 # This VM's speed drifts with its host's load by up to 30% from one minute to the next: the two
 # sides run alternately, ROUNDS times (default 3), and each keeps its fastest round per sample.
+# Then the same with one worker per core (WORKERS, default nproc): pyWATS's station converts in
+# threads (`asyncio.to_thread`), ours in a pool of blocking workers, one per core.
 rounds="${ROUNDS:-3}"
-py_runs=()
-rust_runs=()
+workers="${WORKERS:-$(nproc)}"
+dump="$(mktemp -d)"
+trap 'rm -rf "$dump"' EXIT
+bench() { WATS_SAMPLES="$samples" cargo bench -q -p wats-convert --bench convert -- "$@" 2>/dev/null | tail -n 1; }
+py_runs=() rust_runs=() py_par=() rust_par=()
 for round in $(seq "$rounds"); do
   echo "== round $round: pyWATS converters" >&2
-  py_runs+=("$("$venv/bin/python" bench/pywats_convert_bench.py --samples "$samples" 2>/dev/null)")
+  py_runs+=("$("$venv/bin/python" bench/pywats_convert_bench.py --samples "$samples" --dump "$dump" 2>/dev/null)")
   echo "== round $round: wats-convert" >&2
-  rust_runs+=("$(WATS_SAMPLES="$samples" cargo bench -q -p wats-convert --bench convert -- --json 2>/dev/null | tail -n 1)")
+  rust_runs+=("$(bench --json)")
 done
-py_json="$(printf '%s\n' "${py_runs[@]}" | python3 bench/fastest-round.py)"
-rust_json="$(printf '%s\n' "${rust_runs[@]}" | python3 bench/fastest-round.py)"
+if [ "$workers" -gt 1 ]; then
+  for round in $(seq "$rounds"); do
+    echo "== round $round, $workers workers: pyWATS converters" >&2
+    py_par+=("$("$venv/bin/python" bench/pywats_convert_bench.py --samples "$samples" --threads "$workers" 2>/dev/null)")
+    echo "== round $round, $workers workers: wats-convert" >&2
+    rust_par+=("$(bench --json --direct --threads "$workers")")
+  done
+fi
+# Is what pyWATS produced a valid report? Checked as our station checks WSJF before queueing.
+checked="$(bench --check-wsjf "$dump")"
+fastest() { if [ "$#" -gt 0 ]; then printf '%s\n' "$@" | python3 bench/fastest-round.py; else echo '[]'; fi; }
 
-ROUNDS="$rounds" PY_JSON="$py_json" RUST_JSON="$rust_json" python3 - <<'PY'
-import json, os
-py = json.loads(os.environ["PY_JSON"])
-rust = {(r["converter"], r["sample"]): r for r in json.loads(os.environ["RUST_JSON"])}
-print(f"\nBest of {os.environ.get('ROUNDS', '3')} alternating rounds per side.")
-print("\n| converter | sample | KB | pyWATS ms/file | wats-convert ms/file | MB/s | speed-up |")
-print("|---|---|---:|---:|---:|---:|---:|")
-seen = set()
-for p in py:
-    key = (p["converter"], p["sample"])
-    seen.add(key)
-    r = rust.get(key)
-    kb = p["bytes"] / 1024
-    ours = f'{r["ms"]:.3f}' if r else "missing"
-    mbs = f'{r["bytes"] / 1e6 / (r["ms"] / 1e3):.1f}' if r else ""
-    if "error" in p:
-        theirs, ratio = "fails: " + p["error"].splitlines()[0][:60], "—"
-    else:
-        theirs = f'{p["ms"]:.3f}'
-        ratio = f'{p["ms"] / r["ms"]:.0f}x' if r else ""
-    print(f'| {p["converter"]} | {p["sample"].split("/")[-1]} | {kb:.1f} | {theirs} | {ours} | {mbs} | {ratio} |')
-for key, r in rust.items():
-    if key not in seen:
-        print(f'| {r["converter"]} | {r["sample"].split("/")[-1]} | {r["bytes"]/1024:.1f} | (no pyWATS converter) | {r["ms"]:.3f} | {r["bytes"] / 1e6 / (r["ms"] / 1e3):.1f} | |')
-PY
+ROUNDS="$rounds" WORKERS="$workers" CHECKED="$checked" \
+PY_JSON="$(fastest "${py_runs[@]}")" RUST_JSON="$(fastest "${rust_runs[@]}")" \
+PY_PAR="$(fastest "${py_par[@]}")" RUST_PAR="$(fastest "${rust_par[@]}")" \
+  python3 bench/compare-table.py

@@ -1,10 +1,14 @@
 """Times pyWATS 0.6's standard converters (``pywats_client.converters.standard``) on the
 sample files, for comparison with ``cargo bench -p wats-convert --bench convert``.
 
-    python pywats_convert_bench.py --samples ../shared/samples [--ms 700]
+    python pywats_convert_bench.py --samples ../shared/samples [--ms 700] [--threads N]
 
 Prints one JSON array: per converter and sample, ms per file (median), the number of reports,
-or the error when pyWATS cannot convert the sample. Needs
+or the error when pyWATS cannot convert the sample. With ``--threads N``, N threads convert
+together, as pyWATS's station runs converters (``asyncio.to_thread`` in a pool), and ms is
+wall time per file: the inverse of files/s. With ``--dump DIR``, the first report of each
+case is written to DIR as WSJF JSON, the way pyWATS's station submits it (``model_dump`` by
+alias, or the dict as it is), so that its validity can be checked. Needs
 ``pip install "pywats-api[client-headless]==0.6.0rc1" PySide6-Essentials``.
 """
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import json
 import statistics
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -54,25 +59,59 @@ def count(result) -> int:
     return 1 if result.report is not None else 0
 
 
+def throughput(make_once, threads: int, ms: float) -> float:
+    """Wall ms per file while `threads` threads each convert in a loop for about `ms`."""
+    counts = [0] * threads
+    deadline = time.perf_counter() + ms / 1000
+
+    def worker(i: int) -> None:
+        once = make_once()  # a converter instance per thread
+        while time.perf_counter() < deadline:
+            once()
+            counts[i] += 1
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return (time.perf_counter() - started) * 1000 / max(1, sum(counts))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", required=True)
     ap.add_argument("--ms", type=float, default=700.0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--dump", help="write each case's first report here as JSON")
     args = ap.parse_args()
     rows = []
-    for name, cls, rel in CASES:
+    for index, (name, cls, rel) in enumerate(CASES):
         path = Path(args.samples) / rel
         row = {"converter": name, "pywats_class": cls.__name__, "sample": rel, "bytes": path.stat().st_size}
         try:
-            conv = cls()
-            context = ConverterContext()
 
-            def once():
-                return conv.convert(ConverterSource.from_file(path), context)
+            def make_once(cls=cls, path=path):
+                conv = cls()
+                context = ConverterContext()
+                return lambda: conv.convert(ConverterSource.from_file(path), context)
 
+            once = make_once()
             first = once()
             if not first.success or count(first) == 0:
                 row["error"] = f"{first.status}: {first.error}"
+                rows.append(row)
+                continue
+            row["reports"] = count(first)
+            if args.dump:
+                report = first.reports[0] if first.reports else first.report
+                if hasattr(report, "model_dump"):  # as pyWATS's station submits it
+                    report = report.model_dump(by_alias=True, exclude_none=True, mode="json")
+                row["dump"] = f"{index:02}-{name}.json"
+                (Path(args.dump) / row["dump"]).write_text(json.dumps(report, default=str))
+            if args.threads > 1:
+                row["ms"] = throughput(make_once, args.threads, args.ms)
                 rows.append(row)
                 continue
             times = []
@@ -82,7 +121,6 @@ def main() -> int:
                 once()
                 times.append(time.perf_counter() - t)
             row["ms"] = statistics.median(times) * 1000
-            row["reports"] = count(first)
         except Exception as e:  # noqa: BLE001 - report every failure as data
             row["error"] = f"{type(e).__name__}: {e}"
             traceback.print_exc(file=sys.stderr)

@@ -3,6 +3,13 @@
 //!
 //! `cargo bench -p wats-convert --bench convert` (`WATS_SAMPLES` overrides the samples
 //! folder; `--json` prints one JSON object for `bench/compare-converters.sh`).
+//!
+//! `--check-wsjf DIR` instead checks each `*.json` report in DIR as the station checks WSJF
+//! (the `wsjf` converter for the wire shape, then the report rules) and prints one JSON array of
+//! `{"file", "error"?}`; `bench/compare-converters.sh` uses it on pyWATS's converter output.
+//!
+//! `--threads N` measures what N workers convert together, as the station's worker pool does
+//! (one per core by default): `ms` is then wall time per file, the inverse of files/s.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -55,6 +62,73 @@ fn time(budget: Duration, mut f: impl FnMut()) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// Runs `f` on `threads` threads for about `budget`; returns wall time per call (all threads).
+fn throughput(budget: Duration, threads: usize, f: impl Fn() + Sync) -> Duration {
+    f(); // warm-up
+    let started = Instant::now();
+    let calls: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut n = 0u64;
+                    while started.elapsed() < budget {
+                        f();
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("worker")).sum()
+    });
+    started.elapsed() / calls.max(1) as u32
+}
+
+/// The options that take a value.
+const VALUED: &[&str] = &["--threads", "--check-wsjf"];
+
+/// The value after option `name`, if given.
+fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1).map(String::as_str)
+}
+
+/// What the station's validation says about these reports, one problem per line (`None`
+/// when they are valid).
+fn problems(reports: &[wats_report::Report]) -> Option<String> {
+    let validator = wats_report::validate::Validator::default();
+    let found: Vec<String> = reports
+        .iter()
+        .flat_map(|r| validator.validate(r))
+        .map(|e| e.to_string())
+        .collect();
+    (!found.is_empty()).then(|| found.join("\n"))
+}
+
+/// Reads each `*.json` report in `dir` with the `wsjf` converter and validates it, as
+/// `wats-client convert` and the station do; prints one JSON array.
+fn check_wsjf(registry: &Registry, dir: &str) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the folder to check")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let wsjf = registry.get("wsjf").expect("the wsjf converter");
+    let rows: Vec<serde_json::Value> = files
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).expect("a report file");
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            match wsjf.convert(&Source::new(path, &bytes), &Context::default()) {
+                Ok(reports) => serde_json::json!({ "file": name, "error": problems(&reports) }),
+                Err(e) => serde_json::json!({ "file": name, "error": e.to_string() }),
+            }
+        })
+        .collect();
+    println!("{}", serde_json::Value::Array(rows));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--list") {
@@ -62,13 +136,21 @@ fn main() {
     }
     let json = args.iter().any(|a| a == "--json");
     // Any other argument filters the converters by name (as with `cargo bench -- <filter>`).
-    let filters: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with("--")).collect();
+    let filters: Vec<&String> = args[1..]
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && !VALUED.contains(&args[*i].as_str()))
+        .map(|(_, a)| a)
+        .collect();
     let samples = std::env::var_os("WATS_SAMPLES")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
         });
     let registry = Registry::builtin();
+    if let Some(dir) = option(&args, "--check-wsjf") {
+        return check_wsjf(&registry, dir);
+    }
     let context = Context::default().arg("time_zone", "UTC");
     let budget = Duration::from_millis(
         std::env::var("WATS_BENCH_MS")
@@ -76,6 +158,9 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(700),
     );
+    let threads: usize = option(&args, "--threads")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let mut rows = Vec::new();
     if !json {
         println!("| converter | sample | KB | reports | ms/file | files/s | MB/s | with detection ms/file |");
@@ -92,8 +177,8 @@ fn main() {
         };
         let source = Source::new(&path, &bytes);
         let converter = registry.get(name).expect("a built-in converter");
-        let reports = match converter.convert(&source, &context) {
-            Ok(r) => r.len(),
+        let (reports, invalid) = match converter.convert(&source, &context) {
+            Ok(r) => (r.len(), problems(&r)),
             Err(e) => {
                 if !json {
                     println!("| {name} | {rel} | | | error: {e} | | | |");
@@ -114,9 +199,14 @@ fn main() {
                 );
             }
         }
-        let direct = time(budget, || {
+        let convert = || {
             let _ = std::hint::black_box(converter.convert(&source, &context));
-        });
+        };
+        let direct = if threads > 1 {
+            throughput(budget, threads, convert)
+        } else {
+            time(budget, convert)
+        };
         // `--direct` skips the detection timing (for profiling one converter alone).
         let detect_budget = if args.iter().any(|a| a == "--direct") {
             Duration::ZERO
@@ -137,14 +227,17 @@ fn main() {
                 detected.as_secs_f64() * 1e3,
             );
         }
-        rows.push(format!(
-            "{{\"converter\":\"{name}\",\"sample\":{},\"bytes\":{},\"reports\":{reports},\"ms\":{ms},\"detect_ms\":{}}}",
-            serde_json::to_string(rel).unwrap(),
-            bytes.len(),
-            detected.as_secs_f64() * 1e3
-        ));
+        rows.push(serde_json::json!({
+            "converter": name,
+            "sample": rel,
+            "bytes": bytes.len(),
+            "reports": reports,
+            "ms": ms,
+            "detect_ms": detected.as_secs_f64() * 1e3,
+            "invalid": invalid,
+        }));
     }
     if json {
-        println!("[{}]", rows.join(","));
+        println!("{}", serde_json::Value::Array(rows));
     }
 }
