@@ -173,10 +173,13 @@ pub mod xml {
     //! A small, bounded XML tree for converters whose formats are easier to read as a tree.
     //!
     //! Refuses DTDs (so no entity expansion), bounds depth and element count, keeps the line of
-    //! every element for error messages. Names are kept with their prefix in `name` and without
-    //! it in `local`. The tree borrows names, values and text from the document (decode it with
-    //! [`crate::source::decode_text`] first); only text with entities or in several pieces is
-    //! copied, which made parsing several times faster than owning every string.
+    //! every element for error messages. The tree borrows names, values and text from the
+    //! document (decode it with [`crate::source::decode_text`] first); only text with entities
+    //! or in several pieces is copied, which made parsing several times faster than owning
+    //! every string. Its elements live in one array and their attributes in another, linked by
+    //! index, rather than each element owning vectors of its children and attributes: that
+    //! spared up to two allocations per element: XJTAG, ATML and TestStand XML converted
+    //! 20–30% faster, measured A/B on the samples.
 
     use std::borrow::Cow;
 
@@ -185,91 +188,186 @@ pub mod xml {
     use super::limits;
     use crate::ConvertError;
 
-    /// An element: name, attributes, children and the text directly inside it.
-    #[derive(Clone, Debug, Default, PartialEq)]
-    pub struct Element<'a> {
-        /// The qualified name (`tr:TestResult`).
-        pub name: &'a str,
-        /// The attributes, qualified names with unescaped values, in document order.
-        pub attributes: Vec<(&'a str, Cow<'a, str>)>,
-        /// The child elements in order.
-        pub children: Vec<Element<'a>>,
-        /// The text and CDATA directly inside, concatenated, unescaped (not trimmed). Where an
-        /// element holds only whitespace between its children, just the first run is kept.
-        pub text: Cow<'a, str>,
-        /// The 1-based line the element starts on.
-        pub line: usize,
+    /// A parsed document: its elements in document order, the root first.
+    #[derive(Clone, Debug)]
+    pub struct Document<'a> {
+        nodes: Vec<Node<'a>>,
+        attributes: Vec<(&'a str, Cow<'a, str>)>,
     }
 
-    impl<'a> Element<'a> {
+    /// One element's data; children and siblings are linked by index (0: none, as the root
+    /// is nobody's child or sibling).
+    #[derive(Clone, Debug)]
+    struct Node<'a> {
+        name: &'a str,
+        attributes: (u32, u32),
+        first_child: u32,
+        next_sibling: u32,
+        text: Cow<'a, str>,
+        line: usize,
+    }
+
+    impl<'a> Document<'a> {
+        /// The root element.
+        pub fn root(&self) -> Element<'_, 'a> {
+            Element {
+                document: self,
+                index: 0,
+            }
+        }
+    }
+
+    /// An element of a [`Document`]: name, attributes, children and the text directly inside
+    /// it. A cheap handle (`Copy`); what it returns borrows the document.
+    #[derive(Clone, Copy)]
+    pub struct Element<'d, 'a> {
+        document: &'d Document<'a>,
+        index: u32,
+    }
+
+    impl std::fmt::Debug for Element<'_, '_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Element")
+                .field("name", &self.name())
+                .field("line", &self.line())
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl<'d, 'a> Element<'d, 'a> {
+        fn node(&self) -> &'d Node<'a> {
+            &self.document.nodes[self.index as usize]
+        }
+
+        /// The qualified name (`tr:TestResult`).
+        pub fn name(&self) -> &'a str {
+            self.node().name
+        }
+
         /// The name without its namespace prefix.
         pub fn local(&self) -> &'a str {
-            local_name(self.name)
+            local_name(self.name())
+        }
+
+        /// The 1-based line the element starts on.
+        pub fn line(&self) -> usize {
+            self.node().line
+        }
+
+        /// The text and CDATA directly inside, concatenated, unescaped (not trimmed). Where an
+        /// element holds only whitespace between its children, just the first run is kept.
+        pub fn text(&self) -> &'d str {
+            &self.node().text
+        }
+
+        /// The attributes, qualified names with unescaped values, in document order.
+        pub fn attributes(&self) -> &'d [(&'a str, Cow<'a, str>)] {
+            let (start, end) = self.node().attributes;
+            &self.document.attributes[start as usize..end as usize]
         }
 
         /// An attribute by name, compared without prefixes.
-        pub fn attr(&self, name: &str) -> Option<&str> {
-            self.attributes
+        pub fn attr(&self, name: &str) -> Option<&'d str> {
+            self.attributes()
                 .iter()
                 .find(|(k, _)| local_name(k) == name)
                 .map(|(_, v)| v.as_ref())
         }
 
+        /// The child elements in order.
+        pub fn children(&self) -> Children<'d, 'a> {
+            Children {
+                document: self.document,
+                next: self.node().first_child,
+            }
+        }
+
         /// The first child with this local name.
-        pub fn child(&self, local: &str) -> Option<&Element<'a>> {
-            self.children.iter().find(|c| c.local() == local)
+        pub fn child(&self, local: &str) -> Option<Element<'d, 'a>> {
+            self.children().find(|c| c.local() == local)
         }
 
         /// All children with this local name.
         pub fn children_named<'s>(
-            &'s self,
+            &self,
             local: &'s str,
-        ) -> impl Iterator<Item = &'s Element<'a>> + 's {
-            self.children.iter().filter(move |c| c.local() == local)
+        ) -> impl Iterator<Item = Element<'d, 'a>> + 's
+        where
+            'd: 's,
+            'a: 's,
+        {
+            self.children().filter(move |c| c.local() == local)
         }
 
         /// The descendant along a path of local names (`"UUT/SerialNumber"`).
-        pub fn path(&self, path: &str) -> Option<&Element<'a>> {
+        pub fn path(&self, path: &str) -> Option<Element<'d, 'a>> {
             path.split('/')
                 .filter(|p| !p.is_empty())
-                .try_fold(self, |e, part| e.child(part))
+                .try_fold(*self, |e, part| e.child(part))
         }
 
         /// The trimmed text of the descendant at `path`, if it exists and is not empty.
-        pub fn text_at(&self, path: &str) -> Option<&str> {
+        pub fn text_at(&self, path: &str) -> Option<&'d str> {
             self.path(path)
-                .map(|e| e.text.trim())
+                .map(|e| e.text().trim())
                 .filter(|t| !t.is_empty())
         }
 
         /// The first descendant (depth first, including self) with this local name.
-        pub fn find(&self, local: &str) -> Option<&Element<'a>> {
+        pub fn find(&self, local: &str) -> Option<Element<'d, 'a>> {
             if self.local() == local {
-                return Some(self);
+                return Some(*self);
             }
-            self.children.iter().find_map(|c| c.find(local))
+            self.children().find_map(|c| c.find(local))
         }
 
         /// All descendants (depth first, including self) with this local name.
-        pub fn find_all<'s>(&'s self, local: &str, out: &mut Vec<&'s Element<'a>>) {
+        pub fn find_all(&self, local: &str, out: &mut Vec<Element<'d, 'a>>) {
             if self.local() == local {
-                out.push(self);
+                out.push(*self);
             }
-            for c in &self.children {
+            for c in self.children() {
                 c.find_all(local, out);
             }
         }
     }
 
+    /// The children of an element, in order.
+    #[derive(Clone)]
+    pub struct Children<'d, 'a> {
+        document: &'d Document<'a>,
+        next: u32,
+    }
+
+    impl<'d, 'a> Iterator for Children<'d, 'a> {
+        type Item = Element<'d, 'a>;
+
+        fn next(&mut self) -> Option<Element<'d, 'a>> {
+            if self.next == 0 {
+                return None;
+            }
+            let element = Element {
+                document: self.document,
+                index: self.next,
+            };
+            self.next = self.document.nodes[self.next as usize].next_sibling;
+            Some(element)
+        }
+    }
+
     pub use wats_report::xml::local_name;
 
-    /// Parses a whole document (decoded with [`crate::source::decode_text`]) into its root
-    /// element.
-    pub fn parse(text: &str) -> Result<Element<'_>, ConvertError> {
+    /// Parses a whole document (decoded with [`crate::source::decode_text`]); its root is
+    /// [`Document::root`].
+    pub fn parse(text: &str) -> Result<Document<'_>, ConvertError> {
         let bytes = text.as_bytes();
         let mut tokens = Tokenizer::new(text);
-        let mut stack: Vec<Element> = Vec::new();
-        let mut elements = 0usize;
+        let mut document = Document {
+            nodes: Vec::new(),
+            attributes: Vec::new(),
+        };
+        // The open elements: (index, index of its last child so far, 0 when none).
+        let mut open: Vec<(u32, u32)> = Vec::new();
         let mut lines = LineCounter::new(bytes);
         loop {
             let (position, token) = tokens.next_token().map_err(|e| {
@@ -277,21 +375,20 @@ pub mod xml {
             })?;
             match token {
                 Token::Start(tag) => {
-                    elements += 1;
                     let line = lines.line(position);
-                    if stack.len() >= limits::MAX_XML_DEPTH {
+                    if open.len() >= limits::MAX_XML_DEPTH {
                         return Err(ConvertError::at_line(
                             line,
                             format!("elements nested deeper than {}", limits::MAX_XML_DEPTH),
                         ));
                     }
-                    if elements > limits::MAX_XML_ELEMENTS {
+                    if document.nodes.len() >= limits::MAX_XML_ELEMENTS {
                         return Err(ConvertError::at_line(
                             line,
                             format!("more than {} elements", limits::MAX_XML_ELEMENTS),
                         ));
                     }
-                    let mut attributes = Vec::with_capacity(tag.attributes.len());
+                    let first_attribute = document.attributes.len() as u32;
                     for a in tag.attributes {
                         let value = a.value().map_err(|e| {
                             ConvertError::at_line(
@@ -299,44 +396,53 @@ pub mod xml {
                                 format!("bad attribute {:?} in <{}>: {e}", a.name(), tag.name()),
                             )
                         })?;
-                        attributes.push((a.name(), value));
+                        document.attributes.push((a.name(), value));
                     }
-                    let element = Element {
+                    if document.attributes.len() > u32::MAX as usize {
+                        return Err(ConvertError::at_line(line, "too many attributes"));
+                    }
+                    let index = document.nodes.len() as u32;
+                    document.nodes.push(Node {
                         name: tag.name(),
-                        attributes,
+                        attributes: (first_attribute, document.attributes.len() as u32),
+                        first_child: 0,
+                        next_sibling: 0,
+                        text: Cow::Borrowed(""),
                         line,
-                        ..Element::default()
-                    };
-                    if tag.empty {
-                        match stack.last_mut() {
-                            Some(parent) => parent.children.push(element),
-                            None => return Ok(element),
+                    });
+                    if let Some((parent, last)) = open.last_mut() {
+                        match *last {
+                            0 => document.nodes[*parent as usize].first_child = index,
+                            sibling => document.nodes[sibling as usize].next_sibling = index,
                         }
-                    } else {
-                        stack.push(element);
+                        *last = index;
+                    }
+                    if !tag.empty {
+                        open.push((index, 0));
+                    } else if open.is_empty() {
+                        return Ok(document);
                     }
                 }
                 Token::End(_) => {
-                    let done = stack.pop().expect("the tokenizer matches end tags");
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(done),
-                        None => return Ok(done),
+                    open.pop().expect("the tokenizer matches end tags");
+                    if open.is_empty() {
+                        return Ok(document);
                     }
                 }
                 Token::Text(t) => {
-                    if let Some(e) = stack.last_mut() {
+                    if let Some(&(e, _)) = open.last() {
                         let unescaped = t.unescape().map_err(|err| {
                             ConvertError::at_line(
                                 lines.line(err.offset),
                                 format!("bad text: {err}"),
                             )
                         })?;
-                        append(&mut e.text, unescaped);
+                        append(&mut document.nodes[e as usize].text, unescaped);
                     }
                 }
                 Token::CData(t) => {
-                    if let Some(e) = stack.last_mut() {
-                        append(&mut e.text, Cow::Borrowed(t));
+                    if let Some(&(e, _)) = open.last() {
+                        append(&mut document.nodes[e as usize].text, Cow::Borrowed(t));
                     }
                 }
                 Token::DocType => {
@@ -348,11 +454,14 @@ pub mod xml {
                 Token::Eof => {
                     return Err(ConvertError::at_line(
                         lines.line(bytes.len()),
-                        match stack.last() {
-                            Some(open) => format!(
-                                "the document ends inside <{}> (line {}): truncated?",
-                                open.name, open.line
-                            ),
+                        match open.last() {
+                            Some(&(e, _)) => {
+                                let node = &document.nodes[e as usize];
+                                format!(
+                                    "the document ends inside <{}> (line {}): truncated?",
+                                    node.name, node.line
+                                )
+                            }
                             None => "no root element".to_string(),
                         },
                     ))
@@ -396,9 +505,11 @@ pub mod xml {
                 (self.offset, self.line) = (0, 1);
             }
             let span = &self.bytes[self.offset..position];
-            // Most spans are one tag long, where memchr's set-up costs more than a loop.
+            // Most spans are one tag long, where memchr's set-up costs more than a loop. The
+            // loop counts in a byte so that it vectorizes 16 bytes at a time (a `usize` count
+            // widened every byte: 6% of XJTAG's time).
             self.line += if span.len() < 256 {
-                span.iter().filter(|&&b| b == b'\n').count()
+                span.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n')) as usize
             } else {
                 memchr::memchr_iter(b'\n', span).count()
             };
@@ -443,13 +554,17 @@ mod tests {
 
     #[test]
     fn xml_tree_with_lines_and_refusals() {
-        let root = xml::parse("<?xml version=\"1.0\"?>\n<a:R x=\"1\">\n <b>t&amp;u</b><c/></a:R>")
+        let tree = xml::parse("<?xml version=\"1.0\"?>\n<a:R x=\"1\">\n <b>t&amp;u</b><c/></a:R>")
             .unwrap();
+        let root = tree.root();
         assert_eq!(root.local(), "R");
+        assert_eq!(root.name(), "a:R");
         assert_eq!(root.attr("x"), Some("1"));
         assert_eq!(root.text_at("b"), Some("t&u"));
-        assert_eq!(root.child("b").unwrap().line, 3);
+        assert_eq!(root.child("b").unwrap().line(), 3);
         assert!(root.child("c").is_some());
+        let names: Vec<_> = root.children().map(|c| c.name()).collect();
+        assert_eq!(names, ["b", "c"]);
         let err = xml::parse("<a>\n<b>\n").unwrap_err();
         assert_eq!(err.location.line, 3, "{err}");
         assert!(err.message.contains("truncated"), "{err}");
@@ -457,5 +572,95 @@ mod tests {
         assert!(err.message.contains("DTD"), "{err}");
         let deep = "<a>".repeat(1000);
         assert!(xml::parse(&deep).is_err());
+    }
+
+    /// A tree as plain data, to compare what was written with what was parsed.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Tree {
+        name: String,
+        attributes: Vec<(String, String)>,
+        text: String,
+        children: Vec<Tree>,
+    }
+
+    impl Tree {
+        fn write(&self, out: &mut String) {
+            out.push_str(&format!("<{}", self.name));
+            for (k, v) in &self.attributes {
+                out.push_str(&format!(
+                    " {k}=\"{}\"",
+                    v.replace('&', "&amp;")
+                        .replace('"', "&quot;")
+                        .replace('<', "&lt;")
+                ));
+            }
+            if self.text.is_empty() && self.children.is_empty() {
+                out.push_str("/>");
+                return;
+            }
+            out.push('>');
+            out.push_str(&self.text.replace('&', "&amp;").replace('<', "&lt;"));
+            for c in &self.children {
+                c.write(out);
+            }
+            out.push_str(&format!("</{}>", self.name));
+        }
+
+        fn read(e: xml::Element) -> Tree {
+            Tree {
+                name: e.name().to_string(),
+                attributes: e
+                    .attributes()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                text: e.text().to_string(),
+                children: e.children().map(Tree::read).collect(),
+            }
+        }
+    }
+
+    fn tree() -> impl proptest::strategy::Strategy<Value = Tree> {
+        use proptest::prelude::*;
+        let leaf = (
+            "[a-c]{1,2}",
+            proptest::collection::vec(("[k-m]", "[ -~]{0,4}"), 0..3),
+            "[x-z&<]{1,3}",
+        )
+            .prop_map(|(name, mut attributes, text)| {
+                attributes.sort();
+                attributes.dedup_by(|a, b| a.0 == b.0);
+                Tree {
+                    name,
+                    attributes,
+                    text,
+                    children: Vec::new(),
+                }
+            });
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            (
+                "[a-c]{1,2}",
+                "[x-z]{0,2}",
+                proptest::collection::vec(inner, 0..5),
+            )
+                .prop_map(|(name, text, children)| Tree {
+                    name,
+                    attributes: Vec::new(),
+                    text,
+                    children,
+                })
+        })
+    }
+
+    proptest::proptest! {
+        /// The tree links every element to its children in document order, with its own
+        /// attributes and text: what is written is what is read back.
+        #[test]
+        fn xml_tree_reads_back_what_was_written(t in tree()) {
+            let mut text = String::new();
+            t.write(&mut text);
+            let parsed = xml::parse(&text).unwrap();
+            proptest::prop_assert_eq!(Tree::read(parsed.root()), t);
+        }
     }
 }

@@ -113,24 +113,25 @@ impl Converter for Atml {
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
         let document = crate::source::decode_text(source.bytes);
-        let root = xml::parse(&document)?;
+        let tree = xml::parse(&document)?;
+        let root = tree.root();
         let version = root
-            .attributes
+            .attributes()
             .iter()
             .find_map(|(k, v)| k.starts_with("xmlns").then(|| version_of(v)).flatten());
-        let results: Vec<&Element> = match root.local() {
-            "TestResults" => vec![&root],
+        let results: Vec<Element> = match root.local() {
+            "TestResults" => vec![root],
             "TestResultsCollection" => root.children_named("TestResults").collect(),
             other => {
                 return Err(ConvertError::at_line(
-                    root.line,
+                    root.line(),
                     format!("the root element is <{other}>, not ATML TestResults"),
                 ))
             }
         };
         if results.is_empty() {
             return Err(ConvertError::at_line(
-                root.line,
+                root.line(),
                 "the collection holds no TestResults",
             ));
         }
@@ -141,7 +142,7 @@ impl Converter for Atml {
     }
 }
 
-fn outcome(e: Option<&Element>) -> Status {
+fn outcome(e: Option<Element>) -> Status {
     let Some(e) = e else { return Status::Done };
     let value = e.attr("value").unwrap_or("");
     let pick = |v: &str| match v.trim().to_ascii_lowercase().as_str() {
@@ -184,7 +185,7 @@ fn datum(text: &str) -> Option<f64> {
     }
 }
 
-fn report(tr: &Element, version: Option<&str>, cx: &Context) -> Result<Report, ConvertError> {
+fn report(tr: Element, version: Option<&str>, cx: &Context) -> Result<Report, ConvertError> {
     let uut = tr.child("UUT");
     let sn = uut.and_then(|u| u.text_at("SerialNumber")).ok_or_else(|| {
         ConvertError::at_path(
@@ -202,7 +203,7 @@ fn report(tr: &Element, version: Option<&str>, cx: &Context) -> Result<Report, C
         .unwrap_or_else(|| cx.text_or("part_number", "NA"));
     let result_set = tr
         .child("ResultSet")
-        .ok_or_else(|| ConvertError::at_line(tr.line, "TestResults has no ResultSet"))?;
+        .ok_or_else(|| ConvertError::at_line(tr.line(), "TestResults has no ResultSet"))?;
     let (mut station, location, purpose) = cx.station_identity("ATML");
     if let Some(s) = tr
         .child("TestStation")
@@ -263,12 +264,12 @@ fn report(tr: &Element, version: Option<&str>, cx: &Context) -> Result<Report, C
     Ok(b.build_unchecked())
 }
 
-fn properties<'e, 'a>(e: &'e Element<'a>) -> Option<&'e Element<'a>> {
+fn properties<'e, 'a>(e: Element<'e, 'a>) -> Option<Element<'e, 'a>> {
     e.child("Extension")
         .and_then(|x| x.child("TSStepProperties"))
 }
 
-fn report_text(e: &Element) -> Option<String> {
+fn report_text(e: Element) -> Option<String> {
     let data = e.child("Data")?;
     let mut items = Vec::new();
     data.find_all("Item", &mut items);
@@ -276,11 +277,11 @@ fn report_text(e: &Element) -> Option<String> {
         .into_iter()
         .find(|i| i.attr("name") == Some("ReportText"))
         .and_then(|i| i.find("Value"))
-        .map(|v| v.text.trim().to_string())
+        .map(|v| v.text().trim().to_string())
         .filter(|t| !t.is_empty())
 }
 
-fn common(step: &mut wats_report::Step, e: &Element, status: Status) {
+fn common(step: &mut wats_report::Step, e: Element, status: Status) {
     step.status = Some(status);
     if let Some(p) = properties(e) {
         step.group = match p.text_at("StepGroup") {
@@ -302,20 +303,20 @@ fn common(step: &mut wats_report::Step, e: &Element, status: Status) {
 }
 
 /// The comparison of a `c:Limits` element and its limit values.
-fn limits(l: &Element) -> Result<(CompOp, Option<f64>, Option<f64>), ConvertError> {
-    let value = |e: &Element| -> Result<Option<f64>, ConvertError> {
+fn limits(l: Element) -> Result<(CompOp, Option<f64>, Option<f64>), ConvertError> {
+    let value = |e: Element| -> Result<Option<f64>, ConvertError> {
         match e.child("Datum").and_then(|d| d.attr("value")) {
             None => Ok(None),
             Some(v) => datum(v).map(Some).ok_or_else(|| {
-                ConvertError::at_line(e.line, format!("limit {v:?} is not a number"))
+                ConvertError::at_line(e.line(), format!("limit {v:?} is not a number"))
             }),
         }
     };
     if let Some(pair) = l.child("LimitPair") {
-        let parts: Vec<&Element> = pair.children_named("Limit").collect();
+        let parts: Vec<Element> = pair.children_named("Limit").collect();
         if parts.len() != 2 {
             return Err(ConvertError::at_line(
-                pair.line,
+                pair.line(),
                 "a LimitPair needs two Limit elements",
             ));
         }
@@ -325,7 +326,10 @@ fn limits(l: &Element) -> Result<(CompOp, Option<f64>, Option<f64>), ConvertErro
             parts[1].attr("comparator").unwrap_or("")
         );
         let op = CompOp::parse(&name).ok_or_else(|| {
-            ConvertError::at_line(pair.line, format!("comparator pair {name:?} is not known"))
+            ConvertError::at_line(
+                pair.line(),
+                format!("comparator pair {name:?} is not known"),
+            )
         })?;
         return Ok((op, value(parts[0])?, value(parts[1])?));
     }
@@ -333,7 +337,7 @@ fn limits(l: &Element) -> Result<(CompOp, Option<f64>, Option<f64>), ConvertErro
         if let Some(single) = l.child(tag) {
             let name = single.attr("comparator").unwrap_or("EQ");
             let op = CompOp::parse(name).ok_or_else(|| {
-                ConvertError::at_line(single.line, format!("comparator {name:?} is not known"))
+                ConvertError::at_line(single.line(), format!("comparator {name:?} is not known"))
             })?;
             let v = match single.child("Datum").and_then(|d| d.attr("value")) {
                 Some(v) => datum(v),
@@ -345,8 +349,8 @@ fn limits(l: &Element) -> Result<(CompOp, Option<f64>, Option<f64>), ConvertErro
     Ok((CompOp::LOG, None, None))
 }
 
-fn steps(parent: &Element, group: &mut Group<'_>, counter: &mut usize) -> Result<(), ConvertError> {
-    for e in &parent.children {
+fn steps(parent: Element, group: &mut Group<'_>, counter: &mut usize) -> Result<(), ConvertError> {
+    for e in parent.children() {
         match e.local() {
             "TestGroup" => {
                 let name = e
@@ -388,13 +392,13 @@ fn steps(parent: &Element, group: &mut Group<'_>, counter: &mut usize) -> Result
     Ok(())
 }
 
-fn test(e: &Element, group: &mut Group<'_>) -> Result<(), ConvertError> {
+fn test(e: Element, group: &mut Group<'_>) -> Result<(), ConvertError> {
     let name = e.attr("name").unwrap_or("Test").to_string();
     let status = outcome(e.child("Outcome"));
     let kind = properties(e)
         .and_then(|p| p.text_at("StepType"))
         .unwrap_or("");
-    let results: Vec<&Element> = e.children_named("TestResult").collect();
+    let results: Vec<Element> = e.children_named("TestResult").collect();
     let mut sb = match kind {
         "PassFailTest" => group.add_step(name, status != Status::Failed),
         "NumericLimitTest" | "NI_MultipleNumericLimitTest" => {
@@ -405,12 +409,12 @@ fn test(e: &Element, group: &mut Group<'_>) -> Result<(), ConvertError> {
                     .and_then(|d| d.attr("value"))
                     .ok_or_else(|| {
                         ConvertError::at_line(
-                            r.line,
+                            r.line(),
                             "a numeric TestResult without TestData/Datum/@value",
                         )
                     })?;
                 let value = datum(raw).ok_or_else(|| {
-                    ConvertError::at_line(r.line, format!("value {raw:?} is not a number"))
+                    ConvertError::at_line(r.line(), format!("value {raw:?} is not a number"))
                 })?;
                 let unit = r
                     .path("TestData/Datum")
@@ -462,14 +466,14 @@ fn test(e: &Element, group: &mut Group<'_>) -> Result<(), ConvertError> {
             let r = results.first();
             let value = r
                 .and_then(|r| r.find("Value"))
-                .map(|v| v.text.trim().to_string())
+                .map(|v| v.text().trim().to_string())
                 .unwrap_or_default();
             let expected = r.and_then(|r| r.path("TestLimits/Limits/Expected"));
             let mut sb = group.add_step(name, value);
             if let Some(x) = expected {
                 let limit = x
                     .find("Value")
-                    .map(|v| v.text.trim().to_string())
+                    .map(|v| v.text().trim().to_string())
                     .unwrap_or_default();
                 let op = if x.attr("comparator") == Some("CIEQ") {
                     CompOp::IGNORECASE

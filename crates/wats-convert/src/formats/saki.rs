@@ -73,11 +73,12 @@ impl Converter for SakiAoi {
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
         let document = crate::source::decode_text(source.bytes);
-        let panel = xml::parse(&document)?;
+        let tree = xml::parse(&document)?;
+        let panel = tree.root();
         if panel.local() != "Panel" {
             return Err(ConvertError::at_line(
-                panel.line,
-                format!("the root element is <{}>, not <Panel>", panel.name),
+                panel.line(),
+                format!("the root element is <{}>, not <Panel>", panel.name()),
             ));
         }
         let need = |attr: &str| {
@@ -85,7 +86,9 @@ impl Converter for SakiAoi {
                 .attr(attr)
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
-                .ok_or_else(|| ConvertError::at_line(panel.line, format!("<Panel> has no {attr}")))
+                .ok_or_else(|| {
+                    ConvertError::at_line(panel.line(), format!("<Panel> has no {attr}"))
+                })
         };
         let sn = need("barcode")?;
         let pn = match cx.text("part_number") {
@@ -111,7 +114,7 @@ impl Converter for SakiAoi {
             )
             .map_err(|_| {
                 ConvertError::at_line(
-                    panel.line,
+                    panel.line(),
                     format!("startDate/startTime {d:?} {t:?} is not MM/dd/yyyy HH:mm:ss"),
                 )
             })?;
@@ -134,7 +137,7 @@ impl Converter for SakiAoi {
             let mut g = b.group(&name);
             g.step_mut().status = Some(verdict(image.attr("result")));
             let results = image.child("Results");
-            let list = |tag: &str| -> Vec<&Element> {
+            let list = |tag: &str| -> Vec<Element> {
                 results
                     .and_then(|r| r.child(tag))
                     .map(|l| l.children_named("Reference").collect())
@@ -153,7 +156,7 @@ impl Converter for SakiAoi {
                         r.attr("designator")
                             .filter(|d| !d.is_empty())
                             .ok_or_else(|| {
-                                ConvertError::at_line(r.line, "<Reference> has no designator")
+                                ConvertError::at_line(r.line(), "<Reference> has no designator")
                             })?;
                     let text = [r.attr("package"), r.attr("description")]
                         .into_iter()

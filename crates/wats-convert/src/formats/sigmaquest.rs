@@ -80,11 +80,12 @@ impl Converter for SigmaQuest {
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
         let document = crate::source::decode_text(source.bytes);
-        let root = xml::parse(&document)?;
+        let tree = xml::parse(&document)?;
+        let root = tree.root();
         if root.local() != "UnitReport" {
             return Err(ConvertError::at_line(
-                root.line,
-                format!("the root element is <{}>, not <UnitReport>", root.name),
+                root.line(),
+                format!("the root element is <{}>, not <UnitReport>", root.name()),
             ));
         }
         let mut products = Vec::new();
@@ -95,13 +96,13 @@ impl Converter for SigmaQuest {
         let sn = product
             .attr("serial-no")
             .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| ConvertError::at_line(product.line, "<Product> has no serial-no"))?;
+            .ok_or_else(|| ConvertError::at_line(product.line(), "<Product> has no serial-no"))?;
         let pn = product
             .attr("part-no")
             .filter(|s| !s.trim().is_empty())
             .map(str::to_string)
             .or_else(|| cx.text("part_number"))
-            .ok_or_else(|| ConvertError::at_line(product.line, "<Product> has no part-no"))?;
+            .ok_or_else(|| ConvertError::at_line(product.line(), "<Product> has no part-no"))?;
         let rev = product
             .attr("version")
             .filter(|s| !s.trim().is_empty())
@@ -115,7 +116,7 @@ impl Converter for SigmaQuest {
         }
         let top = root
             .child("TestRun")
-            .ok_or_else(|| ConvertError::at_line(root.line, "no <TestRun> in the unit report"))?;
+            .ok_or_else(|| ConvertError::at_line(root.line(), "no <TestRun> in the unit report"))?;
         let mut b = ReportBuilder::uut(pn, sn, rev, cx.process_code(None, 100)?)
             .station(station, location, purpose)
             .mode(Mode::Import)
@@ -177,7 +178,7 @@ fn grade(text: Option<&str>) -> Option<Status> {
     })
 }
 
-fn duration(run: &Element) -> Option<f64> {
+fn duration(run: Element) -> Option<f64> {
     let s = time(run.attr("start-time")?)?;
     let e = time(run.attr("end-time")?)?;
     let secs = (e.utc() - s.utc()).num_milliseconds() as f64 / 1000.0;
@@ -185,10 +186,10 @@ fn duration(run: &Element) -> Option<f64> {
 }
 
 /// The value elements of a run (in its `Result` and `Property` children, not nested runs).
-fn values<'e, 'a>(run: &'e Element<'a>) -> Vec<&'e Element<'a>> {
+fn values<'d, 'a>(run: Element<'d, 'a>) -> Vec<Element<'d, 'a>> {
     let mut out = Vec::new();
-    fn collect<'e, 'a>(e: &'e Element<'a>, out: &mut Vec<&'e Element<'a>>) {
-        for c in &e.children {
+    fn collect<'d, 'a>(e: Element<'d, 'a>, out: &mut Vec<Element<'d, 'a>>) {
+        for c in e.children() {
             match c.local() {
                 "TestRun" => {}
                 name if name.starts_with("Value") => out.push(c),
@@ -200,11 +201,11 @@ fn values<'e, 'a>(run: &'e Element<'a>) -> Vec<&'e Element<'a>> {
     out
 }
 
-fn walk(run: &Element, group: &mut wats_report::builder::Group<'_>) -> Result<(), ConvertError> {
+fn walk(run: Element, group: &mut wats_report::builder::Group<'_>) -> Result<(), ConvertError> {
     let mut attachments = Vec::new();
     for v in values(run) {
         let name = v.attr("name").unwrap_or(v.local()).to_string();
-        let text = v.text.trim();
+        let text = v.text().trim();
         match v.local() {
             "ValueAttachment" => attachments.push(v.attr("fqn").unwrap_or(&name).to_string()),
             "ValueDouble" | "ValueInteger" => {
@@ -217,7 +218,7 @@ fn walk(run: &Element, group: &mut wats_report::builder::Group<'_>) -> Result<()
                 }
                 let value = parse_number(text).ok_or_else(|| {
                     ConvertError::at_line(
-                        v.line,
+                        v.line(),
                         format!("<{}> {name:?}: {text:?} is not a number", v.local()),
                     )
                 })?;
@@ -229,7 +230,7 @@ fn walk(run: &Element, group: &mut wats_report::builder::Group<'_>) -> Result<()
                                 .map(|x| (x != 0.0).then_some(x))
                                 .ok_or_else(|| {
                                     ConvertError::at_line(
-                                        v.line,
+                                        v.line(),
                                         format!("{a} {t:?} is not a number"),
                                     )
                                 })

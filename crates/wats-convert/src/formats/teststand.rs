@@ -78,20 +78,21 @@ impl Converter for TestStandXml {
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
         let document = crate::source::decode_text(source.bytes);
-        let root = xml::parse(&document)?;
-        let reports: Vec<&Element> = match root.local() {
-            "TSReport" | "Report" => vec![&root],
+        let tree = xml::parse(&document)?;
+        let root = tree.root();
+        let reports: Vec<Element> = match root.local() {
+            "TSReport" | "Report" => vec![root],
             "Reports" => root.children_named("Report").collect(),
             other => {
                 return Err(ConvertError::at_line(
-                    root.line,
+                    root.line(),
                     format!("the root element is <{other}>, not <TSReport> or <Reports>"),
                 ))
             }
         };
         if reports.is_empty() {
             return Err(ConvertError::at_line(
-                root.line,
+                root.line(),
                 "<Reports> holds no <Report>",
             ));
         }
@@ -100,30 +101,30 @@ impl Converter for TestStandXml {
 }
 
 /// The child property `name`.
-fn prop<'e, 'a>(e: &'e Element<'a>, name: &str) -> Option<&'e Element<'a>> {
+fn prop<'e, 'a>(e: Element<'e, 'a>, name: &str) -> Option<Element<'e, 'a>> {
     e.children_named("Prop")
         .find(|p| p.attr("Name") == Some(name))
 }
 
 /// The property at a dotted path (`TS.SequenceCall.ResultList`).
-fn at<'e, 'a>(e: &'e Element<'a>, path: &str) -> Option<&'e Element<'a>> {
+fn at<'e, 'a>(e: Element<'e, 'a>, path: &str) -> Option<Element<'e, 'a>> {
     path.split('.').try_fold(e, prop)
 }
 
 /// The text of the property at `path` (trimmed, `None` when empty).
-fn text<'a>(e: &'a Element, path: &str) -> Option<&'a str> {
+fn text<'a>(e: Element<'a, '_>, path: &str) -> Option<&'a str> {
     at(e, path)?
         .child("Value")
-        .map(|v| v.text.trim())
+        .map(|v| v.text().trim())
         .filter(|t| !t.is_empty())
 }
 
-fn number(e: &Element, path: &str) -> Result<Option<f64>, ConvertError> {
+fn number(e: Element, path: &str) -> Result<Option<f64>, ConvertError> {
     match text(e, path) {
         None => Ok(None),
         Some(t) => parse_number(t).map(Some).ok_or_else(|| {
             ConvertError::at_line(
-                at(e, path).map_or(e.line, |p| p.line),
+                at(e, path).map_or(e.line(), |p| p.line()),
                 format!("{path}: {t:?} is not a number"),
             )
         }),
@@ -141,7 +142,7 @@ fn status(text: Option<&str>) -> Status {
     }
 }
 
-fn report(r: &Element, cx: &Context) -> Result<Report, ConvertError> {
+fn report(r: Element, cx: &Context) -> Result<Report, ConvertError> {
     let info = |key: &str| {
         r.children_named("ReportInfo")
             .find(|i| i.attr("key") == Some(key))
@@ -150,10 +151,10 @@ fn report(r: &Element, cx: &Context) -> Result<Report, ConvertError> {
             .filter(|v| !v.is_empty())
     };
     let uut = prop(r, "UUT")
-        .ok_or_else(|| ConvertError::at_line(r.line, "the report has no UUT property"))?;
+        .ok_or_else(|| ConvertError::at_line(r.line(), "the report has no UUT property"))?;
     let sn = info("SN")
         .or_else(|| text(uut, "SerialNumber"))
-        .ok_or_else(|| ConvertError::at_line(uut.line, "UUT.SerialNumber is empty"))?;
+        .ok_or_else(|| ConvertError::at_line(uut.line(), "UUT.SerialNumber is empty"))?;
     let pn = info("PN")
         .or_else(|| text(uut, "UUTPartNumber"))
         .or_else(|| text(uut, "PartNumber"))
@@ -161,7 +162,7 @@ fn report(r: &Element, cx: &Context) -> Result<Report, ConvertError> {
         .or_else(|| cx.text("part_number"))
         .ok_or_else(|| {
             ConvertError::at_line(
-                uut.line,
+                uut.line(),
                 "no part number (UUT.UUTPartNumber / PartNumber, or the part_number argument)",
             )
         })?;
@@ -174,7 +175,7 @@ fn report(r: &Element, cx: &Context) -> Result<Report, ConvertError> {
         .or_else(|| text(uut, "UUTOperationType").map(str::to_string))
     {
         Some(t) => Some(parse_number(&t).map(|v| v as i64).ok_or_else(|| {
-            ConvertError::at_line(uut.line, format!("operation type {t:?} is not a number"))
+            ConvertError::at_line(uut.line(), format!("operation type {t:?} is not a number"))
         })?),
         None => None,
     };
@@ -202,7 +203,7 @@ fn report(r: &Element, cx: &Context) -> Result<Report, ConvertError> {
             r.children_named("Prop")
                 .find(|p| p.attr("Type") == Some("TEResult"))
         })
-        .ok_or_else(|| ConvertError::at_line(r.line, "no MainSequenceResults"))?;
+        .ok_or_else(|| ConvertError::at_line(r.line(), "no MainSequenceResults"))?;
     let mut b = ReportBuilder::uut(pn, sn, rev, cx.process_code(code.filter(|c| *c > 0), 10)?)
         .station(station, location, purpose)
         .mode(Mode::Import)
@@ -221,7 +222,7 @@ fn report(r: &Element, cx: &Context) -> Result<Report, ConvertError> {
     if let Some(start) = info("Start") {
         let at = DateTime::parse_from_rfc3339(start).map_err(|_| {
             ConvertError::at_line(
-                r.line,
+                r.line(),
                 format!("ReportInfo Start {start:?} is not an ISO 8601 time"),
             )
         })?;
@@ -263,7 +264,7 @@ fn report(r: &Element, cx: &Context) -> Result<Report, ConvertError> {
 }
 
 fn result_list(
-    list: &Element,
+    list: Element,
     group: &mut Group<'_>,
     counter: &mut usize,
 ) -> Result<(), ConvertError> {
@@ -278,7 +279,7 @@ fn result_list(
     Ok(())
 }
 
-fn apply(s: &mut wats_report::Step, result: &Element, st: Status) -> Result<(), ConvertError> {
+fn apply(s: &mut wats_report::Step, result: Element, st: Status) -> Result<(), ConvertError> {
     s.status = Some(st);
     s.group = match text(result, "TS.StepGroup") {
         Some("Setup") => Some(StepGroup::Setup),
@@ -301,10 +302,10 @@ fn apply(s: &mut wats_report::Step, result: &Element, st: Status) -> Result<(), 
     Ok(())
 }
 
-fn op_of(result: &Element, low: Option<f64>, high: Option<f64>) -> Result<CompOp, ConvertError> {
+fn op_of(result: Element, low: Option<f64>, high: Option<f64>) -> Result<CompOp, ConvertError> {
     match text(result, "Comp") {
         Some(c) => CompOp::parse(c).ok_or_else(|| {
-            ConvertError::at_line(result.line, format!("comparison {c:?} is not known"))
+            ConvertError::at_line(result.line(), format!("comparison {c:?} is not known"))
         }),
         None => Ok(match (low, high) {
             (Some(_), Some(_)) => CompOp::GELE,
@@ -315,7 +316,7 @@ fn op_of(result: &Element, low: Option<f64>, high: Option<f64>) -> Result<CompOp
     }
 }
 
-fn step(result: &Element, group: &mut Group<'_>, counter: &mut usize) -> Result<(), ConvertError> {
+fn step(result: Element, group: &mut Group<'_>, counter: &mut usize) -> Result<(), ConvertError> {
     let name = text(result, "TS.StepName").unwrap_or("Step").to_string();
     let st = status(text(result, "Status"));
     if let Some(list) = at(result, "TS.SequenceCall.ResultList") {
@@ -354,7 +355,7 @@ fn step(result: &Element, group: &mut Group<'_>, counter: &mut usize) -> Result<
     } else if let Some(pf) = text(result, "PassFail") {
         group.add_step(name, pf.eq_ignore_ascii_case("true"))
     } else if let Some(s) = at(result, "String").and_then(|p| p.child("Value")) {
-        let mut sb = group.add_step(name, s.text.trim().to_string());
+        let mut sb = group.add_step(name, s.text().trim().to_string());
         if let Some(limit) = text(result, "Limits.String") {
             let op = text(result, "Comp")
                 .and_then(CompOp::parse)

@@ -100,7 +100,7 @@ impl Converter for Xjtag {
             .map(|(_, data)| {
                 let document = crate::source::decode_text(data);
                 let info = xml::parse(&document).map_err(|e| in_member(e, "Info.xml"))?;
-                Ok::<_, ConvertError>(info.text_at("ProjectPath").map(str::to_string))
+                Ok::<_, ConvertError>(info.root().text_at("ProjectPath").map(str::to_string))
             })
             .transpose()?
             .flatten()
@@ -131,8 +131,8 @@ impl Converter for Xjtag {
         runs.into_iter()
             .map(|(_, name, data)| {
                 let document = crate::source::decode_text(data);
-                let root = xml::parse(&document).map_err(|e| in_member(e, name))?;
-                run(&root, project.as_deref(), cx).map_err(|e| in_member(e, name))
+                let tree = xml::parse(&document).map_err(|e| in_member(e, name))?;
+                run(tree.root(), project.as_deref(), cx).map_err(|e| in_member(e, name))
             })
             .collect()
     }
@@ -159,24 +159,24 @@ fn status(text: &str) -> Status {
 }
 
 /// Milliseconds as written by XJTAG (`4,474`).
-fn millis(e: &Element) -> Option<f64> {
+fn millis(e: Element) -> Option<f64> {
     let t = e.text_at("time-taken")?.replace(',', "");
     parse_number(&t).map(|ms| ms / 1000.0)
 }
 
-fn run(root: &Element, project: Option<&str>, cx: &Context) -> Result<Report, ConvertError> {
+fn run(root: Element, project: Option<&str>, cx: &Context) -> Result<Report, ConvertError> {
     if root.local() != "testrun" {
         return Err(ConvertError::at_line(
-            root.line,
-            format!("the root element is <{}>, not <testrun>", root.name),
+            root.line(),
+            format!("the root element is <{}>, not <testrun>", root.name()),
         ));
     }
     let info = root
         .child("testruninfo")
-        .ok_or_else(|| ConvertError::at_line(root.line, "no <testruninfo> in the run"))?;
+        .ok_or_else(|| ConvertError::at_line(root.line(), "no <testruninfo> in the run"))?;
     let sn = info
         .text_at("serial")
-        .ok_or_else(|| ConvertError::at_line(info.line, "<testruninfo> has no <serial>"))?;
+        .ok_or_else(|| ConvertError::at_line(info.line(), "<testruninfo> has no <serial>"))?;
     let (mut station, location, purpose) = cx.station_identity("XJTAG");
     if let Some(link) = info.text_at("xjlink-name") {
         if cx.station_name.is_none() {
@@ -203,7 +203,7 @@ fn run(root: &Element, project: Option<&str>, cx: &Context) -> Result<Report, Co
     if let Some(at) = root.attr("datetime") {
         let at = DateTime::parse_from_rfc3339(at.trim()).map_err(|_| {
             ConvertError::at_line(
-                root.line,
+                root.line(),
                 format!("datetime {at:?} is not an ISO 8601 time"),
             )
         })?;
@@ -220,7 +220,7 @@ fn run(root: &Element, project: Option<&str>, cx: &Context) -> Result<Report, Co
                 .child("result")
                 .and_then(|r| r.attr("value"))
                 .ok_or_else(|| {
-                    ConvertError::at_line(function.line, "<testfunction> has no <result value=…>")
+                    ConvertError::at_line(function.line(), "<testfunction> has no <result value=…>")
                 })?;
             let st = status(result);
             let mut text = String::new();
@@ -228,7 +228,7 @@ fn run(root: &Element, project: Option<&str>, cx: &Context) -> Result<Report, Co
                 .children_named("text-output")
                 .chain(function.children_named("plain-text"))
             {
-                let t = out.text.trim();
+                let t = out.text().trim();
                 if t.is_empty() {
                     continue;
                 }
