@@ -200,6 +200,9 @@ pub mod xml {
     #[derive(Clone, Debug)]
     struct Node<'a> {
         name: &'a str,
+        /// Where the local name starts in `name` (after the prefix's colon): found by the
+        /// tokenizer, and looked up by every `child`/`children_named` comparison.
+        local_start: u32,
         attributes: (u32, u32),
         first_child: u32,
         next_sibling: u32,
@@ -246,7 +249,8 @@ pub mod xml {
 
         /// The name without its namespace prefix.
         pub fn local(&self) -> &'a str {
-            local_name(self.name())
+            let node = self.node();
+            &node.name[node.local_start as usize..]
         }
 
         /// The 1-based line the element starts on.
@@ -402,8 +406,10 @@ pub mod xml {
                         return Err(ConvertError::at_line(line, "too many attributes"));
                     }
                     let index = document.nodes.len() as u32;
+                    let name = tag.name();
                     document.nodes.push(Node {
-                        name: tag.name(),
+                        name,
+                        local_start: (name.len() - tag.local_name().len()) as u32,
                         attributes: (first_attribute, document.attributes.len() as u32),
                         first_child: 0,
                         next_sibling: 0,
@@ -475,9 +481,16 @@ pub mod xml {
     fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
         if text.is_empty() {
             *text = piece;
-        } else if !(piece.trim().is_empty() && text.trim().is_empty()) {
+        } else if !(is_blank(&piece) && is_blank(text)) {
             text.to_mut().push_str(&piece);
         }
+    }
+
+    /// Whether `text` is all XML white space (space, tab, CR, LF): a byte test, cheaper than
+    /// `trim`'s Unicode one, and XML's own definition.
+    fn is_blank(text: &str) -> bool {
+        text.bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
     }
 
     /// Counts lines incrementally: positions mostly grow while parsing, so each call counts
