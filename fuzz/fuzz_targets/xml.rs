@@ -24,5 +24,16 @@ fuzz_target!(|data: &[u8]| {
             _ => {}
         }
     }
-    let _ = wats_convert::util::xml::parse(text);
+    if let Ok(document) = wats_convert::util::xml::parse(text) {
+        walk(document.root());
+    }
 });
+
+/// Visits every element the tree links, through every accessor.
+fn walk(e: wats_convert::util::xml::Element) {
+    let _ = (e.name(), e.local(), e.line(), e.text(), e.attr("a"), e.attributes().len());
+    let _ = (e.child("a"), e.text_at("a/b"), e.find("b"));
+    for c in e.children() {
+        walk(c);
+    }
+}
