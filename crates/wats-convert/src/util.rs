@@ -409,7 +409,9 @@ pub mod xml {
                     let name = tag.name();
                     document.nodes.push(Node {
                         name,
-                        local_start: (name.len() - tag.local_name().len()) as u32,
+                        // (A prefix longer than 4 GiB keeps its whole name as local.)
+                        local_start: u32::try_from(name.len() - tag.local_name().len())
+                            .unwrap_or(0),
                         attributes: (first_attribute, document.attributes.len() as u32),
                         first_child: 0,
                         next_sibling: 0,
