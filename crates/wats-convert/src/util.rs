@@ -203,6 +203,7 @@ pub mod xml {
         /// Where the local name starts in `name` (after the prefix's colon): found by the
         /// tokenizer, and looked up by every `child`/`children_named` comparison.
         local_start: u32,
+        /// The start and end of its attributes in [`Document::attributes`].
         attributes: (u32, u32),
         first_child: u32,
         next_sibling: u32,
