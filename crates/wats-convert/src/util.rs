@@ -183,7 +183,7 @@ pub mod xml {
 
     use std::borrow::Cow;
 
-    use wats_report::xml::{Token, Tokenizer};
+    use wats_report::xml::{is_blank, Token, Tokenizer};
 
     use super::limits;
     use crate::ConvertError;
@@ -487,13 +487,6 @@ pub mod xml {
         } else if !(is_blank(&piece) && is_blank(text)) {
             text.to_mut().push_str(&piece);
         }
-    }
-
-    /// Whether `text` is all XML white space (space, tab, CR, LF): a byte test, cheaper than
-    /// `trim`'s Unicode one, and XML's own definition.
-    fn is_blank(text: &str) -> bool {
-        text.bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
     }
 
     /// Counts lines incrementally: positions mostly grow while parsing, so each call counts

@@ -166,7 +166,13 @@ const ENDS_NAME: [bool; 256] = {
     table
 };
 
-fn is_blank(b: u8) -> bool {
+/// Whether `text` is all XML white space (space, tab, CR, LF; XML's own definition, narrower
+/// and cheaper to test than `trim`'s Unicode one).
+pub fn is_blank(text: &str) -> bool {
+    text.bytes().all(is_blank_byte)
+}
+
+fn is_blank_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
@@ -319,7 +325,7 @@ impl<'a> Tokenizer<'a> {
 
     fn skip_blanks(&self, mut i: usize) -> usize {
         let bytes = self.text.as_bytes();
-        while i < bytes.len() && is_blank(bytes[i]) {
+        while i < bytes.len() && is_blank_byte(bytes[i]) {
             i += 1;
         }
         i
@@ -593,6 +599,16 @@ mod tests {
             tokens("<!DOCTYPE x [<!ENTITY a 'b'>]><x/>").unwrap()[..],
             [ref d] if d == "doctype"
         ));
+    }
+
+    #[test]
+    fn blank_is_the_four_xml_white_space_bytes() {
+        assert!(is_blank(""));
+        assert!(is_blank(" \t\r\n  "));
+        assert!(!is_blank(" x "));
+        // Unicode white space is text to XML.
+        assert!(!is_blank("\u{A0}"));
+        assert!(!is_blank("\u{2003}"));
     }
 
     #[test]
