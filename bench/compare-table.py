@@ -43,7 +43,10 @@ for p in py:
     else:
         theirs = ms(p)
         ratio = f'{p["ms"] / r["ms"]:.0f}x' if r else ""
-        report = verdict(checked[p["dump"]]) if p.get("dump") in checked else "not checked"
+        if p.get("dump") in checked:
+            report = verdict(checked[p["dump"]])
+        else:
+            report = "invalid: " + p["dump_error"] if "dump_error" in p else "not checked"
     ours = verdict(r.get("invalid")) if r else ""
     line = f'| {p["converter"]} | {p["sample"].split("/")[-1]} | {kb:.1f} | {theirs} | {ms(r) or "missing"} | {mbs} | {ratio} | {report} | {ours} |'
     if par:

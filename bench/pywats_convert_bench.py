@@ -108,8 +108,13 @@ def main() -> int:
                 report = first.reports[0] if first.reports else first.report
                 if hasattr(report, "model_dump"):  # as pyWATS's station submits it
                     report = report.model_dump(by_alias=True, exclude_none=True, mode="json")
-                row["dump"] = f"{index:02}-{name}.json"
-                (Path(args.dump) / row["dump"]).write_text(json.dumps(report, default=str))
+                try:
+                    text = json.dumps(report)  # as an HTTP client would: no silent str()
+                except (TypeError, ValueError) as e:
+                    row["dump_error"] = f"not JSON: {e}"
+                else:
+                    row["dump"] = f"{index:02}-{name}.json"
+                    (Path(args.dump) / row["dump"]).write_text(text)
             if args.threads > 1:
                 row["ms"] = throughput(make_once, args.threads, args.ms)
                 rows.append(row)

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use wats_convert::{Context, Registry, Source};
+use wats_report::format::DEFAULT_MAX_FILE_BYTES;
 
 /// The samples per converter (relative to the samples folder).
 const CASES: &[(&str, &str)] = &[
@@ -109,7 +110,7 @@ fn problems(reports: &[wats_report::Report]) -> Option<String> {
 /// `wats-client convert` and the station do; prints one JSON array.
 fn check_wsjf(registry: &Registry, dir: &str) {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("the folder to check")
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
@@ -118,8 +119,11 @@ fn check_wsjf(registry: &Registry, dir: &str) {
     let rows: Vec<serde_json::Value> = files
         .iter()
         .map(|path| {
-            let bytes = std::fs::read(path).expect("a report file");
             let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let bytes = match wats_report::format::read_limited(path, DEFAULT_MAX_FILE_BYTES) {
+                Ok(bytes) => bytes,
+                Err(e) => return serde_json::json!({ "file": name, "error": e.to_string() }),
+            };
             match wsjf.convert(&Source::new(path, &bytes), &Context::default()) {
                 Ok(reports) => serde_json::json!({ "file": name, "error": problems(&reports) }),
                 Err(e) => serde_json::json!({ "file": name, "error": e.to_string() }),
