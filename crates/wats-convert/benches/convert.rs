@@ -8,6 +8,10 @@
 //! (the `wsjf` converter for the wire shape, then the report rules) and prints one JSON array of
 //! `{"file", "error"?}`; `bench/compare-converters.sh` uses it on pyWATS's converter output.
 //!
+//! Every timed call reads the sample from disk first, as the station does (and as pyWATS's
+//! converters do). `--floor` instead prints what no converter can avoid: reading the sample
+//! (and the data folder named after it), and tokenizing it when it is XML.
+//!
 //! `--threads N` measures what N workers convert together, as the station's worker pool does
 //! (one per core by default): `ms` is then wall time per file, the inverse of files/s.
 
@@ -83,6 +87,43 @@ fn throughput(budget: Duration, threads: usize, f: impl Fn() + Sync) -> Duration
         workers.into_iter().map(|w| w.join().expect("worker")).sum()
     });
     started.elapsed() / calls.max(1) as u32
+}
+
+/// What no converter can avoid, for `--floor`: reading the sample and the data folder named
+/// after it (Klippel's companion files), and, for XML, tokenizing it without building anything.
+/// Returns ms per file for each (tokenizing `None` for other text).
+fn floor(budget: Duration, path: &std::path::Path) -> (f64, Option<f64>) {
+    let folder = path.with_extension("");
+    let read = || {
+        let bytes = wats_report::format::read_limited(path, DEFAULT_MAX_FILE_BYTES);
+        let _ = std::hint::black_box(bytes);
+        if let Ok(entries) = std::fs::read_dir(&folder) {
+            for entry in entries.flatten() {
+                let data = wats_report::format::read_limited(&entry.path(), DEFAULT_MAX_FILE_BYTES);
+                let _ = std::hint::black_box(data);
+            }
+        }
+    };
+    let io_ms = time(budget, read).as_secs_f64() * 1e3;
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let text = std::str::from_utf8(&bytes).unwrap_or("");
+    let tokenize_ms = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
+        .then(|| {
+            let t = time(budget, || {
+                let mut tokens = wats_report::xml::Tokenizer::new(text);
+                while let Ok((_, token)) = tokens.next_token() {
+                    if matches!(token, wats_report::xml::Token::Eof) {
+                        break;
+                    }
+                    let _ = std::hint::black_box(token);
+                }
+            });
+            t.as_secs_f64() * 1e3
+        });
+    (io_ms, tokenize_ms)
 }
 
 /// The options that take a value.
@@ -166,7 +207,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
     let mut rows = Vec::new();
-    if !json {
+    let floor_only = args.iter().any(|a| a == "--floor");
+    if !json && !floor_only {
         println!("| converter | sample | KB | reports | ms/file | files/s | MB/s | with detection ms/file |");
         println!("|---|---|---:|---:|---:|---:|---:|---:|");
     }
@@ -179,6 +221,21 @@ fn main() {
             eprintln!("{rel}: missing");
             continue;
         };
+        if floor_only {
+            let (io_ms, tokenize_ms) = floor(budget, &path);
+            if json {
+                rows.push(serde_json::json!({
+                    "converter": name,
+                    "sample": rel,
+                    "read_ms": io_ms,
+                    "tokenize_ms": tokenize_ms,
+                }));
+            } else {
+                let tokenize = tokenize_ms.map_or("-".into(), |ms| format!("{ms:.4}"));
+                println!("{name:<18} read {io_ms:.4} ms  tokenize {tokenize} ms  ({rel})");
+            }
+            continue;
+        }
         let source = Source::new(&path, &bytes);
         let converter = registry.get(name).expect("a built-in converter");
         let (reports, invalid) = match converter.convert(&source, &context) {
@@ -203,7 +260,15 @@ fn main() {
                 );
             }
         }
+        // Each call reads the file, as the station does and as pyWATS's converters do (they
+        // open the file themselves): reading is part of converting a file.
+        let read = || {
+            wats_report::format::read_limited(&path, DEFAULT_MAX_FILE_BYTES)
+                .expect("the sample was read above")
+        };
         let convert = || {
+            let bytes = read();
+            let source = Source::new(&path, &bytes);
             let _ = std::hint::black_box(converter.convert(&source, &context));
         };
         let direct = if threads > 1 {
@@ -218,6 +283,8 @@ fn main() {
             budget / 2
         };
         let detected = time(detect_budget, || {
+            let bytes = read();
+            let source = Source::new(&path, &bytes);
             let _ = std::hint::black_box(registry.convert(None, &source, &context));
         });
         let ms = direct.as_secs_f64() * 1e3;
