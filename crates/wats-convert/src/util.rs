@@ -5,12 +5,28 @@ use std::io::Read;
 
 use crate::ConvertError;
 
-/// The lines of `text` with their 1-based numbers, without line endings (`\n`, `\r\n`, `\r`).
+/// The lines of `text` with their 1-based numbers, without line endings (`\n`, `\r\n`); text
+/// after the last line ending is a line too (empty if the text ends with one).
 pub fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line))
-        .enumerate()
-        .map(|(i, line)| (i + 1, line))
+    // `split('\n')` but with memchr directly: the char searcher also compares each match's
+    // bytes, a tenth of the time of reading a file of short rows.
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let line = match memchr::memchr(b'\n', r.as_bytes()) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                &r[..i]
+            }
+            None => {
+                rest = None;
+                r
+            }
+        };
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    })
+    .enumerate()
+    .map(|(i, line)| (i + 1, line))
 }
 
 /// A number as test equipment writes it: surrounding blanks, `+`, exponents, `NaN`, `Inf`,
@@ -559,6 +575,19 @@ mod tests {
     fn lines_are_numbered_without_endings() {
         let lines: Vec<_> = numbered_lines("a\r\nb\nc").collect();
         assert_eq!(lines, vec![(1, "a"), (2, "b"), (3, "c")]);
+        for text in ["", "\n", "a\n", "\r\n\r\n", "a\rb\n\nc\r", "é\nü"] {
+            let expected: Vec<_> = text
+                .split('\n')
+                .map(|l| l.strip_suffix('\r').unwrap_or(l))
+                .enumerate()
+                .map(|(i, l)| (i + 1, l))
+                .collect();
+            assert_eq!(
+                numbered_lines(text).collect::<Vec<_>>(),
+                expected,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -738,6 +738,19 @@ impl StepBuilder<'_> {
         x: &[f64],
         y: &[f64],
     ) -> Self {
+        let x = (!x.is_empty()).then(|| join_series(x));
+        self.chart_series_text(chart, series_name, x, join_series(y))
+    }
+
+    /// [`chart_series`](Self::chart_series) with the values already written as a series
+    /// holds them ([`SeriesText`](crate::SeriesText)); `x` `None` for 0, 1, 2….
+    pub fn chart_series_text(
+        self,
+        chart: ChartSpec<'_>,
+        series_name: &str,
+        x: Option<String>,
+        y: String,
+    ) -> Self {
         let c = self.step.chart.get_or_insert_with(|| {
             Box::new(Chart {
                 chart_type: Some(chart.chart_type.to_owned()),
@@ -753,8 +766,8 @@ impl StepBuilder<'_> {
         c.series.get_or_insert_with(Vec::new).push(Series {
             data_type: Some("XYG".into()),
             name: Some(series_name.to_owned()),
-            xdata: (!x.is_empty()).then(|| join_series(x)),
-            ydata: Some(join_series(y)),
+            xdata: x,
+            ydata: Some(y),
             ..Default::default()
         });
         if self.step.numeric_meas.is_some() {

@@ -340,12 +340,62 @@ pub(crate) fn parse_series(text: &str) -> Option<Vec<f64>> {
 
 /// Joins numbers into `;`-separated text.
 pub(crate) fn join_series(values: &[f64]) -> String {
-    let mut out = String::with_capacity(values.len() * 8);
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            out.push(';');
-        }
-        crate::wire::float::push(&mut out, *v);
+    let mut out = SeriesText::with_capacity(values.len());
+    for v in values {
+        out.push(*v);
     }
-    out
+    out.into_string()
+}
+
+/// A series' values as [`Series::xdata`] / [`Series::ydata`] hold them (`;`-separated, each
+/// in WATS's number form), written one by one as they are read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SeriesText {
+    text: String,
+    len: usize,
+}
+
+impl SeriesText {
+    /// Room for about `values` numbers.
+    pub fn with_capacity(values: usize) -> Self {
+        SeriesText {
+            text: String::with_capacity(values * 8),
+            len: 0,
+        }
+    }
+
+    /// Appends a number.
+    pub fn push(&mut self, v: f64) {
+        self.separate();
+        crate::wire::float::push(&mut self.text, v);
+    }
+
+    /// Appends a number read from plain decimal text (copying the text when it is already
+    /// in WATS's number form).
+    pub fn push_decimal(&mut self, d: crate::wire::float::Decimal<'_>) {
+        self.separate();
+        d.push_to(&mut self.text);
+    }
+
+    fn separate(&mut self) {
+        if self.len > 0 {
+            self.text.push(';');
+        }
+        self.len += 1;
+    }
+
+    /// How many numbers have been appended.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no number has been appended.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `;`-separated text.
+    pub fn into_string(self) -> String {
+        self.text
+    }
 }

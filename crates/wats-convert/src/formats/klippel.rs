@@ -27,7 +27,8 @@ use std::path::Path;
 
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use wats_report::builder::ChartSpec;
-use wats_report::{CompOp, Report, ReportBuilder, Status, Timestamp};
+use wats_report::wire::float::Decimal;
+use wats_report::{CompOp, Report, ReportBuilder, SeriesText, Status, Timestamp};
 
 use crate::util::{numbered_lines, parse_number};
 use crate::{Confidence, Context, ConvertError, Converter, Parameter, Source};
@@ -102,7 +103,7 @@ impl Converter for Klippel {
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
         let text = source.text();
-        let mut keys: Vec<(String, String, usize)> = Vec::new();
+        let mut keys: Vec<(&str, &str, usize)> = Vec::with_capacity(64);
         for (n, line) in numbered_lines(&text) {
             let line = line.trim();
             if line.is_empty() || line.starts_with("//") {
@@ -111,13 +112,13 @@ impl Converter for Klippel {
             let (k, v) = line.split_once('=').ok_or_else(|| {
                 ConvertError::at_line(n, format!("{line:?} is neither a //comment nor Key=Value"))
             })?;
-            keys.push((k.trim().to_string(), v.trim().to_string(), n));
+            keys.push((k.trim(), v.trim(), n));
         }
         let get = |k: &str| {
             keys.iter()
                 .rev()
-                .find(|(key, _, _)| key == k)
-                .map(|(_, v, n)| (v.as_str(), *n))
+                .find(|(key, _, _)| *key == k)
+                .map(|&(_, v, n)| (v, n))
         };
         let sn = get("Cfg_SerialNumber")
             .map(|(v, _)| v)
@@ -232,18 +233,12 @@ fn data_file(
     let columns: Vec<&str> = header.split('\t').map(str::trim).collect();
     // A number, `None` for an empty field or `-`, an error for any other text.
     let num = |t: &str, n: usize| -> Result<Option<f64>, ConvertError> {
-        if let Some(v) = parse_number(t) {
-            return Ok(Some(v));
-        }
-        match t.trim() {
-            "" | "-" => Ok(None),
-            t => Err(ConvertError::at_line(n, format!("{t:?} is not a number")).in_file(path)),
-        }
+        Ok(decimal(t, n, path)?.map(|d| d.value()))
     };
     let mut group = b.group(&task);
     if columns.first() == Some(&"name") {
         for (n, line) in rows {
-            let mut c = line.split('\t');
+            let mut c = fields(line);
             let name = c.next().unwrap_or("").trim();
             if name.is_empty() {
                 return Err(err(ConvertError::at_line(n, "a values row without a name")));
@@ -267,39 +262,45 @@ fn data_file(
         }
     } else if columns.first() == Some(&"frq") && columns.len() >= 2 {
         let curve = columns[1].to_string();
-        let (mut x, mut y, mut ymax, mut ymin) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // A row per line: sized once, the vectors and texts are not grown point by point.
+        let rows_max = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+        let mut points = Curve::with_capacity(rows_max);
+        let (mut max, mut min) = (points.clone(), points.clone());
+        // The frequencies as text, once: the limit curves mostly share them.
+        let mut frequencies = SeriesText::with_capacity(rows_max);
         let mut out_of_bounds = 0.0;
         for (n, line) in rows {
-            let mut c = line.split('\t');
-            let Some(f) = num(c.next().unwrap_or(""), n)? else {
+            let mut c = fields(line);
+            let mut next = || decimal(c.next().unwrap_or(""), n, path);
+            let Some(f) = next()? else {
                 continue;
             };
-            let v = num(c.next().unwrap_or(""), n)?;
-            let hi = num(c.next().unwrap_or(""), n)?;
-            let lo = num(c.next().unwrap_or(""), n)?;
+            let (v, hi, lo) = (next()?, next()?, next()?);
             if let Some(v) = v {
-                x.push(f);
-                y.push(v);
-                if hi.is_some_and(|h| v > h) || lo.is_some_and(|l| v < l) {
+                frequencies.push_decimal(f);
+                points.push(f.value(), v);
+                let y = v.value();
+                if hi.is_some_and(|h| y > h.value()) || lo.is_some_and(|l| y < l.value()) {
                     out_of_bounds += 1.0;
                 }
             }
             if let Some(h) = hi {
-                ymax.push((f, h));
+                max.push(f.value(), h);
             }
             if let Some(l) = lo {
-                ymin.push((f, l));
+                min.push(f.value(), l);
             }
         }
-        let stats = if y.is_empty() {
+        let stats = if points.y.is_empty() {
             None
         } else {
+            let y = &points.y;
             let avg = y.iter().sum::<f64>() / y.len() as f64;
             let min = y.iter().copied().fold(f64::INFINITY, f64::min);
             let max = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             Some((avg, min, max))
         };
-        let Some((avg, min, max)) = stats else {
+        let Some((avg, lowest, highest)) = stats else {
             let st = verdict_of(&curve).unwrap_or(Status::Skipped);
             let _ = group
                 .add_step(curve, ())
@@ -309,8 +310,8 @@ fn data_file(
         };
         let mut s = group
             .add_step(curve.clone(), avg)
-            .measure("Minimum", min, |_| {})
-            .measure("Maximum", max, |_| {})
+            .measure("Minimum", lowest, |_| {})
+            .measure("Maximum", highest, |_| {})
             .measure("OutOfBounds", out_of_bounds, |m| {
                 m.comp_op = Some(CompOp::LT.into());
                 m.low_limit = Some(1.0);
@@ -331,13 +332,14 @@ fn data_file(
             y_label: &curve,
             y_unit: None,
         };
-        let (px, py) = decimate(x, y);
-        s = s.chart_series(spec, &curve, &px, &py);
-        for (label, points) in [("max", ymax), ("min", ymin)] {
-            if !points.is_empty() {
-                let (lx, ly) = points.into_iter().unzip();
-                let (lx, ly) = decimate(lx, ly);
-                s = s.chart_series(spec, label, &lx, &ly);
+        let frequencies = frequencies.into_string();
+        let limits = [("max", max), ("min", min)]
+            .map(|(label, limit)| (label, limit.into_series(&points.x, &frequencies)));
+        let (x, y) = points.into_series(&[], &frequencies);
+        s = s.chart_series_text(spec, &curve, Some(x), y);
+        for (label, (x, y)) in limits {
+            if !y.is_empty() {
+                s = s.chart_series_text(spec, label, Some(x), y);
             }
         }
         if let Some(st) = verdict_of(&curve) {
@@ -353,16 +355,92 @@ fn data_file(
     Ok(())
 }
 
-/// At most [`MAX_POINTS`] points, taken evenly.
-fn decimate(x: Vec<f64>, y: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
-    if x.len() <= MAX_POINTS {
-        return (x, y);
+/// A curve's points, as numbers and with the chart's Y text (copied from the file where it is
+/// already in WATS's number form).
+#[derive(Clone)]
+struct Curve {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    y_text: SeriesText,
+}
+
+impl Curve {
+    fn with_capacity(points: usize) -> Self {
+        Curve {
+            x: Vec::with_capacity(points),
+            y: Vec::with_capacity(points),
+            y_text: SeriesText::with_capacity(points),
+        }
     }
-    let step = x.len() as f64 / MAX_POINTS as f64;
-    (0..MAX_POINTS)
-        .map(|i| {
-            let j = ((i as f64 * step) as usize).min(x.len() - 1);
-            (x[j], y[j])
-        })
-        .unzip()
+
+    /// Adds a point: its frequency and its value.
+    fn push(&mut self, x: f64, y: Decimal<'_>) {
+        self.x.push(x);
+        self.y.push(y.value());
+        self.y_text.push_decimal(y);
+    }
+
+    /// The series' `xdata` and `ydata`, at most [`MAX_POINTS`] points taken evenly.
+    /// `frequencies` is the text of the frequencies `axis` (or of this curve's own, when
+    /// `axis` is empty), reused when this curve has the same.
+    fn into_series(self, axis: &[f64], frequencies: &str) -> (String, String) {
+        if self.x.len() > MAX_POINTS {
+            let step = self.x.len() as f64 / MAX_POINTS as f64;
+            let (mut x, mut y) = (
+                SeriesText::with_capacity(MAX_POINTS),
+                SeriesText::with_capacity(MAX_POINTS),
+            );
+            for i in 0..MAX_POINTS {
+                let j = ((i as f64 * step) as usize).min(self.x.len() - 1);
+                x.push(self.x[j]);
+                y.push(self.y[j]);
+            }
+            return (x.into_string(), y.into_string());
+        }
+        let x = if axis.is_empty() || axis == self.x {
+            frequencies.to_owned()
+        } else {
+            let mut x = SeriesText::with_capacity(self.x.len());
+            for v in &self.x {
+                x.push(*v);
+            }
+            x.into_string()
+        };
+        (x, self.y_text.into_string())
+    }
+}
+
+/// A field's number (`None` for an empty field or `-`; an error for any other text), with its
+/// text when it is a plain decimal, for the chart.
+fn decimal<'t>(t: &'t str, n: usize, path: &Path) -> Result<Option<Decimal<'t>>, ConvertError> {
+    // Most fields are a plain decimal with no blanks.
+    if let Some(d) = Decimal::parse(t) {
+        return Ok(Some(d));
+    }
+    if let Some(v) = parse_number(t) {
+        return Ok(Some(Decimal::from_value(v)));
+    }
+    match t.trim() {
+        "" | "-" => Ok(None),
+        t => Err(ConvertError::at_line(n, format!("{t:?} is not a number")).in_file(path)),
+    }
+}
+
+/// A row's tab-separated fields. A field is a few bytes: scanning them costs less than
+/// `str::split`'s searcher does.
+fn fields(line: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(line);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == b'\t') {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
