@@ -20,7 +20,7 @@ wire_struct! {
         /// Setup, main or cleanup.
         "group" => group: StepGroup,
         /// Free text deciding the icon (`SequenceCall`, `ET_NLT`, `NI_Wait`…), kept verbatim.
-        "stepType" => step_type: std::borrow::Cow<'static, str>,
+        "stepType" => step_type: std::borrow::Cow<'static, str> [shared],
         /// Loop summary or iteration marker (§1.10.8).
         "loop" => loop_info: Box<LoopInfo>,
         /// Step name (≤100).
@@ -80,7 +80,7 @@ wire_struct! {
         /// `P`, `F` or `S`.
         "status" => status: Status,
         /// Unit (≤20).
-        "unit" => unit: std::borrow::Cow<'static, str>,
+        "unit" => unit: std::borrow::Cow<'static, str> [shared],
         /// Measured value.
         "value" => value: f64 [float],
         /// .NET format of `value`.
@@ -328,6 +328,28 @@ impl Series {
                 .map(|y| (0..y.len()).map(|i| i as f64).collect()),
         }
     }
+}
+
+/// `text` as a step type or unit: one of the few that most reports repeat is shared, not
+/// allocated for every step that is read.
+pub(crate) fn shared_name(text: &str) -> std::borrow::Cow<'static, str> {
+    macro_rules! shared {
+        ($($name:literal)*) => {
+            match text {
+                $($name => std::borrow::Cow::Borrowed($name),)*
+                _ => std::borrow::Cow::Owned(text.to_owned()),
+            }
+        };
+    }
+    shared!(
+        // TestStand's step types and WATS's own.
+        "ET_NLT" "ET_MNLT" "ET_PFT" "ET_MPFT" "ET_SVT" "ET_MSVT" "SequenceCall" "Action"
+        "Label" "Statement" "MessagePopup" "CallExecutable" "WATS_XYGMNLT" "NI_Wait"
+        "NumericLimitTest" "PassFailTest" "StringValueTest" "MultipleNumericLimitTest"
+        // Units.
+        "V" "mV" "A" "mA" "uA" "Ohm" "kOhm" "Hz" "kHz" "MHz" "s" "ms" "us" "W" "dB" "dBm"
+        "F" "uF" "nF" "pF" "H" "%"
+    )
 }
 
 /// Parses `;`-separated invariant-culture numbers.

@@ -234,23 +234,16 @@ pub mod float {
         if body.is_empty() || body.len() > 17 {
             return None;
         }
-        let (mut mantissa, mut digits, mut point) = (0u64, 0usize, None);
-        // Just past the last non-zero digit.
-        let mut significant_end = 0;
-        for (i, &b) in body.iter().enumerate() {
-            match b {
-                b'0'..=b'9' => {
-                    mantissa = mantissa * 10 + u64::from(b - b'0');
-                    digits += 1;
-                    if SHORTEST && b != b'0' {
-                        significant_end = i + 1;
-                    }
-                }
-                b'.' if point.is_none() => point = Some(i),
-                _ => return None,
-            }
-        }
-        if digits == 0 || mantissa > 1 << 53 {
+        // At most 17 digits: the mantissa cannot overflow.
+        let mut mantissa = 0u64;
+        let int_len = take_digits(body, 0, &mut mantissa);
+        let point = (body.get(int_len) == Some(&b'.')).then_some(int_len);
+        let i = match point {
+            Some(p) => take_digits(body, p + 1, &mut mantissa),
+            None => int_len,
+        };
+        let digits = body.len() - usize::from(point.is_some());
+        if i != body.len() || digits == 0 || mantissa > 1 << 53 {
             return None;
         }
         let decimals = point.map_or(0, |p| body.len() - p - 1);
@@ -259,10 +252,19 @@ pub mod float {
         if !SHORTEST {
             return Some((v, None));
         }
-        let int_len = point.unwrap_or(body.len());
+        // Without the fraction's trailing zeros, and without the point if none is left.
         let end = match point {
-            Some(p) if significant_end > p => significant_end,
-            Some(p) => p,
+            Some(p) => {
+                let mut end = body.len();
+                while end > p + 1 && body[end - 1] == b'0' {
+                    end -= 1;
+                }
+                if end == p + 1 {
+                    p
+                } else {
+                    end
+                }
+            }
             None => body.len(),
         };
         let kept_digits = end - usize::from(point.is_some_and(|p| p < end));
@@ -272,6 +274,20 @@ pub mod float {
             && mantissa != 0
             && kept_digits <= 15;
         Some((v, written.then(|| &text[..sign + end])))
+    }
+
+    /// Adds the digits of `body` from `i` on to `mantissa`; returns the index past them.
+    #[inline(always)]
+    fn take_digits(body: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
+        while let Some(d) = body
+            .get(i)
+            .and_then(|b| b.checked_sub(b'0'))
+            .filter(|d| *d < 10)
+        {
+            *mantissa = *mantissa * 10 + u64::from(d);
+            i += 1;
+        }
+        i
     }
 
     /// 10^0 … 10^17, all exact doubles: what [`parse_plain`] divides by and
@@ -518,6 +534,27 @@ impl<T: WriteJson> WriteJson for Vec<T> {
     }
 }
 
+/// Reads a step type or unit (a `[shared]` field): one of the few that most reports repeat
+/// is shared instead of allocated for every step.
+#[doc(hidden)]
+pub struct SharedName(pub std::borrow::Cow<'static, str>);
+
+impl<'de> Deserialize<'de> for SharedName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl Visitor<'_> for NameVisitor {
+            type Value = SharedName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SharedName, E> {
+                Ok(SharedName(crate::step::shared_name(v)))
+            }
+        }
+        d.deserialize_str(NameVisitor)
+    }
+}
+
 /// Writes unknown keys after the known ones.
 pub fn write_extra(out: &mut Vec<u8>, extra: &Extra, first: &mut bool) {
     for (key, value) in extra {
@@ -537,6 +574,9 @@ macro_rules! __wire_ser_field {
     ($map:ident, $json:literal, $value:expr, float) => {
         $map.serialize_entry($json, &$crate::wire::float::Ser($value))?
     };
+    ($map:ident, $json:literal, $value:expr, shared) => {
+        $map.serialize_entry($json, $value)?
+    };
     ($map:ident, $json:literal, $value:expr, ) => {
         $map.serialize_entry($json, $value)?
     };
@@ -548,6 +588,10 @@ macro_rules! __wire_ser_field {
 macro_rules! __wire_de_field {
     ($map:ident, $ty:ty, float) => {
         $map.next_value::<Option<$crate::wire::float::De>>()?
+            .map(|v| v.0)
+    };
+    ($map:ident, $ty:ty, shared) => {
+        $map.next_value::<Option<$crate::wire::SharedName>>()?
             .map(|v| v.0)
     };
     ($map:ident, $ty:ty, ) => {

@@ -1129,7 +1129,7 @@ fn read_step(e: &Tag<'_, '_>) -> Result<Box<Step>, String> {
                 }
             }
             b"Name" => s.name = string(v),
-            b"StepType" => s.step_type = string(v).map(Into::into),
+            b"StepType" => s.step_type = (!v.is_empty()).then(|| shared_name(&v)),
             // `Unknown` is a WSXF-only step status (TestStand mode); keep it verbatim.
             b"Status" if v.trim().eq_ignore_ascii_case("Unknown") => keep(&mut s.extra, k, v),
             b"Status" => s.status = status(k, &v)?,
@@ -1188,7 +1188,7 @@ fn read_numeric(e: &Tag<'_, '_>) -> Result<NumericMeasurement, String> {
             b"Name" => m.name = string(v),
             b"NumericValue" => m.value = number(k, &v)?,
             b"NumericValueFormat" => m.value_format = string(v),
-            b"Units" => m.unit = string(v).map(Into::into),
+            b"Units" => m.unit = (!v.is_empty()).then(|| shared_name(&v)),
             b"CompOperator" => m.comp_op = comp_op(&v),
             b"HighLimit" => m.high_limit = number(k, &v)?,
             b"HighLimitFormat" => m.high_limit_format = string(v),

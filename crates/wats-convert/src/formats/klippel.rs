@@ -226,7 +226,9 @@ fn data_file(
         .trim()
         .to_string();
     let err = |e: ConvertError| e.in_file(path);
-    let mut rows = numbered_lines(&text).filter(|(_, l)| !l.trim().is_empty());
+    // A row mostly starts with a digit: trimmed only when it does not.
+    let blank = |l: &str| !l.starts_with(|c: char| c.is_ascii_digit()) && l.trim().is_empty();
+    let mut rows = numbered_lines(&text).filter(|(_, l)| !blank(l));
     let Some((_, header)) = rows.next() else {
         return Ok(());
     };
