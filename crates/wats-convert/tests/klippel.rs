@@ -112,20 +112,12 @@ fn without_its_data_folder_the_header_converts() {
 
 #[test]
 fn damaged_files_name_the_line_and_file() {
-    let dir = tempfile::tempdir().unwrap();
     let (src, bytes) = common::sample(SAMPLE);
-    let header = dir.path().join("DUT x.txt");
-    std::fs::write(&header, &bytes).unwrap();
-    let data = dir.path().join("DUT x");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::write(
-        data.join("Task-values.txt"),
-        "name\tvalue\tmax\tmin\nlevel\tninety\t97\t91\n",
-    )
-    .unwrap();
-    let err = Klippel
-        .convert(&Source::new(&header, &bytes), &Context::default())
-        .unwrap_err();
+    let err = with_data(&[(
+        "Task-values.txt",
+        "name\tvalue\tmax\tmin\nlevel\tninety\t97\t91\n".to_string(),
+    )])
+    .unwrap_err();
     assert_eq!(err.location.line, 2, "{err}");
     assert!(
         err.location
@@ -168,4 +160,106 @@ fn other_text_files_are_not_taken_for_klippel() {
         let (path, bytes) = common::sample(other);
         assert!(Klippel.detect(&Source::new(&path, &bytes)) < 0.2, "{other}");
     }
+}
+
+/// Converts the sample's header with `files` (name, content) as its data folder.
+fn with_data(
+    files: &[(&str, String)],
+) -> Result<Vec<wats_report::Report>, wats_convert::ConvertError> {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bytes) = common::sample(SAMPLE);
+    let header = dir.path().join("DUT c.txt");
+    std::fs::write(&header, &bytes).unwrap();
+    let data = dir.path().join("DUT c");
+    std::fs::create_dir(&data).unwrap();
+    for (name, content) in files {
+        std::fs::write(data.join(name), content).unwrap();
+    }
+    Klippel.convert(&Source::new(&header, &bytes), &Context::default())
+}
+
+/// The chart's series of the one curve step: (name, xdata, ydata).
+fn series(reports: &[wats_report::Report]) -> Vec<(String, String, String)> {
+    let steps = reports[0].steps();
+    let step = steps.iter().find(|s| s.chart.is_some()).unwrap();
+    let series = step.chart.as_ref().unwrap().series.as_ref().unwrap();
+    series
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone().unwrap(),
+                s.xdata.clone().unwrap(),
+                s.ydata.clone().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn limit_curves_keep_their_own_points() {
+    // Row 2 has no value but limits; row 3 a value but no minimum. Numbers in spellings that
+    // are not WATS's own (`+`, leading zeros, exponent, blanks) are written in its form.
+    let reports = with_data(&[(
+        "Task-curve.txt",
+        "frq\tcurve\tmax\tmin\n\
+         100.0\t1.50\t2.0\t1.0\n\
+         200.0\t-\t2.5\t0.5\n\
+         300.0\t+01.75\t3e0\t\n\
+         400\t 2 \t 4.000 \t-0.000\n"
+            .to_string(),
+    )])
+    .unwrap();
+    common::assert_valid(&reports, "curves");
+    assert_eq!(
+        series(&reports),
+        [
+            ("curve".into(), "100;300;400".into(), "1.5;1.75;2".into()),
+            ("max".into(), "100;200;300;400".into(), "2;2.5;3;4".into()),
+            ("min".into(), "100;200;400".into(), "1;0.5;0".into()),
+        ]
+    );
+}
+
+#[test]
+fn long_curves_are_decimated_evenly() {
+    let mut text = String::from("frq\tcurve\tmax\n");
+    for i in 0..25_000 {
+        text.push_str(&format!("{i}.50\t{}.25\t99\n", i % 7));
+    }
+    let reports = with_data(&[("Task-long.txt", text)]).unwrap();
+    let all = series(&reports);
+    for (name, x, y) in &all {
+        assert_eq!(x.split(';').count(), 10_000, "{name}");
+        assert_eq!(y.split(';').count(), 10_000, "{name}");
+    }
+    // Every 2.5th point: 0, 2, 5, 7, 10…
+    assert!(
+        all[0].1.starts_with("0.5;2.5;5.5;7.5;10.5;"),
+        "{}",
+        &all[0].1[..40]
+    );
+    assert!(
+        all[0].2.starts_with("0.25;2.25;5.25;0.25;3.25;"),
+        "{}",
+        &all[0].2[..40]
+    );
+}
+
+#[test]
+fn a_bad_number_in_a_curve_names_its_file_and_line() {
+    let err = with_data(&[(
+        "Task-curve.txt",
+        "frq\tcurve\tmax\n100\t1.5\t2\n200\t1.6\ttwo\n".to_string(),
+    )])
+    .unwrap_err();
+    assert_eq!(err.location.line, 3, "{err}");
+    assert!(err.message.contains("\"two\""), "{err}");
+    assert!(
+        err.location
+            .file
+            .as_ref()
+            .unwrap()
+            .ends_with("Task-curve.txt"),
+        "{err}"
+    );
 }

@@ -29,7 +29,7 @@ use crate::report::{Asset, BinaryData, Failure, MiscInfo, Report, SubUnit, UurIn
 use crate::rules::{self, Mode};
 use crate::status::{ReportType, Status, StepGroup};
 use crate::step::{
-    join_series, Attachment, BooleanMeasurement, Chart, NumericMeasurement, SeqCall, Series, Step,
+    Attachment, BooleanMeasurement, Chart, NumericMeasurement, SeqCall, Series, SeriesText, Step,
     StringMeasurement,
 };
 use crate::time::Timestamp;
@@ -738,18 +738,18 @@ impl StepBuilder<'_> {
         x: &[f64],
         y: &[f64],
     ) -> Self {
-        let x = (!x.is_empty()).then(|| join_series(x));
-        self.chart_series_text(chart, series_name, x, join_series(y))
+        let x = (!x.is_empty()).then(|| SeriesText::from_values(x));
+        self.chart_series_text(chart, series_name, x, SeriesText::from_values(y))
     }
 
     /// [`chart_series`](Self::chart_series) with the values already written as a series
-    /// holds them ([`SeriesText`](crate::SeriesText)); `x` `None` for 0, 1, 2….
+    /// holds them; `x` `None` for 0, 1, 2….
     pub fn chart_series_text(
         self,
         chart: ChartSpec<'_>,
         series_name: &str,
-        x: Option<String>,
-        y: String,
+        x: Option<SeriesText>,
+        y: SeriesText,
     ) -> Self {
         let c = self.step.chart.get_or_insert_with(|| {
             Box::new(Chart {
@@ -766,8 +766,8 @@ impl StepBuilder<'_> {
         c.series.get_or_insert_with(Vec::new).push(Series {
             data_type: Some("XYG".into()),
             name: Some(series_name.to_owned()),
-            xdata: x,
-            ydata: Some(y),
+            xdata: x.map(SeriesText::into_string),
+            ydata: Some(y.into_string()),
             ..Default::default()
         });
         if self.step.numeric_meas.is_some() {

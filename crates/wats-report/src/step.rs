@@ -360,15 +360,6 @@ pub(crate) fn parse_series(text: &str) -> Option<Vec<f64>> {
     text.split(';').map(crate::wire::float::parse).collect()
 }
 
-/// Joins numbers into `;`-separated text.
-pub(crate) fn join_series(values: &[f64]) -> String {
-    let mut out = SeriesText::with_capacity(values.len());
-    for v in values {
-        out.push(*v);
-    }
-    out.into_string()
-}
-
 /// A series' values as [`Series::xdata`] / [`Series::ydata`] hold them (`;`-separated, each
 /// in WATS's number form), written one by one as they are read.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -384,6 +375,15 @@ impl SeriesText {
             text: String::with_capacity(values * 8),
             len: 0,
         }
+    }
+
+    /// The series of `values`.
+    pub fn from_values(values: &[f64]) -> Self {
+        let mut out = SeriesText::with_capacity(values.len());
+        for v in values {
+            out.push(*v);
+        }
+        out
     }
 
     /// Appends a number.

@@ -574,10 +574,8 @@ macro_rules! __wire_ser_field {
     ($map:ident, $json:literal, $value:expr, float) => {
         $map.serialize_entry($json, &$crate::wire::float::Ser($value))?
     };
-    ($map:ident, $json:literal, $value:expr, shared) => {
-        $map.serialize_entry($json, $value)?
-    };
-    ($map:ident, $json:literal, $value:expr, ) => {
+    // A `[shared]` name is written as any string.
+    ($map:ident, $json:literal, $value:expr, $(shared)?) => {
         $map.serialize_entry($json, $value)?
     };
 }
@@ -817,6 +815,19 @@ mod tests {
                 d.push_to(&mut out);
                 proptest::prop_assert_eq!(out, float::format(d.value()), "{}", text);
             }
+        }
+
+        /// The same for decimals as instruments write them: `0.…`, runs of trailing zeros.
+        #[test]
+        fn decimal_with_trailing_zeros_matches_format(
+            sign in "-?", int in "0|[1-9][0-9]{0,7}", fraction in "[0-9]{0,4}", zeros in 0usize..4
+        ) {
+            // At most 15 digits: always a plain decimal `parse_plain` reads.
+            let text = format!("{sign}{int}.{fraction}{}", "0".repeat(zeros));
+            let d = float::Decimal::parse(&text).unwrap();
+            let mut out = String::new();
+            d.push_to(&mut out);
+            proptest::prop_assert_eq!(out, float::format(d.value()), "{}", text);
         }
 
         #[test]

@@ -264,12 +264,17 @@ fn data_file(
         }
     } else if columns.first() == Some(&"frq") && columns.len() >= 2 {
         let curve = columns[1].to_string();
-        // A row per line: sized once, the vectors and texts are not grown point by point.
-        let rows_max = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-        let mut points = Curve::with_capacity(rows_max);
-        let (mut max, mut min) = (points.clone(), points.clone());
+        // A row per line: sized once, the vectors and texts are not grown point by point (up
+        // to a bound: a file of blank lines must not reserve gigabytes).
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+        let capacity = lines.min(MAX_POINTS);
+        let (mut points, mut max, mut min) = (
+            Curve::with_capacity(capacity),
+            Curve::with_capacity(capacity),
+            Curve::with_capacity(capacity),
+        );
         // The frequencies as text, once: the limit curves mostly share them.
-        let mut frequencies = SeriesText::with_capacity(rows_max);
+        let mut frequencies = SeriesText::with_capacity(capacity);
         let mut out_of_bounds = 0.0;
         for (n, line) in rows {
             let mut c = fields(line);
@@ -334,7 +339,6 @@ fn data_file(
             y_label: &curve,
             y_unit: None,
         };
-        let frequencies = frequencies.into_string();
         let limits = [("max", max), ("min", min)]
             .map(|(label, limit)| (label, limit.into_series(&points.x, &frequencies)));
         let (x, y) = points.into_series(&[], &frequencies);
@@ -359,7 +363,6 @@ fn data_file(
 
 /// A curve's points, as numbers and with the chart's Y text (copied from the file where it is
 /// already in WATS's number form).
-#[derive(Clone)]
 struct Curve {
     x: Vec<f64>,
     y: Vec<f64>,
@@ -382,33 +385,26 @@ impl Curve {
         self.y_text.push_decimal(y);
     }
 
-    /// The series' `xdata` and `ydata`, at most [`MAX_POINTS`] points taken evenly.
+    /// The series' X and Y values, at most [`MAX_POINTS`] points taken evenly.
     /// `frequencies` is the text of the frequencies `axis` (or of this curve's own, when
     /// `axis` is empty), reused when this curve has the same.
-    fn into_series(self, axis: &[f64], frequencies: &str) -> (String, String) {
+    fn into_series(self, axis: &[f64], frequencies: &SeriesText) -> (SeriesText, SeriesText) {
         if self.x.len() > MAX_POINTS {
             let step = self.x.len() as f64 / MAX_POINTS as f64;
-            let (mut x, mut y) = (
-                SeriesText::with_capacity(MAX_POINTS),
-                SeriesText::with_capacity(MAX_POINTS),
-            );
-            for i in 0..MAX_POINTS {
-                let j = ((i as f64 * step) as usize).min(self.x.len() - 1);
-                x.push(self.x[j]);
-                y.push(self.y[j]);
-            }
-            return (x.into_string(), y.into_string());
+            let (x, y): (Vec<f64>, Vec<f64>) = (0..MAX_POINTS)
+                .map(|i| {
+                    let j = ((i as f64 * step) as usize).min(self.x.len() - 1);
+                    (self.x[j], self.y[j])
+                })
+                .unzip();
+            return (SeriesText::from_values(&x), SeriesText::from_values(&y));
         }
         let x = if axis.is_empty() || axis == self.x {
-            frequencies.to_owned()
+            frequencies.clone()
         } else {
-            let mut x = SeriesText::with_capacity(self.x.len());
-            for v in &self.x {
-                x.push(*v);
-            }
-            x.into_string()
+            SeriesText::from_values(&self.x)
         };
-        (x, self.y_text.into_string())
+        (x, self.y_text)
     }
 }
 
