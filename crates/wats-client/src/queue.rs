@@ -926,13 +926,14 @@ fn claim_in(conn: &mut Connection, now_ms: i64, stamp: i64, limit: usize) -> Res
             .map_err(QueueError::storage("select due entries"))?;
         let rows = select
             .query_map(params![now_ms, limit as i64], |r| {
+                let info = read_info(r)?;
                 let (document, damaged) =
-                    match unpack(r.get(COLUMN_COUNT)?, r.get(COLUMN_COUNT + 1)?) {
+                    match unpack(r.get(COLUMN_COUNT)?, r.get(COLUMN_COUNT + 1)?, info.bytes) {
                         Ok(document) => (document, None),
                         Err(why) => (String::new(), Some(why)),
                     };
                 Ok(Entry {
-                    info: read_info(r)?,
+                    info,
                     document,
                     damaged,
                 })
@@ -1212,17 +1213,18 @@ impl Queue {
 
     /// The stored WSJF document of an undelivered entry (`None` when absent or delivered).
     pub fn document(&self, id: Uuid) -> Result<Option<String>> {
-        let doc: Option<(String, Option<Vec<u8>>)> = self
+        let doc: Option<(String, Option<Vec<u8>>, i64)> = self
             .conn()
             .query_row(
-                "SELECT document, packed FROM entries WHERE id = ?1 AND state != 'done'",
+                "SELECT document, packed, bytes FROM entries WHERE id = ?1 AND state != 'done'",
                 [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(QueueError::storage("read a document"))?;
-        doc.map(|(plain, packed)| {
-            unpack(plain, packed).map_err(|why| QueueError::Damaged { id, why })
+        doc.map(|(plain, packed, bytes)| {
+            unpack(plain, packed, bytes.max(0) as u64)
+                .map_err(|why| QueueError::Damaged { id, why })
         })
         .transpose()
     }
@@ -1346,11 +1348,18 @@ fn from_millis(ms: i64) -> SystemTime {
     }
 }
 
-/// A stored document: the packed one when there is one, else the plain one (an entry from
-/// before schema version 2).
-fn unpack(plain: String, packed: Option<Vec<u8>>) -> std::result::Result<String, String> {
+/// A stored document of `bytes` bytes (its `bytes` column): the packed one when there is one,
+/// else the plain one (an entry from before schema version 2).
+fn unpack(
+    plain: String,
+    packed: Option<Vec<u8>>,
+    bytes: u64,
+) -> std::result::Result<String, String> {
     match packed {
-        Some(packed) => wats_report::packed::unpack(&packed),
+        Some(packed) => {
+            let max_len = usize::try_from(bytes).unwrap_or(usize::MAX);
+            wats_report::packed::unpack(&packed, max_len)
+        }
         None => Ok(plain),
     }
 }

@@ -44,7 +44,7 @@ async fn insert(
     let document = wats_report::wsjf::to_string(&prepared.report);
     let id = prepared.report.id.unwrap_or_default();
     let measurements = prepared.measurements.len();
-    let inserted = state.store.save_report(prepared, document).await?;
+    let inserted = state.store.save_report(prepared, &document).await?;
     tracing::info!(%id, replaced = inserted.replaced, measurements, "report stored");
     Ok(Json(InsertReportResult {
         id,

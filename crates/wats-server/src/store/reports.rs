@@ -28,8 +28,24 @@ const CHILD_TABLES: [&str; 5] = [
 /// A report waiting for the SQLite writer.
 pub(crate) struct Job {
     prepared: Prepared,
-    document: String,
+    document: Stored,
     reply: oneshot::Sender<sqlx::Result<Inserted>>,
+}
+
+/// A document as the reports table keeps it: packed, and its size in KiB (`report_size`).
+/// Packed by the submitting task, outside the writer lock, and once even if written again.
+struct Stored {
+    packed: Vec<u8>,
+    kib: i64,
+}
+
+impl Stored {
+    fn new(document: &str) -> Self {
+        Stored {
+            packed: wats_report::packed::pack(document),
+            kib: document.len().div_ceil(1024) as i64,
+        }
+    }
 }
 
 /// Reports written in one transaction at most.
@@ -69,22 +85,12 @@ pub(crate) async fn run_writer(
             }
         }
         let _w = lock.lock().await;
-        let mut c = match conn.take() {
-            Some(c) => c,
-            None => match pool.acquire().await {
-                Ok(c) => c,
-                Err(e) => {
-                    for job in batch {
-                        let _ = job.reply.send(Err(if pool.is_closed() {
-                            sqlx::Error::PoolClosed
-                        } else {
-                            sqlx::Error::PoolTimedOut
-                        }));
-                    }
-                    tracing::error!(error = %e, "the report writer cannot get a connection");
-                    continue;
-                }
-            },
+        let mut c = match writer_connection(&pool, conn.take()).await {
+            Ok(c) => c,
+            Err(e) => {
+                refuse(&pool, batch, &e);
+                continue;
+            }
         };
         match write_batch(&mut c, &batch).await {
             Ok(results) => {
@@ -94,13 +100,27 @@ pub(crate) async fn run_writer(
                 }
             }
             // A failed batch is written again report by report, so that one bad report (or a
-            // failure of the batch) gives each submission its own answer.
+            // failure of the batch) gives each submission its own answer; on a new connection,
+            // in case the failure broke this one.
             Err(_) if batch.len() > 1 => {
+                drop(c);
+                let mut c = match writer_connection(&pool, None).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        refuse(&pool, batch, &e);
+                        continue;
+                    }
+                };
+                let mut all_written = true;
                 for job in batch {
                     let result = write_batch(&mut c, std::slice::from_ref(&job))
                         .await
                         .map(|mut r| r.remove(0));
+                    all_written &= result.is_ok();
                     let _ = job.reply.send(result);
+                }
+                if all_written {
+                    conn = Some(c);
                 }
             }
             Err(e) => {
@@ -112,27 +132,39 @@ pub(crate) async fn run_writer(
     }
 }
 
+/// The writer's connection: `kept`, else a new one from the pool.
+async fn writer_connection(
+    pool: &sqlx::AnyPool,
+    kept: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+) -> sqlx::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+    match kept {
+        Some(c) => Ok(c),
+        None => pool.acquire().await,
+    }
+}
+
+/// Answers every job of `batch` that the writer has no connection, and why.
+fn refuse(pool: &sqlx::AnyPool, batch: Vec<Job>, e: &sqlx::Error) {
+    tracing::error!(error = %e, "the report writer cannot get a connection");
+    for job in batch {
+        let _ = job.reply.send(Err(if pool.is_closed() {
+            sqlx::Error::PoolClosed
+        } else {
+            sqlx::Error::Protocol(format!("the report writer has no connection: {e}"))
+        }));
+    }
+}
+
 async fn write_batch(
     conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
     batch: &[Job],
 ) -> sqlx::Result<Vec<Inserted>> {
-    let t0 = std::time::Instant::now();
     let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-    let t1 = t0.elapsed();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         results.push(write_report(&mut tx, &job.prepared, &job.document, true).await?);
     }
-    let t2 = t0.elapsed();
     tx.commit().await?;
-    let t3 = t0.elapsed();
-    tracing::trace!(
-        reports = batch.len(),
-        begin_us = t1.as_micros() as u64,
-        write_us = (t2 - t1).as_micros() as u64,
-        commit_us = (t3 - t2).as_micros() as u64,
-        "report batch written"
-    );
     Ok(results)
 }
 
@@ -140,14 +172,14 @@ impl Store {
     /// Stores a report with its indexed rows, committed before this returns, replacing a
     /// report with the same id. SQLite: through the group-committing writer; PostgreSQL: in a
     /// transaction of its own (it takes concurrent writers).
-    pub async fn save_report(&self, p: Prepared, document: String) -> sqlx::Result<Inserted> {
+    pub async fn save_report(&self, p: Prepared, document: &str) -> sqlx::Result<Inserted> {
         if let Some(writer) = &self.writer {
             let (reply, answer) = oneshot::channel();
             let gone = || sqlx::Error::PoolClosed;
             writer
                 .send(Job {
                     prepared: p,
-                    document,
+                    document: Stored::new(document),
                     reply,
                 })
                 .await
@@ -155,7 +187,7 @@ impl Store {
             return answer.await.map_err(|_| gone())?;
         }
         let mut tx = self.pool.begin().await?;
-        let inserted = write_report(&mut tx, &p, &document, false).await?;
+        let inserted = write_report(&mut tx, &p, &Stored::new(document), false).await?;
         tx.commit().await?;
         Ok(inserted)
     }
@@ -165,7 +197,7 @@ impl Store {
 async fn write_report(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     p: &Prepared,
-    document: &str,
+    document: &Stored,
     sqlite: bool,
 ) -> sqlx::Result<Inserted> {
     {
@@ -250,10 +282,10 @@ async fn write_report(
         .bind(h.origin.as_deref())
         .bind(run)
         .bind(receive_count)
-        .bind(document.len().div_ceil(1024) as i64)
+        .bind(document.kib)
         .bind(seq)
         .bind(chrono::Utc::now().timestamp_micros())
-        .bind(wats_report::packed::pack(document))
+        .bind(document.packed.as_slice())
         .execute(&mut **tx)
         .await?;
 
@@ -386,19 +418,27 @@ async fn insert_measurements(
 impl Store {
     /// The stored WSJF document of a report.
     pub async fn report_document(&self, id: &str) -> sqlx::Result<Option<String>> {
-        let Some(row) = sqlx::query("SELECT document, packed FROM reports WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
+        let Some(row) =
+            sqlx::query("SELECT document, packed, report_size FROM reports WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
         else {
             return Ok(None);
         };
         let packed: Option<Vec<u8>> = row.try_get(1)?;
         match packed {
             None => row.try_get(0).map(Some),
-            Some(packed) => wats_report::packed::unpack(&packed)
-                .map(Some)
-                .map_err(|e| sqlx::Error::Decode(format!("report {id}: {e}").into())),
+            Some(packed) => {
+                // `report_size` is the document's size in KiB, rounded up.
+                let kib: i64 = row.try_get(2)?;
+                let max_len = usize::try_from(kib.max(0))
+                    .unwrap_or(usize::MAX)
+                    .saturating_mul(1024);
+                wats_report::packed::unpack(&packed, max_len)
+            }
+            .map(Some)
+            .map_err(|e| sqlx::Error::Decode(format!("report {id}: {e}").into())),
         }
     }
 
