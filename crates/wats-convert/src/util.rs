@@ -129,16 +129,11 @@ pub mod limits {
     pub const MAX_ZIP_ENTRIES: usize = 10_000;
 }
 
-/// Reads the members of a ZIP archive, refusing archives that would expand beyond
-/// [`limits::MAX_ZIP_BYTES`] in total, by more than [`limits::MAX_ZIP_RATIO`] per member, or
-/// that have more than [`limits::MAX_ZIP_ENTRIES`] members. Directories are skipped.
-pub fn zip_entries(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ConvertError> {
-    zip_entries_matching(bytes, |_| true)
-}
-
-/// [`zip_entries`] for the members whose name `wanted` accepts (the others are not
-/// decompressed).
-pub fn zip_entries_matching(
+/// Reads the members of a ZIP archive whose name `wanted` accepts (the others are not
+/// decompressed), refusing archives that would expand beyond [`limits::MAX_ZIP_BYTES`] in
+/// total, by more than [`limits::MAX_ZIP_RATIO`] per member, or that have more than
+/// [`limits::MAX_ZIP_ENTRIES`] members. Directories are skipped.
+pub fn zip_entries(
     bytes: &[u8],
     wanted: impl Fn(&str) -> bool,
 ) -> Result<Vec<(String, Vec<u8>)>, ConvertError> {
@@ -161,15 +156,16 @@ pub fn zip_entries_matching(
         };
         let member = archive
             .by_index(i)
-            .map_err(|e| ConvertError::new(format!("ZIP member {i}: {e}")))?;
-        // The declared size may lie: read at most what the limits allow and check what came.
-        let allowed_by_ratio = member
-            .compressed_size()
-            .max(1024)
-            .saturating_mul(limits::MAX_ZIP_RATIO);
+            .map_err(|e| ConvertError::new(format!("ZIP member {name:?}: {e}")))?;
+        // The declared sizes may lie: read at most what the limits allow and check what came.
+        // A member cannot hold more compressed bytes than the archive has.
+        let compressed = member.compressed_size().min(bytes.len() as u64);
+        let allowed_by_ratio = compressed.max(1024).saturating_mul(limits::MAX_ZIP_RATIO);
         let allowed = allowed_by_ratio.min(limits::MAX_ZIP_BYTES - total);
-        // Sized by the declared size (bounded by the limit) so reading does not regrow it.
-        let mut data = Vec::with_capacity(member.size().min(allowed) as usize + 1);
+        // Sized by the declared size so reading does not regrow it, but no more than a few
+        // times the archive: a lying header must not reserve what never arrives.
+        let reserve = member.size().min(allowed).min(bytes.len() as u64 * 8);
+        let mut data = Vec::with_capacity(reserve as usize + 1);
         member
             .take(allowed + 1)
             .read_to_end(&mut data)
@@ -389,14 +385,27 @@ pub mod xml {
         };
         // The open elements: (index, index of its last child so far, 0 when none).
         let mut open: Vec<(u32, u32)> = Vec::new();
+        // Whether the root element has closed: only blank text, comments and processing
+        // instructions may follow (a second document would be lost otherwise).
+        let mut done = false;
         let mut lines = LineCounter::new(bytes);
         loop {
             let (position, token) = tokens.next_token().map_err(|e| {
-                ConvertError::at(lines.line(e.offset), 0, format!("malformed XML: {e}"))
+                ConvertError::at_line(lines.line(e.offset), format!("malformed XML: {e}"))
             })?;
             match token {
                 Token::Start(tag) => {
                     let line = lines.line(position);
+                    if done {
+                        return Err(ConvertError::at_line(
+                            line,
+                            format!(
+                                "<{}> after the root element <{}>: one document per file",
+                                tag.name(),
+                                document.nodes[0].name
+                            ),
+                        ));
+                    }
                     if open.len() >= limits::MAX_XML_DEPTH {
                         return Err(ConvertError::at_line(
                             line,
@@ -413,7 +422,7 @@ pub mod xml {
                     for a in tag.attributes {
                         let value = a.value().map_err(|e| {
                             ConvertError::at_line(
-                                line,
+                                lines.line(e.offset),
                                 format!("bad attribute {:?} in <{}>: {e}", a.name(), tag.name()),
                             )
                         })?;
@@ -445,13 +454,20 @@ pub mod xml {
                     if !tag.empty {
                         open.push((index, 0));
                     } else if open.is_empty() {
-                        return Ok(document);
+                        done = true;
                     }
                 }
                 Token::End(_) => {
                     open.pop().expect("the tokenizer matches end tags");
-                    if open.is_empty() {
-                        return Ok(document);
+                    done = open.is_empty();
+                }
+                Token::Text(_) | Token::CData(_) if open.is_empty() => {
+                    if !matches!(token, Token::Text(t) if is_blank(t.raw)) {
+                        let place = if done { "after" } else { "before" };
+                        return Err(ConvertError::at_line(
+                            lines.line(position),
+                            format!("text {place} the root element"),
+                        ));
                     }
                 }
                 Token::Text(t) => {
@@ -476,6 +492,7 @@ pub mod xml {
                         "documents with a DTD are refused (entity expansion)",
                     ))
                 }
+                Token::Eof if done => return Ok(document),
                 Token::Eof => {
                     return Err(ConvertError::at_line(
                         lines.line(bytes.len()),
@@ -606,6 +623,22 @@ mod tests {
         let err = xml::parse("<a>\n<b>\n").unwrap_err();
         assert_eq!(err.location.line, 3, "{err}");
         assert!(err.message.contains("truncated"), "{err}");
+        // One document per file: a second root or text around the root is refused, blank
+        // text, comments and processing instructions around it are not.
+        assert!(xml::parse("\n<!-- c --><a/>\n<?pi x?>\n").is_ok());
+        let err = xml::parse("<a>1</a>\n<a>2</a>").unwrap_err();
+        assert_eq!(err.location.line, 2, "{err}");
+        assert!(
+            err.message.contains("<a> after the root element <a>"),
+            "{err}"
+        );
+        for (doc, place) in [("<a/>junk", "after"), ("junk<a/>", "before")] {
+            let err = xml::parse(doc).unwrap_err();
+            assert!(err.message.contains(place), "{doc}: {err}");
+        }
+        // A bad value is placed on its own line, not its tag's.
+        let err = xml::parse("<a\n x='&bogus;'/>").unwrap_err();
+        assert_eq!(err.location.line, 2, "{err}");
         let err = xml::parse("<!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>").unwrap_err();
         assert!(err.message.contains("DTD"), "{err}");
         let deep = "<a>".repeat(1000);

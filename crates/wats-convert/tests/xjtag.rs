@@ -153,6 +153,19 @@ fn a_zip_bomb_is_refused() {
         )
         .unwrap_err();
     assert!(err.message.contains("zip bomb"), "{err}");
+    // The same with headers that claim a huge compressed size, which would lift the ratio.
+    let mut lying = bomb.clone();
+    for (signature, offset) in [(b"PK\x01\x02", 20), (b"PK\x03\x04", 18)] {
+        let at = lying.windows(4).position(|w| w == signature).unwrap() + offset;
+        lying[at..at + 4].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
+    }
+    let err = Xjtag
+        .convert(
+            &Source::new(std::path::Path::new("b.xjlog"), &lying),
+            &Context::default(),
+        )
+        .unwrap_err();
+    assert!(err.message.contains("zip bomb"), "{err}");
 }
 
 #[test]

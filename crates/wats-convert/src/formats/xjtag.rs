@@ -32,7 +32,7 @@ use chrono::DateTime;
 use wats_report::{Report, ReportBuilder, Status, Timestamp};
 
 use crate::util::xml::{self, Element};
-use crate::util::{parse_number, zip_entries_matching};
+use crate::util::{parse_number, zip_entries};
 use crate::{Confidence, Context, ConvertError, Converter, Parameter, Source};
 
 /// The XJTAG converter.
@@ -90,7 +90,7 @@ impl Converter for Xjtag {
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
         // Only the run files and Info.xml: the connection-test dumps are large and unused.
-        let entries = zip_entries_matching(source.bytes, |name| {
+        let entries = zip_entries(source.bytes, |name| {
             name.eq_ignore_ascii_case("Info.xml")
                 || (name.starts_with("Run ") && name.ends_with(".xml"))
         })?;
