@@ -504,15 +504,21 @@ pub fn unescape(raw: &str, offset: usize) -> Result<Cow<'_, str>, XmlError> {
             "amp" => '&',
             "quot" => '"',
             "apos" => '\'',
-            _ => character_reference(entity).ok_or_else(|| {
+            _ if entity.starts_with('#') => character_reference(entity).ok_or_else(|| {
                 XmlError::new(
+                    offset + amp,
+                    format!("&{entity}; is not a character XML allows"),
+                )
+            })?,
+            _ => {
+                return Err(XmlError::new(
                     offset + amp,
                     format!(
                         "unknown entity &{entity}; (only &lt; &gt; &amp; &quot; &apos; and \
                          character references are allowed)"
                     ),
-                )
-            })?,
+                ))
+            }
         };
         out.push(c);
         copied = amp + 1 + semicolon + 1;
@@ -526,7 +532,9 @@ pub fn unescape(raw: &str, offset: usize) -> Result<Cow<'_, str>, XmlError> {
     }
 }
 
-/// `#65` or `#x41` → `A`; `None` for anything else, NUL and surrogates included.
+/// `#65` or `#x41` → `A`; `None` for anything else and for characters XML does not allow
+/// (its `Char`: tab, line feed, carriage return and from U+0020, less surrogates, U+FFFE and
+/// U+FFFF): a writer would drop them, so reading them would lose them silently.
 fn character_reference(entity: &str) -> Option<char> {
     let (digits, radix) = match entity.strip_prefix("#x") {
         Some(hex) => (hex, 16),
@@ -538,7 +546,7 @@ fn character_reference(entity: &str) -> Option<char> {
     u32::from_str_radix(digits, radix)
         .ok()
         .and_then(char::from_u32)
-        .filter(|&c| c != '\0')
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{FFFD}' | '\u{10000}'..))
 }
 
 #[cfg(test)]
@@ -659,8 +667,15 @@ mod tests {
         let e = error("<a>x &bogus; y</a>");
         assert_eq!(e.offset, 5);
         assert!(e.message.starts_with("unknown entity &bogus;"), "{e}");
-        assert_eq!(error("<a>&#0;</a>").offset, 3);
-        assert_eq!(error("<a>&#xD800;</a>").offset, 3);
+        for reference in [
+            "&#0;", "&#1;", "&#xB;", "&#x1F;", "&#xD800;", "&#xFFFE;", "&#xFFFF;",
+        ] {
+            let e = error(&format!("<a>{reference}</a>"));
+            assert_eq!(e.offset, 3, "{reference}");
+            assert!(e.message.contains("not a character XML allows"), "{e}");
+        }
+        let allowed = "<a>&#9;&#10;&#13;&#32;&#xD7FF;&#xE000;&#xFFFD;&#x10000;&#x10FFFF;</a>";
+        assert!(tokens(allowed).is_ok());
         assert_eq!(error("<a x='a & b'/>").offset, 8);
     }
 
