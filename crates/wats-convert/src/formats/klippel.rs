@@ -30,7 +30,7 @@ use wats_report::builder::ChartSpec;
 use wats_report::wire::float::Decimal;
 use wats_report::{CompOp, Report, ReportBuilder, SeriesText, Status, Timestamp};
 
-use crate::util::{numbered_lines, parse_number};
+use crate::util::{numbered_lines, parse_number, split_byte};
 use crate::{Confidence, Context, ConvertError, Converter, Parameter, Source};
 
 /// The Klippel converter.
@@ -240,7 +240,7 @@ fn data_file(
     let mut group = b.group(&task);
     if columns.first() == Some(&"name") {
         for (n, line) in rows {
-            let mut c = fields(line);
+            let mut c = split_byte(line, b'\t');
             let name = c.next().unwrap_or("").trim();
             if name.is_empty() {
                 return Err(err(ConvertError::at_line(n, "a values row without a name")));
@@ -277,14 +277,17 @@ fn data_file(
         let mut frequencies = SeriesText::with_capacity(capacity);
         let mut out_of_bounds = 0.0;
         for (n, line) in rows {
-            let mut c = fields(line);
+            let mut c = split_byte(line, b'\t');
             let mut next = || decimal(c.next().unwrap_or(""), n, path);
             let Some(f) = next()? else {
                 continue;
             };
             let (v, hi, lo) = (next()?, next()?, next()?);
             if let Some(v) = v {
-                frequencies.push_decimal(f);
+                // Past MAX_POINTS the text is not used: the series are decimated.
+                if points.x.len() < MAX_POINTS {
+                    frequencies.push_decimal(f);
+                }
                 points.push(f.value(), v);
                 let y = v.value();
                 if hi.is_some_and(|h| y > h.value()) || lo.is_some_and(|l| y < l.value()) {
@@ -341,7 +344,10 @@ fn data_file(
         };
         let limits = [("max", max), ("min", min)]
             .map(|(label, limit)| (label, limit.into_series(&points.x, &frequencies)));
-        let (x, y) = points.into_series(&[], &frequencies);
+        let (x, y) = match points.x.len() {
+            n if n > MAX_POINTS => points.decimated(),
+            _ => (frequencies, points.y_text),
+        };
         s = s.chart_series_text(spec, &curve, Some(x), y);
         for (label, (x, y)) in limits {
             if !y.is_empty() {
@@ -378,33 +384,37 @@ impl Curve {
         }
     }
 
-    /// Adds a point: its frequency and its value.
+    /// Adds a point: its frequency and its value (its text only while it may be used).
     fn push(&mut self, x: f64, y: Decimal<'_>) {
+        if self.x.len() < MAX_POINTS {
+            self.y_text.push_decimal(y);
+        }
         self.x.push(x);
         self.y.push(y.value());
-        self.y_text.push_decimal(y);
     }
 
-    /// The series' X and Y values, at most [`MAX_POINTS`] points taken evenly.
-    /// `frequencies` is the text of the frequencies `axis` (or of this curve's own, when
-    /// `axis` is empty), reused when this curve has the same.
+    /// A limit curve's X and Y values: the text of the curve's `frequencies` (whose values
+    /// are `axis`) when this curve has the same points, decimated past [`MAX_POINTS`].
     fn into_series(self, axis: &[f64], frequencies: &SeriesText) -> (SeriesText, SeriesText) {
         if self.x.len() > MAX_POINTS {
-            let step = self.x.len() as f64 / MAX_POINTS as f64;
-            let (x, y): (Vec<f64>, Vec<f64>) = (0..MAX_POINTS)
-                .map(|i| {
-                    let j = ((i as f64 * step) as usize).min(self.x.len() - 1);
-                    (self.x[j], self.y[j])
-                })
-                .unzip();
-            return (SeriesText::from_values(&x), SeriesText::from_values(&y));
-        }
-        let x = if axis.is_empty() || axis == self.x {
-            frequencies.clone()
+            self.decimated()
+        } else if axis == self.x {
+            (frequencies.clone(), self.y_text)
         } else {
-            SeriesText::from_values(&self.x)
-        };
-        (x, self.y_text)
+            (SeriesText::from_values(&self.x), self.y_text)
+        }
+    }
+
+    /// [`MAX_POINTS`] points taken evenly.
+    fn decimated(&self) -> (SeriesText, SeriesText) {
+        let step = self.x.len() as f64 / MAX_POINTS as f64;
+        let (x, y): (Vec<f64>, Vec<f64>) = (0..MAX_POINTS)
+            .map(|i| {
+                let j = ((i as f64 * step) as usize).min(self.x.len() - 1);
+                (self.x[j], self.y[j])
+            })
+            .unzip();
+        (SeriesText::from_values(&x), SeriesText::from_values(&y))
     }
 }
 
@@ -422,23 +432,4 @@ fn decimal<'t>(t: &'t str, n: usize, path: &Path) -> Result<Option<Decimal<'t>>,
         "" | "-" => Ok(None),
         t => Err(ConvertError::at_line(n, format!("{t:?} is not a number")).in_file(path)),
     }
-}
-
-/// A row's tab-separated fields. A field is a few bytes: scanning them costs less than
-/// `str::split`'s searcher does.
-fn fields(line: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(line);
-    std::iter::from_fn(move || {
-        let r = rest?;
-        match r.bytes().position(|b| b == b'\t') {
-            Some(i) => {
-                rest = Some(&r[i + 1..]);
-                Some(&r[..i])
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
 }

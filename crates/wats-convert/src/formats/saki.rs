@@ -72,7 +72,7 @@ impl Converter for SakiAoi {
     }
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
-        let document = crate::source::decode_text(source.bytes);
+        let document = source.text();
         let tree = xml::parse(&document)?;
         let panel = tree.root();
         if panel.local() != "Panel" {

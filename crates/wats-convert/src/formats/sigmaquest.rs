@@ -79,7 +79,7 @@ impl Converter for SigmaQuest {
     }
 
     fn convert(&self, source: &Source<'_>, cx: &Context) -> Result<Vec<Report>, ConvertError> {
-        let document = crate::source::decode_text(source.bytes);
+        let document = source.text();
         let tree = xml::parse(&document)?;
         let root = tree.root();
         if root.local() != "UnitReport" {
