@@ -210,7 +210,7 @@ impl ReportBuilder {
             rev: Some(rev),
             process_code: Some(process_code),
             result: Some(Status::Passed),
-            machine_name: Some(hostname()),
+            machine_name: Some(host_name().unwrap_or("unknown-station").to_owned()),
             location: Some("Unknown".into()),
             purpose: Some("Development".into()),
             start: Some(Timestamp::now()),
@@ -823,11 +823,12 @@ impl Default for ChartSpec<'_> {
     }
 }
 
-/// The machine's host name, the default station name. Looked up once per process: reading
-/// `/etc/hostname` for every report was five system calls per converted file.
-fn hostname() -> String {
-    static HOSTNAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HOSTNAME
+/// The machine's host name (`COMPUTERNAME`, `HOSTNAME`, then `/etc/hostname`), `None` when
+/// none is found: the default station name wherever one is needed. Looked up once per
+/// process: reading `/etc/hostname` for every report was five system calls per converted file.
+pub fn host_name() -> Option<&'static str> {
+    static HOST_NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    HOST_NAME
         .get_or_init(|| {
             std::env::var("COMPUTERNAME")
                 .or_else(|_| std::env::var("HOSTNAME"))
@@ -835,7 +836,6 @@ fn hostname() -> String {
                 .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
                 .map(|h| h.trim().to_owned())
                 .filter(|h| !h.is_empty())
-                .unwrap_or_else(|| "unknown-station".into())
         })
-        .clone()
+        .as_deref()
 }

@@ -365,7 +365,6 @@ pub(crate) fn parse_series(text: &str) -> Option<Vec<f64>> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SeriesText {
     text: String,
-    len: usize,
 }
 
 impl SeriesText {
@@ -373,7 +372,6 @@ impl SeriesText {
     pub fn with_capacity(values: usize) -> Self {
         SeriesText {
             text: String::with_capacity(values * 8),
-            len: 0,
         }
     }
 
@@ -399,21 +397,16 @@ impl SeriesText {
         d.push_to(&mut self.text);
     }
 
+    /// Every number is written as at least one character, so empty text means no number.
     fn separate(&mut self) {
-        if self.len > 0 {
+        if !self.text.is_empty() {
             self.text.push(';');
         }
-        self.len += 1;
-    }
-
-    /// How many numbers have been appended.
-    pub fn len(&self) -> usize {
-        self.len
     }
 
     /// Whether no number has been appended.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.text.is_empty()
     }
 
     /// The `;`-separated text.

@@ -190,7 +190,9 @@ pub mod float {
     }
 
     impl<'a> Decimal<'a> {
-        /// Reads what [`parse_plain`] reads; `None` for any other text.
+        /// Reads what [`parse_plain`] reads; `None` for any other text, which includes plain
+        /// decimals of more than 17 characters or with a mantissa beyond 2^53, trailing zeros
+        /// counted (`90072000.00000000`): their callers take the general parser.
         // Inlined across crates: returned through memory, the value was read back before its
         // parts were written out (a store-forwarding stall, a third of the call).
         #[inline]
@@ -290,11 +292,10 @@ pub mod float {
         i
     }
 
-    /// 10^0 … 10^17, all exact doubles: what [`parse_plain`] divides by and
-    /// [`push_short_decimal`] scales with.
-    const POW10: [f64; 18] = [
+    /// 10^0 … 10^16, all exact doubles: what [`parse_plain`] divides by (at most 16 decimals
+    /// fit its 17 characters) and [`push_short_decimal`] scales with.
+    const POW10: [f64; 17] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17,
     ];
 
     /// Formats a number the way WSXF writes it (shortest round-trip form, `INF`/`-INF`/`NaN`).
@@ -765,6 +766,9 @@ mod tests {
         assert_eq!(written("-0.000"), "0");
         assert_eq!(written("1234567890.123456"), "1234567890.123456");
         assert_eq!(float::Decimal::parse("1e3"), None);
+        // Beyond 17 characters or 2^53, trailing zeros counted: left to the general parser.
+        assert_eq!(float::Decimal::parse("1000000000.0000000"), None);
+        assert_eq!(float::Decimal::parse("90072000.00000000"), None);
     }
 
     /// The fast writer gives exactly what `Display` gives, for every finite number.

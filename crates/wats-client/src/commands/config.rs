@@ -212,15 +212,6 @@ fn run_validate(instance: &Instance) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn host_name() -> String {
-    std::env::var("COMPUTERNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
-}
-
 fn run_init(instance: &Instance, args: InitArgs) -> anyhow::Result<()> {
     let path = instance.config_path();
     let mut config = if instance.exists() {
@@ -324,6 +315,13 @@ fn run_init(instance: &Instance, args: InitArgs) -> anyhow::Result<()> {
         eprintln!("warning: {p}");
     }
     Ok(())
+}
+
+/// The machine's name, or nothing for the user to fill in.
+fn host_name() -> String {
+    wats_report::builder::host_name()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn non_empty_or(current: &str, fallback: String) -> String {

@@ -29,7 +29,9 @@ pub fn run(
     if !instance.exists() {
         // First start on a fresh machine: local mode, an inbox, nothing to answer.
         let config = Config {
-            station_name: hostname(),
+            station_name: wats_report::builder::host_name()
+                .unwrap_or("station")
+                .to_string(),
             ..Config::default()
         };
         instance.save(&config)?;
@@ -99,15 +101,4 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// The machine's name, for the default station name.
-fn hostname() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "station".to_string())
 }
