@@ -64,11 +64,16 @@ def throughput(make_once, threads: int, ms: float) -> float:
     counts = [0] * threads
     deadline = time.perf_counter() + ms / 1000
 
+    errors = []
+
     def worker(i: int) -> None:
-        once = make_once()  # a converter instance per thread
-        while time.perf_counter() < deadline:
-            once()
-            counts[i] += 1
+        try:
+            once = make_once()  # a converter instance per thread
+            while time.perf_counter() < deadline:
+                once()
+                counts[i] += 1
+        except Exception as e:  # noqa: BLE001 - a dead thread would make the rate look better
+            errors.append(f"{type(e).__name__}: {e}")
 
     started = time.perf_counter()
     workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
@@ -76,6 +81,8 @@ def throughput(make_once, threads: int, ms: float) -> float:
         w.start()
     for w in workers:
         w.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {threads} threads failed: {errors[0]}")
     return (time.perf_counter() - started) * 1000 / max(1, sum(counts))
 
 
@@ -89,8 +96,9 @@ def main() -> int:
     rows = []
     for index, (name, cls, rel) in enumerate(CASES):
         path = Path(args.samples) / rel
-        row = {"converter": name, "pywats_class": cls.__name__, "sample": rel, "bytes": path.stat().st_size}
+        row = {"converter": name, "pywats_class": cls.__name__, "sample": rel}
         try:
+            row["bytes"] = path.stat().st_size
 
             def make_once(cls=cls, path=path):
                 conv = cls()

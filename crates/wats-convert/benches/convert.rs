@@ -2,7 +2,8 @@
 //! the converter named (no detection) and with detection over every built-in converter.
 //!
 //! `cargo bench -p wats-convert --bench convert` (`WATS_SAMPLES` overrides the samples
-//! folder; `--json` prints one JSON object for `bench/compare-converters.sh`).
+//! folder; `--json` prints one JSON array of rows, a row with `error` for a sample that cannot
+//! be read or converted, for `bench/compare-converters.sh`).
 //!
 //! `--check-wsjf DIR` instead checks each `*.json` report in DIR as the station checks WSJF
 //! (the `wsjf` converter for the wire shape, then the report rules) and prints one JSON array of
@@ -92,7 +93,7 @@ fn throughput(budget: Duration, threads: usize, f: impl Fn() + Sync) -> Duration
 /// What no converter can avoid, for `--floor`: reading the sample and the data folder named
 /// after it (Klippel's companion files), and, for XML, tokenizing it without building anything.
 /// Returns ms per file for each (tokenizing `None` for other text).
-fn floor(budget: Duration, path: &std::path::Path) -> (f64, Option<f64>) {
+fn floor(budget: Duration, path: &std::path::Path, bytes: &[u8]) -> (f64, Option<f64>) {
     let folder = path.with_extension("");
     let read = || {
         let bytes = wats_report::format::read_limited(path, DEFAULT_MAX_FILE_BYTES);
@@ -105,8 +106,9 @@ fn floor(budget: Duration, path: &std::path::Path) -> (f64, Option<f64>) {
         }
     };
     let io_ms = time(budget, read).as_secs_f64() * 1e3;
-    let bytes = std::fs::read(path).unwrap_or_default();
-    let text = std::str::from_utf8(&bytes).unwrap_or("");
+    // Decoded as the converters decode it (UTF-16 and Latin-1 too).
+    let text = Source::new(path, bytes).text();
+    let text = text.as_ref();
     let tokenize_ms = text
         .trim_start_matches('\u{feff}')
         .trim_start()
@@ -145,7 +147,18 @@ fn problems(reports: &[wats_report::Report]) -> Option<String> {
     let validator = wats_report::validate::Validator::default();
     let found: Vec<String> = reports
         .iter()
-        .flat_map(|r| validator.validate(r))
+        .flat_map(|r| {
+            // The station gives a report without them an id and its own identity (from its
+            // configuration) before it validates: so does this check, for both sides alike.
+            let mut r = r.clone();
+            r.id.get_or_insert_with(wats_report::Uuid::new_v4);
+            for field in [&mut r.machine_name, &mut r.location, &mut r.purpose] {
+                if field.as_deref().is_none_or(|f| f.trim().is_empty()) {
+                    *field = Some("bench station".into());
+                }
+            }
+            validator.validate(&r)
+        })
         .map(|e| e.to_string())
         .collect();
     (!found.is_empty()).then(|| found.join("\n"))
@@ -221,12 +234,24 @@ fn main() {
             continue;
         }
         let path = samples.join(rel);
-        let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!("{rel}: missing");
-            continue;
+        // A sample that cannot be read or converted is a row with its error, so that the
+        // comparison shows why instead of a gap.
+        let failed = |rows: &mut Vec<serde_json::Value>, error: String| {
+            if json {
+                rows.push(serde_json::json!({"converter": name, "sample": rel, "error": error}));
+            } else {
+                println!("| {name} | {rel} | | | error: {error} | | | |");
+            }
+        };
+        let bytes = match wats_report::format::read_limited(&path, DEFAULT_MAX_FILE_BYTES) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                failed(&mut rows, e.to_string());
+                continue;
+            }
         };
         if floor_only {
-            let (io_ms, tokenize_ms) = floor(budget, &path);
+            let (io_ms, tokenize_ms) = floor(budget, &path, &bytes);
             if json {
                 rows.push(serde_json::json!({
                     "converter": name,
@@ -245,9 +270,7 @@ fn main() {
         let (reports, invalid) = match converter.convert(&source, &context) {
             Ok(r) => (r.len(), problems(&r)),
             Err(e) => {
-                if !json {
-                    println!("| {name} | {rel} | | | error: {e} | | | |");
-                }
+                failed(&mut rows, e.to_string());
                 continue;
             }
         };
@@ -268,7 +291,7 @@ fn main() {
         // open the file themselves): reading is part of converting a file.
         let read = || {
             wats_report::format::read_limited(&path, DEFAULT_MAX_FILE_BYTES)
-                .expect("the sample was read above")
+                .unwrap_or_else(|e| panic!("{rel}, read before, no longer reads: {e}"))
         };
         let convert = || {
             let bytes = read();
@@ -281,25 +304,23 @@ fn main() {
             time(budget, convert)
         };
         // `--direct` skips the detection timing (for profiling one converter alone).
-        let detect_budget = if args.iter().any(|a| a == "--direct") {
-            Duration::ZERO
-        } else {
-            budget / 2
-        };
-        let detected = time(detect_budget, || {
-            let bytes = read();
-            let source = Source::new(&path, &bytes);
-            let _ = std::hint::black_box(registry.convert(None, &source, &context));
+        let detected = (!args.iter().any(|a| a == "--direct")).then(|| {
+            time(budget / 2, || {
+                let bytes = read();
+                let source = Source::new(&path, &bytes);
+                let _ = std::hint::black_box(registry.convert(None, &source, &context));
+            })
         });
+        let detect_ms = detected.map(|t| t.as_secs_f64() * 1e3);
         let ms = direct.as_secs_f64() * 1e3;
         let mb_s = bytes.len() as f64 / 1e6 / direct.as_secs_f64();
         if !json {
             println!(
-                "| {name} | {} | {:.1} | {reports} | {ms:.3} | {:.0} | {mb_s:.1} | {:.3} |",
+                "| {name} | {} | {:.1} | {reports} | {ms:.3} | {:.0} | {mb_s:.1} | {} |",
                 rel.rsplit('/').next().unwrap_or(rel),
                 bytes.len() as f64 / 1024.0,
                 1.0 / direct.as_secs_f64(),
-                detected.as_secs_f64() * 1e3,
+                detect_ms.map_or("-".into(), |ms| format!("{ms:.3}")),
             );
         }
         rows.push(serde_json::json!({
@@ -308,7 +329,7 @@ fn main() {
             "bytes": bytes.len(),
             "reports": reports,
             "ms": ms,
-            "detect_ms": detected.as_secs_f64() * 1e3,
+            "detect_ms": detect_ms,
             "invalid": invalid,
         }));
     }
