@@ -326,7 +326,7 @@ impl<'a> Parser<'a> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self.error(format!("elements are nested more than {MAX_DEPTH} deep")));
         }
-        let (name, index, node) = self.child(e.local_name().as_bytes(), e);
+        let (name, index, node) = self.child(e.local_name(), e);
         self.stack.push(Frame {
             name,
             index,
@@ -344,28 +344,26 @@ impl<'a> Parser<'a> {
 
     /// Decides what a child element of the innermost open element is, applying the attributes
     /// of attribute-only elements (`Process`, `Loop`, `NumericLimit`…) to the parent directly.
-    fn child(&mut self, local: &[u8], e: &Tag<'_, '_>) -> Child {
+    fn child(&mut self, local: &str, e: &Tag<'_, '_>) -> Child {
         let Some(parent) = self.stack.last_mut() else {
             if self.rooted {
                 return (
-                    lossy(local),
+                    owned(local),
                     None,
                     Err("content after the root element".into()),
                 );
             }
             self.rooted = true;
             return match local {
-                b"Reports" => (Cow::Borrowed("Reports"), None, Ok(Node::Reports)),
-                b"Report" => {
+                "Reports" => (Cow::Borrowed("Reports"), None, Ok(Node::Reports)),
+                "Report" => {
                     self.reports = 1;
                     (Cow::Borrowed("Report"), None, read_report(e))
                 }
                 _ => {
-                    let message = format!(
-                        "expected a <Reports> or <Report> root element, found <{}>",
-                        String::from_utf8_lossy(local)
-                    );
-                    (lossy(local), None, Err(message))
+                    let message =
+                        format!("expected a <Reports> or <Report> root element, found <{local}>");
+                    (owned(local), None, Err(message))
                 }
             };
         };
@@ -381,7 +379,7 @@ impl<'a> Parser<'a> {
         };
         match &mut parent.node {
             Node::Reports => match local {
-                b"Report" => {
+                "Report" => {
                     let i = self.reports;
                     self.reports += 1;
                     let node = if i == 0 {
@@ -396,15 +394,15 @@ impl<'a> Parser<'a> {
             Node::Report(state) => {
                 let r = &mut state.report;
                 match local {
-                    b"UUT" => leaf_or("UUT", read_uut(e).map(Node::Uut)),
-                    b"UUR" => leaf_or("UUR", read_uur(e).map(Node::Uur)),
-                    b"Process" => leaf("Process", read_process(e, r)),
-                    b"MiscInfo" => known(
+                    "UUT" => leaf_or("UUT", read_uut(e).map(Node::Uut)),
+                    "UUR" => leaf_or("UUR", read_uur(e).map(Node::Uur)),
+                    "Process" => leaf("Process", read_process(e, r)),
+                    "MiscInfo" => known(
                         "MiscInfo",
                         len(&r.misc_infos),
                         read_misc_info(e).map(Node::MiscInfo),
                     ),
-                    b"ReportUnitHierarchy" => {
+                    "ReportUnitHierarchy" => {
                         let i = len(&r.sub_units);
                         let result = read_sub_unit(e).map(|u| {
                             r.sub_units.get_or_insert_with(Vec::new).push(u);
@@ -412,16 +410,16 @@ impl<'a> Parser<'a> {
                         });
                         known("ReportUnitHierarchy", i, result)
                     }
-                    b"Failures" => {
+                    "Failures" => {
                         let node = read_failure(e).map(|(part, f)| Node::Failure(part, f));
                         known("Failures", state.failures.len(), node)
                     }
-                    b"Binary" => known(
+                    "Binary" => known(
                         "Binary",
                         len(&r.binary_data),
                         read_binary(e).map(Node::Binary),
                     ),
-                    b"Asset" => {
+                    "Asset" => {
                         let i = len(&r.assets);
                         let result = read_asset(e).map(|a| {
                             r.assets.get_or_insert_with(Vec::new).push(a);
@@ -429,12 +427,12 @@ impl<'a> Parser<'a> {
                         });
                         known("Asset", i, result)
                     }
-                    b"AdditionalData" => known(
+                    "AdditionalData" => known(
                         "AdditionalData",
                         len(&r.additional_data),
                         read_additional(e).map(Node::Additional),
                     ),
-                    b"Step" => {
+                    "Step" => {
                         let node = if r.root.is_some() {
                             Err("a report has one root <Step>; found another".into())
                         } else {
@@ -446,12 +444,12 @@ impl<'a> Parser<'a> {
                 }
             }
             Node::Uut(_) => match local {
-                b"Comment" => text_child("Comment", TextField::Comment),
+                "Comment" => text_child("Comment", TextField::Comment),
                 _ => skip(local),
             },
             Node::Uur(u) => match local {
-                b"Comment" => text_child("Comment", TextField::Comment),
-                b"Children" => {
+                "Comment" => text_child("Comment", TextField::Comment),
+                "Children" => {
                     let i = len(&u.children);
                     known(
                         "Children",
@@ -459,15 +457,15 @@ impl<'a> Parser<'a> {
                         Ok(Node::Text(TextField::Children, String::new())),
                     )
                 }
-                b"Process" => leaf("Process", read_uur_process(e, u)),
+                "Process" => leaf("Process", read_uur_process(e, u)),
                 _ => skip(local),
             },
             Node::Failure(..) => match local {
-                b"Comment" => text_child("Comment", TextField::Comment),
+                "Comment" => text_child("Comment", TextField::Comment),
                 _ => skip(local),
             },
             Node::Binary(b) => match local {
-                b"Data" => (
+                "Data" => (
                     Cow::Borrowed("Data"),
                     None,
                     read_data(e, b).map(|()| Node::Text(TextField::Data, String::new())),
@@ -475,17 +473,17 @@ impl<'a> Parser<'a> {
                 _ => skip(local),
             },
             Node::Additional(a) => match local {
-                b"Prop" => known("Prop", len(&a.props), read_prop(e).map(Node::Prop)),
+                "Prop" => known("Prop", len(&a.props), read_prop(e).map(Node::Prop)),
                 _ => skip(local),
             },
             Node::Prop(p) => match local {
-                b"Prop" => known("Prop", len(&p.props), read_prop(e).map(Node::Prop)),
-                b"Value" => (Cow::Borrowed("Value"), None, read_value(e)),
+                "Prop" => known("Prop", len(&p.props), read_prop(e).map(Node::Prop)),
+                "Value" => (Cow::Borrowed("Value"), None, read_value(e)),
                 _ => skip(local),
             },
             Node::Step(s) => match local {
-                b"Step" => known("Step", len(&s.steps), read_step(e).map(Node::Step)),
-                b"NumericLimit" => {
+                "Step" => known("Step", len(&s.steps), read_step(e).map(Node::Step)),
+                "NumericLimit" => {
                     let i = len(&s.numeric_meas);
                     let result = read_numeric(e).map(|m| {
                         s.numeric_meas.get_or_insert_with(Vec::new).push(m);
@@ -493,7 +491,7 @@ impl<'a> Parser<'a> {
                     });
                     known("NumericLimit", i, result)
                 }
-                b"PassFail" => {
+                "PassFail" => {
                     let i = len(&s.boolean_meas);
                     let result = read_pass_fail(e).map(|m| {
                         s.boolean_meas.get_or_insert_with(Vec::new).push(m);
@@ -501,7 +499,7 @@ impl<'a> Parser<'a> {
                     });
                     known("PassFail", i, result)
                 }
-                b"StringValue" => {
+                "StringValue" => {
                     let i = len(&s.string_meas);
                     let result = read_string_value(e).map(|m| {
                         s.string_meas.get_or_insert_with(Vec::new).push(m);
@@ -509,26 +507,26 @@ impl<'a> Parser<'a> {
                     });
                     known("StringValue", i, result)
                 }
-                b"Loop" => leaf(
+                "Loop" => leaf(
                     "Loop",
                     read_loop(e).map(|l| s.loop_info = Some(Box::new(l))),
                 ),
-                b"ReportText" => text_child("ReportText", TextField::ReportText),
-                b"SequenceCall" => leaf(
+                "ReportText" => text_child("ReportText", TextField::ReportText),
+                "SequenceCall" => leaf(
                     "SequenceCall",
                     read_seq_call(e).map(|c| s.seq_call = Some(Box::new(c))),
                 ),
-                b"Chart" => leaf_or("Chart", read_chart(e).map(Node::Chart)),
-                b"Callexe" => leaf(
+                "Chart" => leaf_or("Chart", read_chart(e).map(Node::Chart)),
+                "Callexe" => leaf(
                     "Callexe",
                     read_call_exe(e).map(|c| s.call_exe = Some(Box::new(c))),
                 ),
-                b"MessagePopup" => leaf(
+                "MessagePopup" => leaf(
                     "MessagePopup",
                     read_message_popup(e).map(|m| s.message_popup = Some(Box::new(m))),
                 ),
-                b"Attachment" => leaf_or("Attachment", read_attachment(e).map(Node::Attachment)),
-                b"AdditionalResults" => known(
+                "Attachment" => leaf_or("Attachment", read_attachment(e).map(Node::Attachment)),
+                "AdditionalResults" => known(
                     "AdditionalResults",
                     len(&s.additional_results),
                     read_additional(e).map(Node::Additional),
@@ -536,12 +534,12 @@ impl<'a> Parser<'a> {
                 _ => skip(local),
             },
             Node::Chart(c) => match local {
-                b"Series" => known("Series", len(&c.series), read_series(e).map(Node::Series)),
+                "Series" => known("Series", len(&c.series), read_series(e).map(Node::Series)),
                 _ => skip(local),
             },
             Node::Series(_) => match local {
-                b"ydata" => text_child("ydata", TextField::YData),
-                b"xdata" => text_child("xdata", TextField::XData),
+                "ydata" => text_child("ydata", TextField::YData),
+                "xdata" => text_child("xdata", TextField::XData),
                 _ => skip(local),
             },
             Node::MiscInfo(_)
@@ -657,12 +655,12 @@ fn len<T>(v: &Option<Vec<T>>) -> usize {
     v.as_ref().map_or(0, Vec::len)
 }
 
-fn lossy(local: &[u8]) -> Cow<'static, str> {
-    Cow::Owned(String::from_utf8_lossy(local).into_owned())
+fn owned(local: &str) -> Cow<'static, str> {
+    Cow::Owned(local.to_owned())
 }
 
-fn skip(local: &[u8]) -> Child {
-    (lossy(local), None, Ok(Node::Skip))
+fn skip(local: &str) -> Child {
+    (owned(local), None, Ok(Node::Skip))
 }
 
 fn leaf_or(name: &'static str, node: Result<Node, String>) -> Child {
@@ -750,7 +748,7 @@ fn add_value(p: &mut Property, id: Option<String>, text: String) {
 /// declarations.
 fn each_attr<'a>(
     e: &Tag<'a, '_>,
-    mut f: impl FnMut(&[u8], Cow<'a, str>) -> Result<(), String>,
+    mut f: impl FnMut(&str, Cow<'a, str>) -> Result<(), String>,
 ) -> Result<(), String> {
     // A repeated attribute is simply read twice, the last one winning.
     for attr in e.attributes {
@@ -761,19 +759,15 @@ fn each_attr<'a>(
         let value = attr
             .value()
             .map_err(|err| format!("malformed value of {key}: {err}"))?;
-        f(key.as_bytes(), value)?;
+        f(key, value)?;
     }
     Ok(())
 }
 
-fn key_str(key: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(key)
-}
-
 /// Keeps an unknown attribute as `"@Name"`.
-fn keep(extra: &mut Extra, key: &[u8], value: Cow<'_, str>) {
+fn keep(extra: &mut Extra, key: &str, value: Cow<'_, str>) {
     extra.insert(
-        format!("@{}", key_str(key)),
+        format!("@{key}"),
         serde_json::Value::String(value.into_owned()),
     );
 }
@@ -790,7 +784,7 @@ fn invalid(key: &str, value: &str, expected: &str) -> String {
     format!("invalid {key} {value:?}: expected {expected}")
 }
 
-fn int(key: &[u8], value: &str) -> Result<Option<i64>, String> {
+fn int(key: &str, value: &str) -> Result<Option<i64>, String> {
     if value.is_empty() {
         return Ok(None);
     }
@@ -798,36 +792,36 @@ fn int(key: &[u8], value: &str) -> Result<Option<i64>, String> {
         .trim()
         .parse()
         .map(Some)
-        .map_err(|_| invalid(&key_str(key), value, "an integer"))
+        .map_err(|_| invalid(key, value, "an integer"))
 }
 
-fn number(key: &[u8], value: &str) -> Result<Option<f64>, String> {
+fn number(key: &str, value: &str) -> Result<Option<f64>, String> {
     if value.is_empty() {
         return Ok(None);
     }
     float::parse(value)
         .map(Some)
-        .ok_or_else(|| invalid(&key_str(key), value, "a number (or INF, -INF, NaN)"))
+        .ok_or_else(|| invalid(key, value, "a number (or INF, -INF, NaN)"))
 }
 
-fn boolean(key: &[u8], value: &str) -> Result<Option<bool>, String> {
+fn boolean(key: &str, value: &str) -> Result<Option<bool>, String> {
     match value.trim() {
         "" => Ok(None),
         "1" => Ok(Some(true)),
         "0" => Ok(Some(false)),
         t if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
         t if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        _ => Err(invalid(&key_str(key), value, "true or false")),
+        _ => Err(invalid(key, value, "true or false")),
     }
 }
 
-fn timestamp(key: &[u8], value: &str) -> Result<Option<Timestamp>, String> {
+fn timestamp(key: &str, value: &str) -> Result<Option<Timestamp>, String> {
     if value.is_empty() {
         return Ok(None);
     }
     Timestamp::parse(value).map(Some).map_err(|_| {
         invalid(
-            &key_str(key),
+            key,
             value,
             "a date-time like 2026-01-30T22:01:41.4707353+01:00",
         )
@@ -843,13 +837,13 @@ fn guid(key: &str, value: &str) -> Result<Option<Uuid>, String> {
         .map_err(|_| invalid(key, value, "a GUID"))
 }
 
-fn status(key: &[u8], value: &str) -> Result<Option<Status>, String> {
+fn status(key: &str, value: &str) -> Result<Option<Status>, String> {
     if value.is_empty() {
         return Ok(None);
     }
     Status::parse(value).map(Some).ok_or_else(|| {
         invalid(
-            &key_str(key),
+            key,
             value,
             "Passed, Done, Skipped, Failed, Error or Terminated",
         )
@@ -864,7 +858,7 @@ fn read_report(e: &Tag<'_, '_>) -> Result<Node, String> {
     let mut r = Report::default();
     each_attr(e, |k, v| {
         match k {
-            b"type" => {
+            "type" => {
                 r.report_type = match v.as_ref() {
                     "" => None,
                     t => {
@@ -872,18 +866,18 @@ fn read_report(e: &Tag<'_, '_>) -> Result<Node, String> {
                     }
                 }
             }
-            b"ID" => r.id = guid("ID", &v)?,
-            b"Start" => r.start = timestamp(k, &v)?,
-            b"Start_utc" => r.start_utc = timestamp(k, &v)?,
-            b"Result" => r.result = status(k, &v)?,
-            b"SN" => r.sn = string(v),
-            b"PN" => r.pn = string(v),
-            b"Rev" => r.rev = string(v),
-            b"origin" => r.origin = string(v),
-            b"MachineName" => r.machine_name = string(v),
-            b"Location" => r.location = string(v),
-            b"Purpose" => r.purpose = string(v),
-            b"ProductName" => r.product_name = string(v),
+            "ID" => r.id = guid("ID", &v)?,
+            "Start" => r.start = timestamp(k, &v)?,
+            "Start_utc" => r.start_utc = timestamp(k, &v)?,
+            "Result" => r.result = status(k, &v)?,
+            "SN" => r.sn = string(v),
+            "PN" => r.pn = string(v),
+            "Rev" => r.rev = string(v),
+            "origin" => r.origin = string(v),
+            "MachineName" => r.machine_name = string(v),
+            "Location" => r.location = string(v),
+            "Purpose" => r.purpose = string(v),
+            "ProductName" => r.product_name = string(v),
             _ => keep(&mut r.extra, k, v),
         }
         Ok(())
@@ -897,9 +891,9 @@ fn read_report(e: &Tag<'_, '_>) -> Result<Node, String> {
 fn read_process(e: &Tag<'_, '_>, r: &mut Report) -> Result<(), String> {
     each_attr(e, |k, v| {
         match k {
-            b"Code" => r.process_code = int(k, &v)?,
-            b"Name" => r.process_name = string(v),
-            b"CodeFormat" => r.process_code_format = string(v),
+            "Code" => r.process_code = int(k, &v)?,
+            "Name" => r.process_name = string(v),
+            "CodeFormat" => r.process_code_format = string(v),
             _ => {} // `Process` has no struct to keep unknown attributes in
         }
         Ok(())
@@ -910,21 +904,21 @@ fn read_uut(e: &Tag<'_, '_>) -> Result<Box<UutInfo>, String> {
     let mut u = Box::<UutInfo>::default();
     each_attr(e, |k, v| {
         match k {
-            b"UserLoginName" => u.user = string(v),
-            b"BatchSN" => u.batch_sn = string(v),
-            b"TestSocketIndex" => u.test_socket_index = int(k, &v)?,
-            b"TestSocketIndexFormat" => u.test_socket_index_format = string(v),
-            b"ExecutionTime" => u.exec_time = number(k, &v)?,
-            b"ExecutionTimeFormat" => u.exec_time_format = string(v),
-            b"FixtureId" => u.fixture_id = string(v),
-            b"ErrorCode" => u.error_code = int(k, &v)?,
-            b"ErrorCodeFormat" => u.error_code_format = string(v),
-            b"ErrorMessage" => u.error_message = string(v),
-            b"BatchLoopIndex" => u.batch_loop_index = int(k, &v)?,
-            b"BatchLoopIndexFormat" => u.batch_loop_index_format = string(v),
-            b"BatchFailCount" => u.batch_fail_count = int(k, &v)?,
-            b"BatchFailCountFormat" => u.batch_fail_count_format = string(v),
-            b"StepIdCausedUUTFailure" => u.step_id_caused_uut_failure = int(k, &v)?,
+            "UserLoginName" => u.user = string(v),
+            "BatchSN" => u.batch_sn = string(v),
+            "TestSocketIndex" => u.test_socket_index = int(k, &v)?,
+            "TestSocketIndexFormat" => u.test_socket_index_format = string(v),
+            "ExecutionTime" => u.exec_time = number(k, &v)?,
+            "ExecutionTimeFormat" => u.exec_time_format = string(v),
+            "FixtureId" => u.fixture_id = string(v),
+            "ErrorCode" => u.error_code = int(k, &v)?,
+            "ErrorCodeFormat" => u.error_code_format = string(v),
+            "ErrorMessage" => u.error_message = string(v),
+            "BatchLoopIndex" => u.batch_loop_index = int(k, &v)?,
+            "BatchLoopIndexFormat" => u.batch_loop_index_format = string(v),
+            "BatchFailCount" => u.batch_fail_count = int(k, &v)?,
+            "BatchFailCountFormat" => u.batch_fail_count_format = string(v),
+            "StepIdCausedUUTFailure" => u.step_id_caused_uut_failure = int(k, &v)?,
             _ => keep(&mut u.extra, k, v),
         }
         Ok(())
@@ -936,13 +930,13 @@ fn read_uur(e: &Tag<'_, '_>) -> Result<Box<UurInfo>, String> {
     let mut u = Box::<UurInfo>::default();
     each_attr(e, |k, v| {
         match k {
-            b"UserLoginName" => u.user = string(v),
-            b"ConfirmDate" => u.confirm_date = timestamp(k, &v)?,
-            b"FinalizeDate" => u.finalize_date = timestamp(k, &v)?,
-            b"Active" => u.active = boolean(k, &v)?,
-            b"ExecutionTime" => u.exec_time = number(k, &v)?,
-            b"ReferencedUUT" => u.ref_uut = guid("ReferencedUUT", &v)?,
-            b"Parent" => u.parent = guid("Parent", &v)?,
+            "UserLoginName" => u.user = string(v),
+            "ConfirmDate" => u.confirm_date = timestamp(k, &v)?,
+            "FinalizeDate" => u.finalize_date = timestamp(k, &v)?,
+            "Active" => u.active = boolean(k, &v)?,
+            "ExecutionTime" => u.exec_time = number(k, &v)?,
+            "ReferencedUUT" => u.ref_uut = guid("ReferencedUUT", &v)?,
+            "Parent" => u.parent = guid("Parent", &v)?,
             _ => keep(&mut u.extra, k, v),
         }
         Ok(())
@@ -953,9 +947,9 @@ fn read_uur(e: &Tag<'_, '_>) -> Result<Box<UurInfo>, String> {
 fn read_uur_process(e: &Tag<'_, '_>, u: &mut UurInfo) -> Result<(), String> {
     each_attr(e, |k, v| {
         match k {
-            b"Code" => u.process_code = int(k, &v)?,
-            b"Name" => u.process_name = string(v),
-            b"CodeFormat" => u.process_code_format = string(v),
+            "Code" => u.process_code = int(k, &v)?,
+            "Name" => u.process_name = string(v),
+            "CodeFormat" => u.process_code_format = string(v),
             _ => {}
         }
         Ok(())
@@ -966,12 +960,12 @@ fn read_misc_info(e: &Tag<'_, '_>) -> Result<Box<MiscInfo>, String> {
     let mut m = Box::<MiscInfo>::default();
     each_attr(e, |k, v| {
         match k {
-            b"Description" => m.description = string(v),
-            b"Numeric" => m.numeric = number(k, &v)?,
-            b"NumericFormat" => m.numeric_format = string(v),
-            b"Typedef" => m.typedef = string(v),
-            b"Id" => m.id = string(v),
-            b"idx" | b"order_no" => {}
+            "Description" => m.description = string(v),
+            "Numeric" => m.numeric = number(k, &v)?,
+            "NumericFormat" => m.numeric_format = string(v),
+            "Typedef" => m.typedef = string(v),
+            "Id" => m.id = string(v),
+            "idx" | "order_no" => {}
             _ => keep(&mut m.extra, k, v),
         }
         Ok(())
@@ -983,14 +977,14 @@ fn read_sub_unit(e: &Tag<'_, '_>) -> Result<SubUnit, String> {
     let mut u = SubUnit::default();
     each_attr(e, |k, v| {
         match k {
-            b"Idx" => u.idx = int(k, &v)?,
-            b"ParentIDX" => u.parent_idx = int(k, &v)?,
-            b"ReplacedIDX" => u.replaced_idx = int(k, &v)?,
-            b"PartType" => u.part_type = string(v),
-            b"PN" => u.pn = string(v),
-            b"SN" => u.sn = string(v),
-            b"Rev" => u.rev = string(v),
-            b"Position" => u.position = int(k, &v)?,
+            "Idx" => u.idx = int(k, &v)?,
+            "ParentIDX" => u.parent_idx = int(k, &v)?,
+            "ReplacedIDX" => u.replaced_idx = int(k, &v)?,
+            "PartType" => u.part_type = string(v),
+            "PN" => u.pn = string(v),
+            "SN" => u.sn = string(v),
+            "Rev" => u.rev = string(v),
+            "Position" => u.position = int(k, &v)?,
             _ => keep(&mut u.extra, k, v),
         }
         Ok(())
@@ -1003,18 +997,18 @@ fn read_failure(e: &Tag<'_, '_>) -> Result<(i64, Box<Failure>), String> {
     let mut part = 0;
     each_attr(e, |k, v| {
         match k {
-            b"Category" => f.category = string(v),
-            b"Code" => f.code = string(v),
-            b"PartIdx" => part = int(k, &v)?.unwrap_or(0),
-            b"CompRef" => f.com_ref = string(v),
-            b"FunctionBlock" => f.func_block = string(v),
-            b"StepID" => f.ref_step_id = int(k, &v)?,
-            b"StepName" => f.ref_step_name = string(v),
-            b"ArticleNumber" => f.art_number = string(v),
-            b"ArticleRevision" => f.art_rev = string(v),
-            b"ArticleVendor" => f.art_vendor = string(v),
-            b"ArticleDescription" => f.art_description = string(v),
-            b"Idx" => {}
+            "Category" => f.category = string(v),
+            "Code" => f.code = string(v),
+            "PartIdx" => part = int(k, &v)?.unwrap_or(0),
+            "CompRef" => f.com_ref = string(v),
+            "FunctionBlock" => f.func_block = string(v),
+            "StepID" => f.ref_step_id = int(k, &v)?,
+            "StepName" => f.ref_step_name = string(v),
+            "ArticleNumber" => f.art_number = string(v),
+            "ArticleRevision" => f.art_rev = string(v),
+            "ArticleVendor" => f.art_vendor = string(v),
+            "ArticleDescription" => f.art_description = string(v),
+            "Idx" => {}
             _ => keep(&mut f.extra, k, v),
         }
         Ok(())
@@ -1025,7 +1019,7 @@ fn read_failure(e: &Tag<'_, '_>) -> Result<(i64, Box<Failure>), String> {
 fn read_binary(e: &Tag<'_, '_>) -> Result<Box<BinaryData>, String> {
     let mut b = Box::<BinaryData>::default();
     each_attr(e, |k, v| {
-        if k != b"BinaryDataIndex" {
+        if k != "BinaryDataIndex" {
             keep(&mut b.extra, k, v);
         }
         Ok(())
@@ -1036,10 +1030,10 @@ fn read_binary(e: &Tag<'_, '_>) -> Result<Box<BinaryData>, String> {
 fn read_data(e: &Tag<'_, '_>, b: &mut BinaryData) -> Result<(), String> {
     each_attr(e, |k, v| {
         match k {
-            b"BinaryDataGUID" => b.id = guid("BinaryDataGUID", &v)?,
-            b"ContentType" => b.content_type = string(v),
-            b"FileName" => b.name = string(v),
-            b"size" => {}
+            "BinaryDataGUID" => b.id = guid("BinaryDataGUID", &v)?,
+            "ContentType" => b.content_type = string(v),
+            "FileName" => b.name = string(v),
+            "size" => {}
             _ => keep(&mut b.extra, k, v),
         }
         Ok(())
@@ -1050,9 +1044,9 @@ fn read_asset(e: &Tag<'_, '_>) -> Result<Asset, String> {
     let mut a = Asset::default();
     each_attr(e, |k, v| {
         match k {
-            b"AssetSN" => a.asset_sn = string(v),
-            b"UsageCount" => a.usage_count = int(k, &v)?,
-            b"UsageCountFormat" => a.usage_count_format = string(v),
+            "AssetSN" => a.asset_sn = string(v),
+            "UsageCount" => a.usage_count = int(k, &v)?,
+            "UsageCountFormat" => a.usage_count_format = string(v),
             _ => keep(&mut a.extra, k, v),
         }
         Ok(())
@@ -1064,8 +1058,8 @@ fn read_additional(e: &Tag<'_, '_>) -> Result<Box<AdditionalData>, String> {
     let mut a = Box::<AdditionalData>::default();
     each_attr(e, |k, v| {
         match k {
-            b"Name" => a.name = string(v),
-            b"Idx" => {}
+            "Name" => a.name = string(v),
+            "Idx" => {}
             _ => keep(&mut a.extra, k, v),
         }
         Ok(())
@@ -1077,9 +1071,9 @@ fn read_prop(e: &Tag<'_, '_>) -> Result<Box<Property>, String> {
     let mut p = Box::<Property>::default();
     each_attr(e, |k, v| {
         match k {
-            b"Name" => p.name = string(v),
-            b"Type" => p.prop_type = string(v),
-            b"Flags" => p.flags = flags(&v)?,
+            "Name" => p.name = string(v),
+            "Type" => p.prop_type = string(v),
+            "Flags" => p.flags = flags(&v)?,
             _ => keep(&mut p.extra, k, v),
         }
         Ok(())
@@ -1106,7 +1100,7 @@ fn flags(value: &str) -> Result<Option<i64>, String> {
 fn read_value(e: &Tag<'_, '_>) -> Result<Node, String> {
     let mut id = None;
     each_attr(e, |k, v| {
-        if k == b"ID" {
+        if k == "ID" {
             id = Some(v.into_owned());
         }
         Ok(())
@@ -1118,8 +1112,8 @@ fn read_step(e: &Tag<'_, '_>) -> Result<Box<Step>, String> {
     let mut s = Box::<Step>::default();
     each_attr(e, |k, v| {
         match k {
-            b"Id" => s.id = int(k, &v)?,
-            b"Group" => {
+            "Id" => s.id = int(k, &v)?,
+            "Group" => {
                 s.group = match v.as_ref() {
                     "" => None,
                     g => Some(
@@ -1128,21 +1122,21 @@ fn read_step(e: &Tag<'_, '_>) -> Result<Box<Step>, String> {
                     ),
                 }
             }
-            b"Name" => s.name = string(v),
-            b"StepType" => s.step_type = (!v.is_empty()).then(|| shared_name(&v)),
+            "Name" => s.name = string(v),
+            "StepType" => s.step_type = (!v.is_empty()).then(|| shared_name(&v)),
             // `Unknown` is a WSXF-only step status (TestStand mode); keep it verbatim.
-            b"Status" if v.trim().eq_ignore_ascii_case("Unknown") => keep(&mut s.extra, k, v),
-            b"Status" => s.status = status(k, &v)?,
-            b"total_time" => s.tot_time = number(k, &v)?,
-            b"total_timeFormat" => s.tot_time_format = string(v),
-            b"StepErrorCode" => s.error_code = int(k, &v)?,
-            b"StepErrorCodeFormat" => s.error_code_format = string(v),
-            b"StepErrorMessage" => s.error_message = string(v),
-            b"Start" => s.start = timestamp(k, &v)?,
-            b"TSGuid" => s.ts_guid = string(v),
-            b"StepCausedUUTFailure" => s.caused_uut_failure = boolean(k, &v)?,
-            b"StepCausedSequenceFailure" => s.caused_seq_failure = boolean(k, &v)?,
-            b"StepIndex" => {}
+            "Status" if v.trim().eq_ignore_ascii_case("Unknown") => keep(&mut s.extra, k, v),
+            "Status" => s.status = status(k, &v)?,
+            "total_time" => s.tot_time = number(k, &v)?,
+            "total_timeFormat" => s.tot_time_format = string(v),
+            "StepErrorCode" => s.error_code = int(k, &v)?,
+            "StepErrorCodeFormat" => s.error_code_format = string(v),
+            "StepErrorMessage" => s.error_message = string(v),
+            "Start" => s.start = timestamp(k, &v)?,
+            "TSGuid" => s.ts_guid = string(v),
+            "StepCausedUUTFailure" => s.caused_uut_failure = boolean(k, &v)?,
+            "StepCausedSequenceFailure" => s.caused_seq_failure = boolean(k, &v)?,
+            "StepIndex" => {}
             _ => keep(&mut s.extra, k, v),
         }
         Ok(())
@@ -1154,11 +1148,11 @@ fn read_loop(e: &Tag<'_, '_>) -> Result<LoopInfo, String> {
     let mut l = LoopInfo::default();
     each_attr(e, |k, v| {
         match k {
-            b"index" => l.idx = int(k, &v)?,
-            b"num" => l.num = int(k, &v)?,
-            b"passed" => l.passed = int(k, &v)?,
-            b"failed" => l.failed = int(k, &v)?,
-            b"ending_index" => l.ending_index = int(k, &v)?,
+            "index" => l.idx = int(k, &v)?,
+            "num" => l.num = int(k, &v)?,
+            "passed" => l.passed = int(k, &v)?,
+            "failed" => l.failed = int(k, &v)?,
+            "ending_index" => l.ending_index = int(k, &v)?,
             _ => keep(&mut l.extra, k, v),
         }
         Ok(())
@@ -1170,10 +1164,10 @@ fn read_seq_call(e: &Tag<'_, '_>) -> Result<SeqCall, String> {
     let mut c = SeqCall::default();
     each_attr(e, |k, v| {
         match k {
-            b"Name" => c.name = string(v),
-            b"Version" => c.version = string(v),
-            b"Filepath" => c.path = string(v),
-            b"Filename" | b"MeasIndex" => {}
+            "Name" => c.name = string(v),
+            "Version" => c.version = string(v),
+            "Filepath" => c.path = string(v),
+            "Filename" | "MeasIndex" => {}
             _ => keep(&mut c.extra, k, v),
         }
         Ok(())
@@ -1185,17 +1179,17 @@ fn read_numeric(e: &Tag<'_, '_>) -> Result<NumericMeasurement, String> {
     let mut m = NumericMeasurement::default();
     each_attr(e, |k, v| {
         match k {
-            b"Name" => m.name = string(v),
-            b"NumericValue" => m.value = number(k, &v)?,
-            b"NumericValueFormat" => m.value_format = string(v),
-            b"Units" => m.unit = (!v.is_empty()).then(|| shared_name(&v)),
-            b"CompOperator" => m.comp_op = comp_op(&v),
-            b"HighLimit" => m.high_limit = number(k, &v)?,
-            b"HighLimitFormat" => m.high_limit_format = string(v),
-            b"LowLimit" => m.low_limit = number(k, &v)?,
-            b"LowLimitFormat" => m.low_limit_format = string(v),
-            b"Status" => m.status = status(k, &v)?,
-            b"MeasIndex" | b"MeasOrderNumber" => {}
+            "Name" => m.name = string(v),
+            "NumericValue" => m.value = number(k, &v)?,
+            "NumericValueFormat" => m.value_format = string(v),
+            "Units" => m.unit = (!v.is_empty()).then(|| shared_name(&v)),
+            "CompOperator" => m.comp_op = comp_op(&v),
+            "HighLimit" => m.high_limit = number(k, &v)?,
+            "HighLimitFormat" => m.high_limit_format = string(v),
+            "LowLimit" => m.low_limit = number(k, &v)?,
+            "LowLimitFormat" => m.low_limit_format = string(v),
+            "Status" => m.status = status(k, &v)?,
+            "MeasIndex" | "MeasOrderNumber" => {}
             _ => keep(&mut m.extra, k, v),
         }
         Ok(())
@@ -1207,9 +1201,9 @@ fn read_pass_fail(e: &Tag<'_, '_>) -> Result<BooleanMeasurement, String> {
     let mut m = BooleanMeasurement::default();
     each_attr(e, |k, v| {
         match k {
-            b"Name" => m.name = string(v),
-            b"Status" => m.status = status(k, &v)?,
-            b"MeasIndex" | b"MeasOrderNumber" => {}
+            "Name" => m.name = string(v),
+            "Status" => m.status = status(k, &v)?,
+            "MeasIndex" | "MeasOrderNumber" => {}
             _ => keep(&mut m.extra, k, v),
         }
         Ok(())
@@ -1221,12 +1215,12 @@ fn read_string_value(e: &Tag<'_, '_>) -> Result<StringMeasurement, String> {
     let mut m = StringMeasurement::default();
     each_attr(e, |k, v| {
         match k {
-            b"Name" => m.name = string(v),
-            b"CompOperator" => m.comp_op = comp_op(&v),
-            b"StringLimit" => m.limit = string(v),
-            b"StringValue" => m.value = string(v),
-            b"Status" => m.status = status(k, &v)?,
-            b"MeasIndex" | b"MeasOrderNumber" => {}
+            "Name" => m.name = string(v),
+            "CompOperator" => m.comp_op = comp_op(&v),
+            "StringLimit" => m.limit = string(v),
+            "StringValue" => m.value = string(v),
+            "Status" => m.status = status(k, &v)?,
+            "MeasIndex" | "MeasOrderNumber" => {}
             _ => keep(&mut m.extra, k, v),
         }
         Ok(())
@@ -1238,13 +1232,13 @@ fn read_chart(e: &Tag<'_, '_>) -> Result<Box<Chart>, String> {
     let mut c = Box::<Chart>::default();
     each_attr(e, |k, v| {
         match k {
-            b"ChartType" => c.chart_type = string(v),
-            b"Label" => c.label = string(v),
-            b"XLabel" => c.x_label = string(v),
-            b"XUnit" => c.x_unit = string(v),
-            b"YLabel" => c.y_label = string(v),
-            b"YUnit" => c.y_unit = string(v),
-            b"idx" => {}
+            "ChartType" => c.chart_type = string(v),
+            "Label" => c.label = string(v),
+            "XLabel" => c.x_label = string(v),
+            "XUnit" => c.x_unit = string(v),
+            "YLabel" => c.y_label = string(v),
+            "YUnit" => c.y_unit = string(v),
+            "idx" => {}
             _ => keep(&mut c.extra, k, v),
         }
         Ok(())
@@ -1256,8 +1250,8 @@ fn read_series(e: &Tag<'_, '_>) -> Result<Box<Series>, String> {
     let mut s = Box::<Series>::default();
     each_attr(e, |k, v| {
         match k {
-            b"Name" => s.name = string(v),
-            b"DataType" => s.data_type = string(v),
+            "Name" => s.name = string(v),
+            "DataType" => s.data_type = string(v),
             _ => keep(&mut s.extra, k, v),
         }
         Ok(())
@@ -1269,9 +1263,9 @@ fn read_call_exe(e: &Tag<'_, '_>) -> Result<CallExe, String> {
     let mut c = CallExe::default();
     each_attr(e, |k, v| {
         match k {
-            b"ExitCode" => c.exit_code = number(k, &v)?,
-            b"ExitCodeFormat" => c.exit_code_format = string(v),
-            b"MeasIndex" => {}
+            "ExitCode" => c.exit_code = number(k, &v)?,
+            "ExitCodeFormat" => c.exit_code_format = string(v),
+            "MeasIndex" => {}
             _ => keep(&mut c.extra, k, v),
         }
         Ok(())
@@ -1283,10 +1277,10 @@ fn read_message_popup(e: &Tag<'_, '_>) -> Result<MessagePopup, String> {
     let mut m = MessagePopup::default();
     each_attr(e, |k, v| {
         match k {
-            b"Button" => m.button = int(k, &v)?,
-            b"ButtonFormat" => m.button_format = string(v),
-            b"Response" => m.response = string(v),
-            b"MeasIndex" => {}
+            "Button" => m.button = int(k, &v)?,
+            "ButtonFormat" => m.button_format = string(v),
+            "Response" => m.response = string(v),
+            "MeasIndex" => {}
             _ => keep(&mut m.extra, k, v),
         }
         Ok(())
@@ -1298,9 +1292,9 @@ fn read_attachment(e: &Tag<'_, '_>) -> Result<Box<Attachment>, String> {
     let mut a = Box::<Attachment>::default();
     each_attr(e, |k, v| {
         match k {
-            b"Name" => a.name = string(v),
-            b"ContentType" => a.content_type = string(v),
-            b"Size" => {}
+            "Name" => a.name = string(v),
+            "ContentType" => a.content_type = string(v),
+            "Size" => {}
             _ => keep(&mut a.extra, k, v),
         }
         Ok(())
