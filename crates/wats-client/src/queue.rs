@@ -967,9 +967,10 @@ impl Queue {
     /// new document arrived while it was uploading, it goes back to `pending` instead, to
     /// deliver that one.
     ///
-    /// Committed without waiting for an fsync (in a group of deliveries only): a power cut right after
-    /// can undo it, and the report is then uploaded once more — the server replaces a report by
-    /// its id, so nothing is lost or doubled. Waiting for one fsync per delivered report was
+    /// Committed without waiting for an fsync when its commit group holds only deliveries (a
+    /// group with a new entry waits for one): a power cut right after can undo it, and the
+    /// report is then uploaded once more — the server replaces a report by its id, so nothing
+    /// is lost or doubled. Waiting for one fsync per delivered report was
     /// what bounded the station's end-to-end rate.
     pub fn complete(&self, id: Uuid) -> Result<()> {
         self.submit(Job::Complete { id }).map(drop)
