@@ -282,6 +282,9 @@ pub struct Config {
     pub local_server_address: String,
     /// Uploads in flight at once.
     pub upload_concurrency: u32,
+    /// The longest wait, in seconds, between two probes of an unreachable server (the upload
+    /// gate's backoff cap; also the longest delay before the station notices its return).
+    pub reconnect_max_seconds: u64,
     /// Most reports held undelivered in the queue; intake pauses when it is full.
     pub max_queue_entries: u64,
     /// Hours a delivered entry is remembered before it is pruned.
@@ -305,6 +308,7 @@ impl Default for Config {
             control_address: DEFAULT_CONTROL_ADDRESS.to_string(),
             local_server_address: DEFAULT_LOCAL_SERVER_ADDRESS.to_string(),
             upload_concurrency: 5,
+            reconnect_max_seconds: 30,
             max_queue_entries: 100_000,
             keep_done_hours: 168,
             converters: Vec::new(),
@@ -326,6 +330,7 @@ impl fmt::Debug for Config {
             .field("control_address", &self.control_address)
             .field("local_server_address", &self.local_server_address)
             .field("upload_concurrency", &self.upload_concurrency)
+            .field("reconnect_max_seconds", &self.reconnect_max_seconds)
             .field("max_queue_entries", &self.max_queue_entries)
             .field("keep_done_hours", &self.keep_done_hours)
             .field("converters", &self.converters)
@@ -553,6 +558,7 @@ const TOP_LEVEL: &[(&str, Kind)] = &[
     ("control_address", Kind::Str),
     ("local_server_address", Kind::Str),
     ("upload_concurrency", Kind::Int(1, 64)),
+    ("reconnect_max_seconds", Kind::Int(1, 3600)),
     ("max_queue_entries", Kind::Int(1, 100_000_000)),
     ("keep_done_hours", Kind::Int(0, 87_600)),
     ("converters", Kind::Converters),

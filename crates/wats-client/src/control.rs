@@ -2,18 +2,18 @@
 //!
 //! | method | path | what |
 //! |---|---|---|
-//! | GET | `/status` | mode, server, connectivity, intake, queue counts, counters |
+//! | GET | `/status` | mode, server, connectivity (the upload gate: why closed, since when, the last probe error), intake, queue counts, the backlog's age, counters |
 //! | GET | `/queue` | queue counts |
 //! | GET | `/queue/pending`, `/queue/parked`, `/queue/done` | entries (`?limit=`, default 100) |
 //! | POST | `/queue/{id}/retry` | a parked entry back to pending |
 //! | POST | `/queue/retry-parked` | every parked entry back to pending |
 //! | DELETE | `/queue/{id}` | drop an entry (the report is not sent) |
 //! | POST | `/rescan` | rescan the watch folders now |
-//! | POST | `/resume` | end an authorization pause now |
+//! | POST | `/resume` | probe the server now (after the token was fixed) |
 //! | GET | `/config` | the configuration, token redacted |
 //! | POST | `/restart`, `/stop` | restart (configuration read again) or stop the station |
 //! | GET | `/health/live` | 200 while the process runs |
-//! | GET | `/health/ready` | 200 when the server answers, 503 otherwise |
+//! | GET | `/health/ready` | 200 when the server answers, 503 with the reason otherwise (the upload gate's, while it is closed) |
 //! | GET | `/metrics` | Prometheus text |
 //!
 //! Mutating calls (POST, DELETE) need the instance's secret (`control.secret` in its data
@@ -38,7 +38,8 @@ use serde_json::{json, Value};
 
 use crate::queue::{EntryInfo, State as EntryState, Which};
 use crate::station::{Exit, Shared, CONTROL_INFO_FILE};
-use crate::uploader::Connectivity;
+use crate::uploader::gate::Closed;
+use crate::uploader::{Connectivity, UploaderStatus};
 
 /// The running control API.
 pub struct ControlServer {
@@ -178,13 +179,29 @@ fn unix(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-fn connectivity(c: Connectivity) -> &'static str {
-    match c {
-        Connectivity::Unknown => "unknown",
-        Connectivity::Online => "online",
-        Connectivity::Offline => "offline",
-        Connectivity::AuthFailed => "auth_failed",
-    }
+/// The gate and the backlog, as `/status` shows them.
+fn gate_json(shared: &Shared, up: &UploaderStatus) -> Value {
+    let now = SystemTime::now();
+    let oldest = shared.queue.oldest_undelivered().ok().flatten();
+    json!({
+        "gate": {
+            "state": if matches!(up.connectivity, Connectivity::Offline | Connectivity::AuthFailed) { "closed" } else { "open" },
+            "reason": match up.connectivity {
+                Connectivity::Offline => Some(Closed::Unreachable.as_str()),
+                Connectivity::AuthFailed => Some(Closed::TokenRefused.as_str()),
+                _ => None,
+            },
+            "since": up.since.map(unix),
+            "last_probe_error": up.probe_error,
+            "next_probe": up.next_probe.map(unix),
+            "probes": up.probes,
+            "reconnects": up.reconnects,
+            "offline_seconds_total": up.offline_total(now).as_secs_f64(),
+        },
+        "backlog": {
+            "oldest_age_seconds": oldest.and_then(|t| now.duration_since(t).ok()).map(|d| d.as_secs()),
+        },
+    })
 }
 
 fn stats_json(shared: &Shared) -> Value {
@@ -199,6 +216,7 @@ fn stats_json(shared: &Shared) -> Value {
 
 async fn status(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let up = shared.uploader.status();
+    let gate = gate_json(&shared, &up);
     let m = &shared.metrics;
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     Json(json!({
@@ -210,7 +228,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "inbox": shared.inbox,
         "started": unix(shared.started),
         "uptime_seconds": shared.started.elapsed().map(|d| d.as_secs()).unwrap_or(0),
-        "connectivity": connectivity(up.connectivity),
+        "connectivity": up.connectivity.as_str(),
         "uploads_paused": up.paused,
         "intake": { "paused": shared.intake.is_paused(), "reason": shared.intake.reason() },
         "queue": stats_json(&shared),
@@ -225,6 +243,8 @@ async fn status(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "last_error": up.last_error,
         "last_success": up.last_success.map(unix),
         "alarm": up.stopped_by,
+        "gate": gate["gate"],
+        "backlog": gate["backlog"],
     }))
 }
 
@@ -325,13 +345,35 @@ async fn exit(State(shared): State<Arc<Shared>>, exit: Exit) -> Json<Value> {
     Json(json!({ "accepted": format!("{exit:?}").to_lowercase() }))
 }
 
+/// Ready when the server answers. While the uploader's gate is closed the answer is the
+/// gate's (why, since when), without a request of its own: the gate already probes.
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {
+    let up = shared.uploader.status();
+    let closed = match up.connectivity {
+        Connectivity::Offline => Some(Closed::Unreachable),
+        Connectivity::AuthFailed => Some(Closed::TokenRefused),
+        _ => None,
+    };
+    if let Some(why) = closed {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "ready": false, "server": shared.server_url,
+                "reason": format!("upload gate closed: {}", why.as_str()),
+                "since": up.since.map(unix), "error": up.probe_error,
+            })),
+        )
+            .into_response();
+    }
     match shared.probe.app().version().await {
         Ok(v) => Json(json!({ "ready": true, "server": shared.server_url, "version": v }))
             .into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "ready": false, "server": shared.server_url, "error": e.to_string() })),
+            Json(json!({
+                "ready": false, "server": shared.server_url,
+                "reason": "the server does not answer", "error": e.to_string(),
+            })),
         )
             .into_response(),
     }
@@ -339,8 +381,10 @@ async fn ready(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     let stats = shared.queue.stats().ok();
+    let oldest = shared.queue.oldest_undelivered().ok().flatten();
     let body = shared.metrics.render(
         stats.as_ref(),
+        oldest,
         &shared.uploader.status(),
         shared.intake.is_paused(),
     );

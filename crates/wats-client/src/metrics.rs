@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::queue::QueueStats;
 use crate::uploader::{Connectivity, UploaderStatus};
@@ -86,6 +86,7 @@ impl Metrics {
     pub fn render(
         &self,
         queue: Option<&QueueStats>,
+        oldest_undelivered: Option<SystemTime>,
         uploader: &UploaderStatus,
         intake_paused: bool,
     ) -> String {
@@ -160,8 +161,44 @@ impl Metrics {
         gauge(
             &mut out,
             "wats_server_online",
-            "1 when the last upload reached the server.",
+            "1 while the upload gate is open (the server answered the last upload or probe).",
             u8::from(uploader.connectivity == Connectivity::Online),
+        );
+        gauge(
+            &mut out,
+            "wats_upload_gate_open",
+            "0 while the upload gate is closed (server unreachable or token refused).",
+            u8::from(!matches!(
+                uploader.connectivity,
+                Connectivity::Offline | Connectivity::AuthFailed
+            )),
+        );
+        let now = SystemTime::now();
+        counter(
+            &mut out,
+            "wats_server_offline_seconds_total",
+            "Seconds the server was unreachable since start, the outage in progress included.",
+            uploader.offline_total(now).as_secs(),
+        );
+        counter(
+            &mut out,
+            "wats_reconnects_total",
+            "Times the upload gate opened again after an outage or a refused token.",
+            uploader.reconnects,
+        );
+        counter(
+            &mut out,
+            "wats_server_probes_total",
+            "Probes of the server while the upload gate was closed.",
+            uploader.probes,
+        );
+        gauge(
+            &mut out,
+            "wats_queue_oldest_undelivered_seconds",
+            "Age of the oldest report not yet delivered (0 when there is none).",
+            oldest_undelivered
+                .and_then(|t| now.duration_since(t).ok())
+                .map_or(0, |d| d.as_secs()),
         );
         gauge(
             &mut out,

@@ -1018,15 +1018,16 @@ impl Queue {
         )
     }
 
-    /// Returns a claimed entry to `pending` without a verdict (shutdown, or an authorization
-    /// failure that says nothing about the report): due at once, and the attempt does not
-    /// count.
+    /// Returns a claimed entry to `pending` without a verdict (shutdown, the server away, a
+    /// refused token: nothing about the report): the attempt does not count, and the entry
+    /// keeps its due time (it was due when claimed), so it keeps its place in the
+    /// oldest-first order.
     pub fn release(&self, id: Uuid) -> Result<()> {
         self.verdict(
             id,
             "release",
             "UPDATE entries SET state = 'pending', attempts = MAX(attempts - 1, 0),
-                 next_attempt_at = ?2, updated_at = ?2
+                 next_attempt_at = MIN(next_attempt_at, ?2), updated_at = ?2
              WHERE id = ?1",
             params![id.to_string(), millis(SystemTime::now())],
         )?;
@@ -1241,6 +1242,20 @@ impl Queue {
                 |r| r.get(0),
             )
             .map_err(QueueError::storage("find the next due entry"))?;
+        Ok(t.map(from_millis))
+    }
+
+    /// When the oldest entry still to deliver (pending or uploading) was queued, or `None`
+    /// when there is none: the age of the backlog, for the status and the outage log.
+    pub fn oldest_undelivered(&self) -> Result<Option<SystemTime>> {
+        let t: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT MIN(created_at) FROM entries WHERE state IN ('pending', 'uploading')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(QueueError::storage("find the oldest undelivered entry"))?;
         Ok(t.map(from_millis))
     }
 

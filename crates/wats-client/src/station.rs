@@ -65,8 +65,10 @@ pub struct RunOptions {
     pub max_file_bytes: u64,
     /// Files converted at once.
     pub workers: usize,
-    /// Uploader settings (concurrency comes from the configuration).
+    /// Uploader settings (concurrency and the reconnect cap come from the configuration).
     pub uploader: UploaderOptions,
+    /// Replaces the configuration's `reconnect_max_seconds` (tests, `WATS_CLIENT_RECONNECT_MAX_MS`).
+    pub reconnect_max: Option<Duration>,
     /// Print the banner (where to drop files, where to look) at start.
     pub banner: bool,
 }
@@ -82,6 +84,7 @@ impl Default for RunOptions {
                 .unwrap_or(2)
                 .clamp(1, 8),
             uploader: UploaderOptions::default(),
+            reconnect_max: None,
             banner: true,
         }
     }
@@ -403,6 +406,9 @@ pub async fn run(
     )?);
     let mut uploader_options = options.uploader.clone();
     uploader_options.concurrency = config.upload_concurrency.max(1) as usize;
+    uploader_options.reconnect_max = options
+        .reconnect_max
+        .unwrap_or(Duration::from_secs(config.reconnect_max_seconds.max(1)));
     let uploader = Uploader::spawn(queue.clone(), client, uploader_options)?;
 
     let metrics = Arc::new(Metrics::default());

@@ -160,7 +160,8 @@ impl Station {
             .env("WATS_CLIENT_CONFIG_DIR", self.dir.path().join("cfg"))
             .env_remove("WATS_CLIENT_DATA_DIR")
             .env("WATS_CLIENT_BACKOFF_BASE_MS", "200")
-            .env("WATS_CLIENT_BACKOFF_CAP_MS", "1000");
+            .env("WATS_CLIENT_BACKOFF_CAP_MS", "1000")
+            .env("WATS_CLIENT_RECONNECT_MAX_MS", "1000");
         for k in wats::ENV_BASE_URL.iter().chain(wats::ENV_TOKEN.iter()) {
             cmd.env_remove(k);
         }
@@ -673,14 +674,19 @@ impl FaultProxy {
     }
 }
 
-fn metric(station: &Station, name: &str) -> f64 {
+/// The address of the station's control API.
+fn control_address(station: &Station) -> String {
     let data = match &station.data_dir {
         Some(d) => d.join("default"),
         None => station.dir.path().join("cfg/default/data"),
     };
     let info: Value =
         serde_json::from_str(&std::fs::read_to_string(data.join("control.json")).unwrap()).unwrap();
-    let text = http_get(info["address"].as_str().unwrap(), "/metrics");
+    info["address"].as_str().unwrap().to_owned()
+}
+
+fn metric(station: &Station, name: &str) -> f64 {
+    let text = http_get(&control_address(station), "/metrics");
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
         .and_then(|v| v.trim().parse().ok())
@@ -688,7 +694,8 @@ fn metric(station: &Station, name: &str) -> f64 {
 }
 
 /// The server down, then slow, then answering 500/503/429 at random: nothing is lost,
-/// everything arrives once the weather clears, and the retries show in the metrics.
+/// everything arrives once the weather clears; the closed gate shows in `/status`,
+/// `/health/ready` and `/metrics`, and the retries in the metrics.
 #[test]
 fn an_outage_loses_nothing_and_backoff_shows_in_the_metrics() {
     let server = Server::start();
@@ -720,10 +727,23 @@ fn an_outage_loses_nothing_and_backoff_shows_in_the_metrics() {
         || station.status().unwrap()["queue"]["pending"].as_u64() == Some(40),
     );
     std::thread::sleep(Duration::from_secs(2));
+    let status = station.status().unwrap();
     assert_eq!(
-        station.status().unwrap()["connectivity"],
-        "offline",
+        status["connectivity"], "offline",
         "the station sees the outage"
+    );
+    // The gate says why, since when and what the last probe met; the backlog's age shows.
+    assert_eq!(status["gate"]["state"], "closed");
+    assert_eq!(status["gate"]["reason"], "server unreachable");
+    assert!(status["gate"]["since"].is_u64());
+    assert!(status["gate"]["last_probe_error"].is_string(), "{status}");
+    assert!(status["backlog"]["oldest_age_seconds"].is_u64(), "{status}");
+    assert_eq!(metric(&station, "wats_upload_gate_open"), 0.0);
+    assert!(metric(&station, "wats_server_offline_seconds_total") >= 1.0);
+    let ready = http_get(&control_address(&station), "/health/ready");
+    assert!(
+        ready.contains("upload gate closed: server unreachable"),
+        "{ready}"
     );
     // Back, but slow, then stormy.
     proxy = FaultProxy::start(&server, port);
@@ -741,6 +761,8 @@ fn an_outage_loses_nothing_and_backoff_shows_in_the_metrics() {
     });
     assert!(metric(&station, "wats_upload_retries_total") > 0.0);
     assert_eq!(metric(&station, "wats_reports_parked_total"), 0.0);
+    assert!(metric(&station, "wats_reconnects_total") >= 1.0);
+    assert_eq!(metric(&station, "wats_upload_gate_open"), 1.0);
     station.stop();
     let found = server.ids_for_part(&pn);
     assert_eq!(found.len(), 100);

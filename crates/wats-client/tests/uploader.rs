@@ -202,6 +202,9 @@ fn fast() -> UploaderOptions {
         backoff_min: Duration::from_millis(10),
         backoff_cap: Duration::from_millis(200),
         auth_probe_interval: Duration::from_secs(3600),
+        reconnect_min: Duration::from_millis(20),
+        reconnect_max: Duration::from_millis(200),
+        outage_summary_every: Duration::from_secs(600),
         shutdown_grace: Duration::from_secs(2),
     }
 }
@@ -307,20 +310,20 @@ async fn two_hundred_reports_reach_the_server_exactly_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_errors_are_retried_with_backoff_then_delivered() {
+async fn server_errors_about_one_report_are_retried_with_backoff_then_delivered() {
     let server = Server::start().await;
     let (proxy, _) = Proxy::start(
         &server,
         Box::new(|_, n| {
             (n < 3)
-                .then(|| fault(503, r#"{"Message":"busy"}"#))
+                .then(|| fault(500, r#"{"Message":"busy"}"#))
                 .flatten()
         }),
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
     let queue = open_queue(&dir);
-    let r = report(&unique_pn("R503"), 1);
+    let r = report(&unique_pn("R500"), 1);
     let id = r.id.unwrap();
     queue.enqueue(&r, None).unwrap();
     let up = Uploader::spawn(queue.clone(), builder(&proxy.url()), fast()).unwrap();
@@ -338,6 +341,8 @@ async fn server_errors_are_retried_with_backoff_then_delivered() {
     let status = up.status();
     assert_eq!((status.retries, status.uploaded), (3, 1));
     assert!(status.last_error.unwrap().contains("busy"));
+    // The server answered each time: the gate never closed.
+    assert_eq!((status.probes, status.reconnects), (0, 0));
     up.shutdown().await.unwrap();
     assert!(server
         .client()
@@ -346,6 +351,48 @@ async fn server_errors_are_retried_with_backoff_then_delivered() {
         .await
         .unwrap()
         .is_some());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unavailable_closes_the_gate_and_counts_no_attempt() {
+    let server = Server::start().await;
+    let (proxy, _) = Proxy::start(
+        &server,
+        Box::new(|_, n| {
+            (n < 3)
+                .then(|| fault([502, 503, 504][n], r#"{"Message":"down for maintenance"}"#))
+                .flatten()
+        }),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let queue = open_queue(&dir);
+    let r = report(&unique_pn("R503"), 1);
+    let id = r.id.unwrap();
+    queue.enqueue(&r, None).unwrap();
+    let up = Uploader::spawn(queue.clone(), builder(&proxy.url()), fast()).unwrap();
+    wait_for(20, "delivery after 502/503/504", || async {
+        done(&queue) == 1
+    })
+    .await;
+    let status = up
+        .control()
+        .subscribe()
+        .wait_for(|s| s.uploaded == 1)
+        .await
+        .unwrap()
+        .clone();
+    // Each 5xx of the gateway kind closed the gate; a probe (GET, passed through) opened it.
+    let info = queue.get(id).unwrap().unwrap();
+    assert_eq!(info.attempts, 1, "only the delivery counts");
+    assert_eq!(proxy.posts(), 4);
+    assert_eq!(proxy.delivered.lock().unwrap().get(&id), Some(&1));
+    assert_eq!(status.retries, 0);
+    assert_eq!((status.probes, status.reconnects), (3, 3));
+    assert_eq!(status.connectivity, Connectivity::Online);
+    assert!(status.last_error.unwrap().contains("down for maintenance"));
+    up.shutdown().await.unwrap();
     server.stop().await;
 }
 
@@ -610,7 +657,7 @@ async fn an_unreadable_document_is_parked_as_corrupt() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_down_means_offline_and_retrying_then_delivered_when_it_is_back() {
+async fn server_down_closes_the_gate_and_probes_then_delivers_when_it_is_back() {
     // Nothing listens on this port yet.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -628,11 +675,24 @@ async fn server_down_means_offline_and_retrying_then_delivered_when_it_is_back()
     )
     .unwrap();
     let mut rx = up.control().subscribe();
-    rx.wait_for(|s| s.connectivity == Connectivity::Offline && s.retries >= 6)
+    let status = rx
+        .wait_for(|s| s.connectivity == Connectivity::Offline && s.probes >= 3)
         .await
-        .unwrap();
-    let info = &queue.list(None, 10).unwrap()[0];
-    assert_eq!(info.last_error.as_ref().unwrap().kind, ErrorKind::Network);
+        .unwrap()
+        .clone();
+    // The gate holds the reports back: no attempt counted, no per-report retries.
+    assert_eq!(status.retries, 0);
+    assert!(status.probe_error.unwrap().contains("connection"));
+    assert!(status.next_probe.is_some() && status.offline_since.is_some());
+    wait_for(5, "in-flight uploads to settle", || async {
+        queue.stats().unwrap().uploading == 0
+    })
+    .await;
+    assert!(queue
+        .list(None, 10)
+        .unwrap()
+        .iter()
+        .all(|e| e.attempts == 0));
     assert_eq!(queue.stats().unwrap().done, 0);
     // The server comes up on that port.
     let dir2 = tempfile::tempdir().unwrap();
@@ -645,11 +705,19 @@ async fn server_down_means_offline_and_retrying_then_delivered_when_it_is_back()
     .await
     .unwrap();
     wait_for(20, "delivery", || async { done(&queue) == 3 }).await;
-    up.control()
+    let status = up
+        .control()
         .subscribe()
         .wait_for(|s| s.uploaded == 3 && s.connectivity == Connectivity::Online)
         .await
-        .unwrap();
+        .unwrap()
+        .clone();
+    assert_eq!(status.reconnects, 1);
+    assert!(status.offline_since.is_none() && status.offline_before > Duration::ZERO);
+    assert_eq!(status.probe_error, None);
     up.shutdown().await.unwrap();
     running.stop().await.unwrap();
 }
+
+#[path = "uploader/outage.rs"]
+mod outage;

@@ -172,11 +172,29 @@ pub fn status(instance_name: &str, args: StatusArgs) -> anyhow::Result<u8> {
     if get("/intake/paused") == Value::Bool(true) {
         println!("INTAKE PAUSED: {}", get("/intake/reason"));
     }
-    if get("/uploads_paused") == Value::Bool(true) {
+    if get("/gate/state").as_str() == Some("closed") {
+        let ago = |p: &str| {
+            get(p)
+                .as_u64()
+                .map(|t| unix_now().saturating_sub(t))
+                .map_or("?".to_string(), |s| format!("{s} s ago"))
+        };
+        let soon = |p: &str| {
+            get(p)
+                .as_u64()
+                .map(|t| t.saturating_sub(unix_now()))
+                .map_or("?".to_string(), |s| format!("in {s} s"))
+        };
         println!(
-            "UPLOADS PAUSED (credentials refused): {}",
-            get("/last_error")
+            "UPLOADS WAITING ({}) since {}; next probe {}; last probe error: {}",
+            get("/gate/reason").as_str().unwrap_or("?"),
+            ago("/gate/since"),
+            soon("/gate/next_probe"),
+            get("/gate/last_probe_error").as_str().unwrap_or("-")
         );
+    }
+    if let Some(age) = get("/backlog/oldest_age_seconds").as_u64() {
+        println!("backlog: oldest report waiting {age} s");
     }
     println!(
         "files:   {} seen, {} converted, {} failed",
@@ -195,6 +213,14 @@ pub fn status(instance_name: &str, args: StatusArgs) -> anyhow::Result<u8> {
         "reports: {} uploaded, {} retries since start",
         get("/reports/uploaded"),
         get("/reports/retries")
+    );
+    println!(
+        "server:  offline {} s in all since start, {} reconnects, {} probes",
+        get("/gate/offline_seconds_total")
+            .as_f64()
+            .map_or(0, |s| s as u64),
+        get("/gate/reconnects"),
+        get("/gate/probes")
     );
     if let Some(e) = s.get("last_error").and_then(|e| e.as_str()) {
         println!("last error: {e}");
@@ -336,4 +362,12 @@ pub fn queue(instance_name: &str, args: QueueArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Seconds since the Unix epoch, now.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

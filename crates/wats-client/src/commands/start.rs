@@ -63,6 +63,9 @@ pub fn run(
     if let Some(cap) = millis("WATS_CLIENT_BACKOFF_CAP_MS") {
         options.uploader.backoff_cap = cap;
     }
+    if let Some(max) = millis("WATS_CLIENT_RECONNECT_MAX_MS") {
+        options.reconnect_max = Some(max);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,31 +1,29 @@
 //! The uploader: takes due entries from the [`Queue`] and submits them through the `wats`
-//! SDK, `concurrency` at a time, and settles each by the server's answer.
+//! SDK, `concurrency` at a time, and settles each by the server's answer
+//! ([`attempt`]: which answer leads to which verdict).
 //!
-//! | answer | verdict |
-//! |---|---|
-//! | 2xx | [`Queue::complete`] |
-//! | connection failure, timeout, 5xx, 408, 429, open breaker, undecodable 2xx body | [`Queue::retry_later`], exponential backoff with full jitter and a cap; `Retry-After` honoured |
-//! | other 4xx (validation…) | [`Queue::park`] with the server's message |
-//! | 401 / 403 | [`Queue::release`] (the report is fine; the credentials are not), uploads pause, [`Connectivity::AuthFailed`] |
-//! | a stored document that does not parse | [`Queue::park`] as [`ErrorKind::Corrupt`] |
+//! Whether anything is sent at all is the [`gate`]'s decision, one per server: a transport
+//! failure, a timeout, a 502/503/504 or a refused token closes it; while it is closed nothing
+//! is claimed, one probe at a time tests the server on a capped, jittered backoff
+//! (`reconnect_max`), and the first success opens it, after which the backlog drains at full
+//! concurrency, oldest first. A report's attempt count grows only for answers about that
+//! report (429, another 5xx, a refusal), never while the server is away.
 //!
 //! The SDK's own retry is switched off ([`Uploader::spawn`] builds the client with
-//! `no_retry()`): the queue's backoff replaces it, and a report is never held by a worker
-//! while it sleeps. An undecodable 2xx answer is retried rather than taken as delivery: a
-//! captive portal or a misconfigured proxy answers 200 with a login page.
-//!
-//! After an authorization failure nothing is claimed until [`UploaderControl::resume`] (after
-//! the token was fixed) or until `auth_probe_interval` has passed; then a single entry probes
-//! the server, and uploads resume in full when it goes through.
+//! `no_retry()`): the gate and the queue's backoff replace it, and a report is never held by a
+//! worker while it sleeps.
 //!
 //! The uploader wakes when the queue gains a pending entry (the queue's
-//! [`wake_handle`](Queue::wake_handle)), when the next retry falls due, and every
+//! [`wake_handle`](Queue::wake_handle)), when the next retry or probe falls due, and every
 //! `poll_interval` as a safety net. [`UploaderHandle::shutdown`] waits up to `shutdown_grace`
 //! for uploads in flight, then abandons them and returns their entries to pending.
 //!
 //! A queue storage error (disk full, I/O) stops the uploader: the error is in the status and
 //! returned by [`UploaderHandle::shutdown`] / [`UploaderHandle::join`]; entries it could not
 //! settle stay `uploading` on disk and return to pending when the queue is next opened.
+
+mod attempt;
+pub mod gate;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,7 +35,9 @@ use tokio::time::Instant;
 use uuid::Uuid;
 use wats::{Wats, WatsBuilder};
 
-use crate::queue::{Entry, ErrorKind, Queue, QueueError};
+use self::attempt::{upload, Outcome};
+use self::gate::{Backlog, Closed, Gate, GateSettings, GateView, Notice};
+use crate::queue::{ErrorKind, Queue, QueueError};
 
 /// Settings of the uploader.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,8 +52,16 @@ pub struct UploaderOptions {
     pub backoff_min: Duration,
     /// Longest retry delay, `Retry-After` included (default 1 h).
     pub backoff_cap: Duration,
-    /// After an authorization failure, probe the server again after this long (default 5 min).
+    /// While the token is refused, probe the server again after this long (default 5 min).
     pub auth_probe_interval: Duration,
+    /// The first probe of an unreachable server comes within this; the wait doubles per
+    /// failed probe (default 1 s).
+    pub reconnect_min: Duration,
+    /// The longest wait between two probes of an unreachable server (default 30 s, the
+    /// configuration's `reconnect_max_seconds`).
+    pub reconnect_max: Duration,
+    /// While the server stays away, a WARN summary this often (default 10 min).
+    pub outage_summary_every: Duration,
     /// How long [`UploaderHandle::shutdown`] waits for uploads in flight (default 10 s).
     pub shutdown_grace: Duration,
 }
@@ -67,6 +75,9 @@ impl Default for UploaderOptions {
             backoff_min: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(3600),
             auth_probe_interval: Duration::from_secs(300),
+            reconnect_min: Duration::from_secs(1),
+            reconnect_max: Duration::from_secs(30),
+            outage_summary_every: Duration::from_secs(600),
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -90,36 +101,72 @@ impl UploaderOptions {
             .max(self.backoff_min)
             .min(self.backoff_cap)
     }
+
+    fn gate(&self) -> GateSettings {
+        GateSettings {
+            reconnect_min: self.reconnect_min.min(self.reconnect_max),
+            reconnect_max: self.reconnect_max,
+            auth_probe_interval: self.auth_probe_interval,
+            summary_every: self.outage_summary_every,
+        }
+    }
 }
 
-/// Can reports reach the server?
+/// Can reports reach the server? (The [`gate`]'s state.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Connectivity {
     /// Nothing tried yet.
     #[default]
     Unknown,
-    /// The last answer came from the server (2xx, or a refusal of one report).
+    /// The gate is open: the server answered the last upload or probe.
     Online,
-    /// The last attempt failed transiently (network, timeout, 5xx, 429).
+    /// The gate is closed: the server is unreachable (network, timeout, 502/503/504).
     Offline,
-    /// The server refused the credentials (401/403); uploads are paused.
+    /// The gate is closed: the server refused the credentials (401/403).
     AuthFailed,
+}
+
+impl Connectivity {
+    /// `online`, `offline`, `auth_failed` or `unknown` (for `/status` and the CLI).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connectivity::Unknown => "unknown",
+            Connectivity::Online => "online",
+            Connectivity::Offline => "offline",
+            Connectivity::AuthFailed => "auth_failed",
+        }
+    }
 }
 
 /// What the uploader is doing, for the status page, the control API and alarms.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UploaderStatus {
-    /// Online / offline / auth failed.
+    /// The gate: online / offline / auth failed.
     pub connectivity: Connectivity,
-    /// Uploads are paused (after an authorization failure).
+    /// Since when `connectivity` is what it is (set at the first answer).
+    pub since: Option<SystemTime>,
+    /// Uploads wait for a fixed token (the gate is closed with "token refused").
     pub paused: bool,
+    /// While the gate is closed: the failure that keeps it closed (the last probe's).
+    pub probe_error: Option<String>,
+    /// While the gate is closed: when the next probe is due.
+    pub next_probe: Option<SystemTime>,
+    /// Probes sent since start.
+    pub probes: u64,
+    /// Times the gate opened again after an outage or a refused token.
+    pub reconnects: u64,
+    /// Time the server was unreachable in outages that ended (see [`Self::offline_total`]).
+    pub offline_before: Duration,
+    /// Since when the server is unreachable, while it is.
+    pub offline_since: Option<SystemTime>,
     /// Uploads in flight.
     pub in_flight: usize,
     /// Reports delivered since start.
     pub uploaded: u64,
     /// Reports parked since start.
     pub parked: u64,
-    /// Transient failures scheduled for a retry since start.
+    /// Transient failures of one report scheduled for a retry since start (429, 5xx…; not
+    /// the server's absence, which closes the gate instead).
     pub retries: u64,
     /// Authorization failures since start.
     pub auth_failures: u64,
@@ -129,6 +176,17 @@ pub struct UploaderStatus {
     pub last_success: Option<SystemTime>,
     /// Set when the uploader stopped on a queue storage error (an alarm).
     pub stopped_by: Option<String>,
+}
+
+impl UploaderStatus {
+    /// Time the server was unreachable since start, the outage in progress included.
+    pub fn offline_total(&self, now: SystemTime) -> Duration {
+        self.offline_before
+            + self
+                .offline_since
+                .and_then(|since| now.duration_since(since).ok())
+                .unwrap_or_default()
+    }
 }
 
 /// The uploader failed.
@@ -170,8 +228,8 @@ impl UploaderControl {
         self.shared.status.subscribe()
     }
 
-    /// Ends an authorization pause now (after the token was fixed): one entry probes the
-    /// server, then uploads resume in full.
+    /// Probes the server now if the gate is closed (after the token was fixed); uploads
+    /// resume in full when the probe goes through.
     pub fn resume(&self) {
         self.shared.resume.notify_one();
     }
@@ -249,162 +307,6 @@ impl Uploader {
     }
 }
 
-/// How one upload ended.
-#[derive(Debug)]
-enum Outcome {
-    Uploaded,
-    Retry(String),
-    Parked(String),
-    AuthFailed(String),
-}
-
-/// What to do with an entry after the server's answer.
-#[derive(Debug)]
-enum Action {
-    Complete,
-    Retry {
-        kind: ErrorKind,
-        text: String,
-        retry_after: Option<Duration>,
-    },
-    Park {
-        kind: ErrorKind,
-        text: String,
-    },
-    Release {
-        text: String,
-    },
-}
-
-/// Sorts an SDK error into the action the queue takes.
-fn classify(error: &wats::Error) -> Action {
-    use wats::Error as E;
-    let text = error.to_string();
-    match error {
-        E::Unauthorized { .. } | E::Forbidden { .. } => Action::Release { text },
-        E::Connection(_) => Action::Retry {
-            kind: ErrorKind::Network,
-            text,
-            retry_after: None,
-        },
-        E::Timeout(_) => Action::Retry {
-            kind: ErrorKind::Timeout,
-            text,
-            retry_after: None,
-        },
-        E::CircuitOpen { retry_in } => Action::Retry {
-            kind: ErrorKind::Network,
-            text,
-            retry_after: Some(*retry_in),
-        },
-        E::Server {
-            status,
-            retry_after,
-            ..
-        } if error.is_transient() || status.as_u16() == 408 => Action::Retry {
-            kind: if status.as_u16() == 429 {
-                ErrorKind::RateLimited
-            } else {
-                ErrorKind::Server
-            },
-            text,
-            retry_after: *retry_after,
-        },
-        // A 2xx whose body is not WATS's answer: not proof of delivery (see the module doc).
-        E::Decode { .. } => Action::Retry {
-            kind: ErrorKind::Server,
-            text,
-            retry_after: None,
-        },
-        E::Validation { .. } | E::NotFound { .. } | E::Conflict { .. } | E::Server { .. } => {
-            Action::Park {
-                kind: ErrorKind::Rejected,
-                text,
-            }
-        }
-        E::Config(_) => Action::Park {
-            kind: ErrorKind::Other,
-            text,
-        },
-        // Unknown future variants: never drop, never hot-loop.
-        _ if error.is_transient() => Action::Retry {
-            kind: ErrorKind::Other,
-            text,
-            retry_after: None,
-        },
-        _ => Action::Park {
-            kind: ErrorKind::Other,
-            text,
-        },
-    }
-}
-
-/// Uploads one claimed entry and settles it in the queue.
-async fn upload(
-    queue: Arc<Queue>,
-    wats: Wats,
-    options: Arc<UploaderOptions>,
-    entry: Entry,
-) -> Result<Outcome, QueueError> {
-    let id = entry.id();
-    // The document was written from a validated report at enqueue: it is sent as stored. A
-    // syntax check (no model built) still catches a damaged row before it reaches the server.
-    let checked = match &entry.damaged {
-        Some(why) => Err(why.clone()),
-        None => serde_json::from_str::<serde::de::IgnoredAny>(&entry.document)
-            .map_err(|e| e.to_string()),
-    };
-    let action = match checked {
-        Err(e) => Action::Park {
-            kind: ErrorKind::Corrupt,
-            text: format!("the queued document is not a readable report: {e}"),
-        },
-        Ok(_) => match wats.report().submit_wsjf(id, entry.document).await {
-            Ok(_) => Action::Complete,
-            Err(e) => classify(&e),
-        },
-    };
-    let attempts = entry.info.attempts;
-    tokio::task::spawn_blocking(move || {
-        Ok(match action {
-            Action::Complete => {
-                queue.complete(id)?;
-                Outcome::Uploaded
-            }
-            Action::Retry {
-                kind,
-                text,
-                retry_after,
-            } => {
-                let wait = options.backoff(attempts, retry_after);
-                tracing::info!(%id, attempts, ?wait, error = %text, "upload failed; will retry");
-                queue.retry_later(id, kind, &text, SystemTime::now() + wait)?;
-                Outcome::Retry(text)
-            }
-            Action::Park { kind, text } => {
-                tracing::warn!(%id, error = %text, "report refused; parked");
-                queue.park(id, kind, &text)?;
-                Outcome::Parked(text)
-            }
-            // The dispatcher closes the gate first, then releases the entry (so that the
-            // release does not wake it into claiming again with stale credentials).
-            Action::Release { text } => Outcome::AuthFailed(text),
-        })
-    })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-}
-
-/// Whether uploads may run.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Gate {
-    Open,
-    /// Paused after an authorization failure until this instant.
-    Paused(Instant),
-    /// One entry at a time until one goes through.
-    Probing,
-}
-
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, QueueError> + Send + 'static,
 ) -> Result<T, QueueError> {
@@ -430,6 +332,148 @@ async fn run(
     result
 }
 
+/// The dispatcher's state besides the queue: the gate and what the status shows of it.
+struct Link<'a> {
+    queue: &'a Arc<Queue>,
+    shared: &'a Shared,
+    gate: Gate,
+    /// The server answered at least once (else the connectivity is still unknown).
+    answered: bool,
+}
+
+impl Link<'_> {
+    /// Logs a gate notice, with the backlog when it mentions it.
+    async fn log(&self, notice: Option<Notice>) {
+        let Some(notice) = notice else { return };
+        let backlog = if notice.wants_backlog() {
+            let q = self.queue.clone();
+            // A log line is not worth failing over: without the queue's answer it is
+            // written without the backlog.
+            blocking(move || {
+                let stats = q.stats()?;
+                let oldest = q.oldest_undelivered()?;
+                Ok(Backlog {
+                    reports: stats.pending + stats.uploading,
+                    oldest_age: oldest.and_then(|t| SystemTime::now().duration_since(t).ok()),
+                })
+            })
+            .await
+            .ok()
+        } else {
+            None
+        };
+        notice.log(backlog);
+    }
+
+    /// Shows the gate in the status.
+    fn publish(&self, in_flight: usize) {
+        let view: GateView = self.gate.view();
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        let to_wall = |at: Instant| {
+            if at >= now {
+                wall + (at - now)
+            } else {
+                wall.checked_sub(now - at).unwrap_or(wall)
+            }
+        };
+        let connectivity = match view.closed {
+            Some(Closed::Unreachable) => Connectivity::Offline,
+            Some(Closed::TokenRefused) => Connectivity::AuthFailed,
+            None if self.answered => Connectivity::Online,
+            None => Connectivity::Unknown,
+        };
+        self.shared.status.send_if_modified(|s| {
+            let before = s.clone();
+            if s.connectivity != connectivity {
+                s.since = Some(view.since.map_or(wall, to_wall));
+            }
+            s.connectivity = connectivity;
+            s.paused = view.closed == Some(Closed::TokenRefused);
+            s.probe_error = view.last_error.clone();
+            s.next_probe = view.next_probe.map(to_wall);
+            s.probes = view.probes;
+            s.reconnects = view.reconnects;
+            s.offline_before = view.offline_before;
+            s.offline_since = view.offline_since.map(to_wall);
+            s.in_flight = in_flight;
+            *s != before
+        });
+    }
+
+    /// Records an upload's outcome; an entry the gate turned back is released.
+    async fn settle(
+        &mut self,
+        id: Option<Uuid>,
+        outcome: Outcome,
+        in_flight: usize,
+    ) -> Result<(), QueueError> {
+        let now = Instant::now();
+        let (notice, release_it) = match &outcome {
+            Outcome::Uploaded => {
+                self.answered = true;
+                (self.gate.open(now), false)
+            }
+            Outcome::Retry(_) | Outcome::Parked(_) => {
+                self.answered = true;
+                (None, false)
+            }
+            Outcome::Gate(why, text) => (self.gate.close(now, *why, text.clone()), true),
+        };
+        self.shared.status.send_modify(|s| match outcome {
+            Outcome::Uploaded => {
+                s.uploaded += 1;
+                s.last_success = Some(SystemTime::now());
+            }
+            Outcome::Retry(text) => {
+                s.retries += 1;
+                s.last_error = Some(text);
+            }
+            Outcome::Parked(text) => {
+                s.parked += 1;
+                s.last_error = Some(text);
+            }
+            Outcome::Gate(why, text) => {
+                if why == Closed::TokenRefused {
+                    s.auth_failures += 1;
+                }
+                s.last_error = Some(text);
+            }
+        });
+        self.publish(in_flight);
+        self.log(notice).await;
+        // After the gate closed, so that the release does not wake it into claiming again.
+        if let (true, Some(id)) = (release_it, id) {
+            release(self.queue, id).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the probe's result.
+    async fn probed(&mut self, result: Result<wats::Result<String>, tokio::task::JoinError>) {
+        let now = Instant::now();
+        let notice = match result {
+            Ok(Ok(_)) => {
+                self.answered = true;
+                self.gate.open(now)
+            }
+            Ok(Err(e)) => {
+                let why = match e {
+                    wats::Error::Unauthorized { .. } | wats::Error::Forbidden { .. } => {
+                        Closed::TokenRefused
+                    }
+                    _ => Closed::Unreachable,
+                };
+                self.gate.probe_failed(now, why, e.to_string())
+            }
+            Err(e) => {
+                self.gate
+                    .probe_failed(now, Closed::Unreachable, format!("the probe failed: {e}"))
+            }
+        };
+        self.log(notice).await;
+    }
+}
+
 async fn dispatch(
     queue: &Arc<Queue>,
     wats: &Wats,
@@ -442,22 +486,31 @@ async fn dispatch(
     let mut shutdown = shared.shutdown.subscribe();
     let mut tasks: JoinSet<Result<Outcome, QueueError>> = JoinSet::new();
     let mut in_flight: HashMap<tokio::task::Id, Uuid> = HashMap::new();
-    let mut gate = Gate::Open;
+    let mut probe: Option<tokio::task::JoinHandle<wats::Result<String>>> = None;
+    let mut link = Link {
+        queue,
+        shared,
+        gate: Gate::new(options.gate()),
+        answered: false,
+    };
 
     loop {
         if *shutdown.borrow() {
             break;
         }
-        if let Gate::Paused(until) = gate {
-            if Instant::now() >= until {
-                gate = Gate::Probing;
-                shared.status.send_modify(|s| s.paused = false);
-            }
+        let now = Instant::now();
+        let summary = link.gate.summary(now);
+        link.log(summary).await;
+        if probe.is_none() && link.gate.probe_due(now) {
+            link.gate.probe_started();
+            let wats = wats.clone();
+            probe = Some(tokio::spawn(async move { wats.app().version().await }));
+            link.publish(in_flight.len());
         }
-        let room = match gate {
-            Gate::Open => concurrency.saturating_sub(in_flight.len()),
-            Gate::Probing => usize::from(in_flight.is_empty()),
-            Gate::Paused(_) => 0,
+        let room = if link.gate.is_open() {
+            concurrency.saturating_sub(in_flight.len())
+        } else {
+            0
         };
         if room > 0 {
             let q = queue.clone();
@@ -468,33 +521,31 @@ async fn dispatch(
                     tasks.spawn(upload(queue.clone(), wats.clone(), options.clone(), entry));
                 in_flight.insert(handle.id(), id);
             }
-            let n = in_flight.len();
-            shared.status.send_if_modified(|s| {
-                let changed = s.in_flight != n;
-                s.in_flight = n;
-                changed
-            });
+            link.publish(in_flight.len());
         }
         // When to look again without a wake-up.
         let mut deadline = Instant::now() + options.poll_interval;
-        match gate {
-            Gate::Paused(until) => deadline = deadline.min(until),
-            // Only when a due entry could be claimed (a probe in flight blocks claims, and
-            // a deadline in the past would spin).
-            Gate::Open if in_flight.len() < concurrency => {
-                let q = queue.clone();
-                if let Some(due) = blocking(move || q.next_due()).await? {
-                    let wait = due
-                        .duration_since(SystemTime::now())
-                        .unwrap_or(Duration::ZERO);
-                    deadline = deadline.min(Instant::now() + wait);
-                }
+        if let Some(at) = link.gate.next_wake(probe.is_some()) {
+            deadline = deadline.min(at);
+        }
+        // Only when a due entry could be claimed (else a deadline in the past would spin).
+        if link.gate.is_open() && in_flight.len() < concurrency {
+            let q = queue.clone();
+            if let Some(due) = blocking(move || q.next_due()).await? {
+                let wait = due
+                    .duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO);
+                deadline = deadline.min(Instant::now() + wait);
             }
-            _ => {}
         }
         tokio::select! {
             biased;
             _ = shutdown.changed() => {}
+            result = async { probe.as_mut().expect("guarded").await }, if probe.is_some() => {
+                probe = None;
+                link.probed(result).await;
+                link.publish(in_flight.len());
+            }
             Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                 let (task, result) = match joined {
                     Ok((task, result)) => (task, result),
@@ -513,33 +564,27 @@ async fn dispatch(
                     }
                 };
                 let id = in_flight.remove(&task);
-                let outcome = match result {
-                    Ok(outcome) => outcome,
+                match result {
+                    Ok(outcome) => link.settle(id, outcome, in_flight.len()).await?,
                     Err(QueueError::WrongState { id, .. } | QueueError::NotFound(id)) => {
                         // Someone else changed the entry (an operator, a recovery): their
                         // decision stands.
                         tracing::warn!(%id, "queue entry changed during its upload");
-                        continue;
                     }
                     Err(e) => return Err(e),
-                };
-                let auth_failed = matches!(outcome, Outcome::AuthFailed(_));
-                gate = settle(shared, gate, outcome, &options, in_flight.len());
-                if let (true, Some(id)) = (auth_failed, id) {
-                    release(queue, id).await?;
                 }
             }
-            _ = wake.notified(), if !matches!(gate, Gate::Paused(_)) => {}
+            _ = wake.notified(), if link.gate.is_open() => {}
             _ = shared.resume.notified() => {
-                if gate != Gate::Open {
-                    gate = Gate::Probing;
-                    shared.status.send_modify(|s| s.paused = false);
-                }
+                link.gate.resume(Instant::now());
             }
             _ = tokio::time::sleep_until(deadline) => {}
         }
     }
 
+    if let Some(probe) = probe.take() {
+        probe.abort();
+    }
     // Shutdown: let uploads in flight finish for a while, then abandon them.
     let grace = tokio::time::sleep(options.shutdown_grace);
     tokio::pin!(grace);
@@ -549,13 +594,7 @@ async fn dispatch(
                 Some(Ok((task, result))) => {
                     let id = in_flight.remove(&task);
                     match result {
-                        Ok(outcome) => {
-                            let auth_failed = matches!(outcome, Outcome::AuthFailed(_));
-                            settle(shared, gate, outcome, &options, in_flight.len());
-                            if let (true, Some(id)) = (auth_failed, id) {
-                                release(queue, id).await?;
-                            }
-                        }
+                        Ok(outcome) => link.settle(id, outcome, in_flight.len()).await?,
                         Err(QueueError::WrongState { .. } | QueueError::NotFound(_)) => {}
                         Err(e) => return Err(e),
                     }
@@ -585,54 +624,6 @@ async fn release(queue: &Arc<Queue>, id: Uuid) -> Result<(), QueueError> {
         Ok(()) | Err(QueueError::WrongState { .. } | QueueError::NotFound(_)) => Ok(()),
         Err(e) => Err(e),
     }
-}
-
-/// Records an upload's outcome in the status; returns the new gate.
-fn settle(
-    shared: &Shared,
-    gate: Gate,
-    outcome: Outcome,
-    options: &UploaderOptions,
-    in_flight: usize,
-) -> Gate {
-    let mut next = gate;
-    shared.status.send_modify(|s| {
-        s.in_flight = in_flight;
-        match outcome {
-            Outcome::Uploaded => {
-                s.uploaded += 1;
-                s.connectivity = Connectivity::Online;
-                s.last_success = Some(SystemTime::now());
-                // The credentials work (even if an older upload just said otherwise).
-                next = Gate::Open;
-            }
-            Outcome::Retry(text) => {
-                s.retries += 1;
-                s.connectivity = Connectivity::Offline;
-                s.last_error = Some(text);
-            }
-            Outcome::Parked(text) => {
-                s.parked += 1;
-                s.connectivity = Connectivity::Online;
-                s.last_error = Some(text);
-                // The server took the credentials; it refused only this report.
-                next = Gate::Open;
-            }
-            Outcome::AuthFailed(text) => {
-                s.auth_failures += 1;
-                s.connectivity = Connectivity::AuthFailed;
-                s.last_error = Some(text);
-                if !matches!(gate, Gate::Paused(_)) {
-                    tracing::error!(
-                        "the server refused the credentials; uploads paused (nothing is lost)"
-                    );
-                }
-                next = Gate::Paused(Instant::now() + options.auth_probe_interval);
-            }
-        }
-        s.paused = matches!(next, Gate::Paused(_));
-    });
-    next
 }
 
 #[cfg(test)]

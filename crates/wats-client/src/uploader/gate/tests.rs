@@ -1,0 +1,192 @@
+//! The gate over simulated time: its probe schedule, its log, a fleet's return.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tracing::Level;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::Layer;
+
+use super::*;
+
+fn defaults() -> GateSettings {
+    GateSettings {
+        reconnect_min: Duration::from_secs(1),
+        reconnect_max: Duration::from_secs(30),
+        auth_probe_interval: Duration::from_secs(300),
+        summary_every: Duration::from_secs(600),
+    }
+}
+
+/// Counts log events by level.
+#[derive(Clone, Default)]
+struct Counter(Arc<Mutex<HashMap<Level, usize>>>);
+
+impl<S: tracing::Subscriber> Layer<S> for Counter {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        *self
+            .0
+            .lock()
+            .unwrap()
+            .entry(*event.metadata().level())
+            .or_default() += 1;
+    }
+}
+
+impl Counter {
+    fn get(&self, level: Level) -> usize {
+        self.0.lock().unwrap().get(&level).copied().unwrap_or(0)
+    }
+}
+
+/// Drives `gate` from `from` to `until` as the uploader does while the server stays away:
+/// a probe whenever one is due (failing with `why`), a summary whenever one is due, every
+/// notice logged. Returns the instants probes were sent.
+fn outage(gate: &mut Gate, from: Instant, until: Instant, why: Closed) -> Vec<Instant> {
+    let mut probes = Vec::new();
+    let mut now = from;
+    while let Some(wake) = gate.next_wake(false) {
+        now = now.max(wake);
+        if now >= until {
+            break;
+        }
+        if let Some(n) = gate.summary(now) {
+            n.log(Some(Backlog::default()));
+        }
+        if gate.probe_due(now) {
+            gate.probe_started();
+            probes.push(now);
+            if let Some(n) = gate.probe_failed(now, why, "connection refused".into()) {
+                n.log(None);
+            }
+        }
+    }
+    probes
+}
+
+#[test]
+fn an_hour_of_outage_is_seven_lines_at_info_and_a_probe_every_15_to_30_s() {
+    let counter = Counter::default();
+    let subscriber = tracing_subscriber::registry().with(counter.clone());
+    let probes = tracing::subscriber::with_default(subscriber, || {
+        let mut gate = Gate::new(defaults());
+        let t0 = Instant::now();
+        // Five uploads in flight fail at once: one line.
+        for _ in 0..5 {
+            if let Some(n) = gate.close(t0, Closed::Unreachable, "connection refused".into()) {
+                n.log(Some(Backlog::default()));
+            }
+        }
+        let hour = t0 + Duration::from_secs(3600);
+        let probes = outage(&mut gate, t0, hour, Closed::Unreachable);
+        let back = gate.open(hour).expect("reopened");
+        assert_eq!(
+            back,
+            Notice::Reopened {
+                why: Closed::Unreachable,
+                away: Duration::from_secs(3600)
+            }
+        );
+        back.log(Some(Backlog::default()));
+        let view = gate.view();
+        assert_eq!(view.reconnects, 1);
+        assert_eq!(view.offline_before, Duration::from_secs(3600));
+        assert_eq!(view.probes, probes.len() as u64);
+        probes
+    });
+    // WARN when it went away, five summaries (10…50 min), INFO when it is back.
+    assert_eq!(counter.get(Level::WARN), 6);
+    assert_eq!(counter.get(Level::INFO), 1);
+    assert_eq!(counter.get(Level::ERROR), 0);
+    // A DEBUG line per probe; ~8 probes reach the cap, then one every 15–30 s.
+    assert_eq!(counter.get(Level::DEBUG), probes.len());
+    assert!(
+        (3600 / 30..=3600 / 15 + 10).contains(&probes.len()),
+        "{} probes in an hour",
+        probes.len()
+    );
+    let gaps: Vec<Duration> = probes.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[0] <= Duration::from_secs(2), "backoff starts small");
+    assert!(gaps.iter().all(|g| *g <= Duration::from_secs(30)));
+    assert!(gaps[10..].iter().all(|g| *g >= Duration::from_secs(15)));
+}
+
+#[test]
+fn the_first_probe_comes_within_a_second_and_waits_double_to_the_cap() {
+    let mut gate = Gate::new(defaults());
+    let t0 = Instant::now();
+    gate.close(t0, Closed::Unreachable, "x".into()).unwrap();
+    let first = gate.next_wake(false).unwrap() - t0;
+    assert!(first >= Duration::from_millis(500) && first <= Duration::from_secs(1));
+    let mut now;
+    let mut waits = Vec::new();
+    for _ in 0..10 {
+        now = gate.next_wake(false).unwrap();
+        gate.probe_failed(now, Closed::Unreachable, "x".into());
+        waits.push(gate.next_wake(false).unwrap() - now);
+    }
+    for (i, w) in waits.iter().enumerate() {
+        let ceiling = Duration::from_secs(2u64 << i).min(Duration::from_secs(30));
+        assert!(*w >= ceiling / 2 && *w <= ceiling, "wait {i}: {w:?}");
+    }
+}
+
+#[test]
+fn a_fleet_returning_together_is_spread_over_the_cap() {
+    // 100 stations lost the server at different moments of the last hour; it returns at `back`.
+    let t0 = Instant::now();
+    let back = t0 + Duration::from_secs(3600);
+    let mut per_second: HashMap<u64, usize> = HashMap::new();
+    for _ in 0..100 {
+        let mut gate = Gate::new(defaults());
+        let lost = t0 + Duration::from_millis(fastrand::u64(0..600_000));
+        gate.close(lost, Closed::Unreachable, "x".into());
+        outage(&mut gate, lost, back, Closed::Unreachable);
+        // Its first probe after the return succeeds.
+        let first = gate.next_wake(false).unwrap();
+        let first = if gate.probe_due(first) { first } else { back };
+        let after = first.saturating_duration_since(back);
+        assert!(after <= Duration::from_secs(30), "{after:?}");
+        *per_second.entry(after.as_secs()).or_default() += 1;
+    }
+    let busiest = per_second.values().max().copied().unwrap();
+    assert!(busiest <= 20, "{busiest} stations in one second");
+    assert!(
+        per_second.len() >= 15,
+        "spread over {} seconds",
+        per_second.len()
+    );
+}
+
+#[test]
+fn a_refused_token_is_its_own_closed_state_probed_at_the_auth_interval() {
+    let mut gate = Gate::new(defaults());
+    let t0 = Instant::now();
+    gate.close(t0, Closed::Unreachable, "refused".into());
+    let t1 = t0 + Duration::from_secs(60);
+    // The server is back, refusing the token: one notice, the outage's start kept.
+    let n = gate.probe_failed(t1, Closed::TokenRefused, "401".into());
+    assert_eq!(
+        n,
+        Some(Notice::Closed {
+            why: Closed::TokenRefused,
+            error: "401".into()
+        })
+    );
+    let view = gate.view();
+    assert_eq!(view.closed, Some(Closed::TokenRefused));
+    assert_eq!(view.since, Some(t0));
+    assert_eq!(view.offline_before, Duration::from_secs(60));
+    assert_eq!(view.offline_since, None);
+    let wait = gate.next_wake(false).unwrap() - t1;
+    assert!(wait >= Duration::from_secs(150) && wait <= Duration::from_secs(300));
+    // Another refusal: DEBUG, same schedule length.
+    let n = gate.probe_failed(t1, Closed::TokenRefused, "401".into());
+    assert!(matches!(n, Some(Notice::ProbeFailed { .. })));
+    // The operator fixed the token: probe now.
+    gate.resume(t1);
+    assert!(gate.probe_due(t1));
+    assert!(matches!(gate.open(t1), Some(Notice::Reopened { .. })));
+    assert!(gate.is_open());
+    assert_eq!(gate.open(t1), None, "opening an open gate says nothing");
+}
