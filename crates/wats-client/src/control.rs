@@ -196,7 +196,7 @@ fn gate_json(shared: &Shared, up: &UploaderStatus) -> Value {
             "next_probe": up.next_probe.map(unix),
             "probes": up.probes,
             "reconnects": up.reconnects,
-            "offline_seconds_total": up.offline_total(now).as_secs_f64(),
+            "offline_seconds_total": up.offline_total().as_secs_f64(),
         },
         "backlog": {
             "oldest_age_seconds": oldest.and_then(|t| now.duration_since(t).ok()).map(|d| d.as_secs()),

@@ -178,7 +178,7 @@ impl Metrics {
             &mut out,
             "wats_server_offline_seconds_total",
             "Seconds the server was unreachable since start, the outage in progress included.",
-            uploader.offline_total(now).as_secs(),
+            uploader.offline_total().as_secs(),
         );
         counter(
             &mut out,

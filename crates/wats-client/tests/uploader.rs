@@ -383,13 +383,15 @@ async fn unavailable_closes_the_gate_and_counts_no_attempt() {
         .await
         .unwrap()
         .clone();
-    // Each 5xx of the gateway kind closed the gate; a probe (GET, passed through) opened it.
+    // The 502 closed the gate, uncounted; each probe (GET, passed through) answered, and the
+    // report itself was the trial: its 503 and 504 count and back it off on its own, so a
+    // report the gateway never takes cannot make the gate flap or hold up the others.
     let info = queue.get(id).unwrap().unwrap();
-    assert_eq!(info.attempts, 1, "only the delivery counts");
+    assert_eq!(info.attempts, 3, "the trials and the delivery count");
     assert_eq!(proxy.posts(), 4);
     assert_eq!(proxy.delivered.lock().unwrap().get(&id), Some(&1));
-    assert_eq!(status.retries, 0);
-    assert_eq!((status.probes, status.reconnects), (3, 3));
+    assert_eq!(status.retries, 2);
+    assert_eq!((status.probes, status.reconnects), (3, 1));
     assert_eq!(status.connectivity, Connectivity::Online);
     assert!(status.last_error.unwrap().contains("down for maintenance"));
     up.shutdown().await.unwrap();
@@ -683,7 +685,7 @@ async fn server_down_closes_the_gate_and_probes_then_delivers_when_it_is_back() 
     // The gate holds the reports back: no attempt counted, no per-report retries.
     assert_eq!(status.retries, 0);
     assert!(status.probe_error.unwrap().contains("connection"));
-    assert!(status.next_probe.is_some() && status.offline_since.is_some());
+    assert!(status.offline_since.is_some());
     wait_for(5, "in-flight uploads to settle", || async {
         queue.stats().unwrap().uploading == 0
     })

@@ -183,7 +183,7 @@ pub fn status(instance_name: &str, args: StatusArgs) -> anyhow::Result<u8> {
             get(p)
                 .as_u64()
                 .map(|t| t.saturating_sub(unix_now()))
-                .map_or("?".to_string(), |s| format!("in {s} s"))
+                .map_or("now (probing)".to_string(), |s| format!("in {s} s"))
         };
         println!(
             "UPLOADS WAITING ({}) since {}; next probe {}; last probe error: {}",

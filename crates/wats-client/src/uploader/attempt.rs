@@ -29,8 +29,14 @@ pub(super) enum Outcome {
     Retry(String),
     Parked(String),
     /// Not settled: the server is away or refused the token. The dispatcher closes the gate,
-    /// then releases the entry (so that the release does not wake it into claiming again).
-    Gate(Closed, String),
+    /// then releases the entry (so that the release does not wake it into claiming again), or,
+    /// when the upload was the gate's trial, retries it on its own backoff.
+    Gate {
+        why: Closed,
+        kind: ErrorKind,
+        text: String,
+        attempts: u32,
+    },
 }
 
 /// What to do with an entry after the server's answer.
@@ -46,7 +52,7 @@ enum Action {
         kind: ErrorKind,
         text: String,
     },
-    Gate(Closed, String),
+    Gate(Closed, ErrorKind, String),
 }
 
 /// Whether an error says the server is away (rather than something about one request).
@@ -64,10 +70,17 @@ fn classify(error: &wats::Error) -> Action {
     use wats::Error as E;
     let text = error.to_string();
     if unreachable(error) {
-        return Action::Gate(Closed::Unreachable, text);
+        let kind = match error {
+            E::Timeout(_) => ErrorKind::Timeout,
+            E::Server { .. } => ErrorKind::Server,
+            _ => ErrorKind::Network,
+        };
+        return Action::Gate(Closed::Unreachable, kind, text);
     }
     match error {
-        E::Unauthorized { .. } | E::Forbidden { .. } => Action::Gate(Closed::TokenRefused, text),
+        E::Unauthorized { .. } | E::Forbidden { .. } => {
+            Action::Gate(Closed::TokenRefused, ErrorKind::Other, text)
+        }
         E::Server {
             status,
             retry_after,
@@ -157,7 +170,12 @@ pub(super) async fn upload(
                 queue.park(id, kind, &text)?;
                 Outcome::Parked(text)
             }
-            Action::Gate(why, text) => Outcome::Gate(why, text),
+            Action::Gate(why, kind, text) => Outcome::Gate {
+                why,
+                kind,
+                text,
+                attempts,
+            },
         })
     })
     .await

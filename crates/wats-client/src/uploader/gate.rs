@@ -9,8 +9,15 @@
 //!   uncounted: the failure said nothing about the report.
 //! - While closed, nothing is claimed. **One probe at a time** (`GET /api/App/Version` with the
 //!   token, which separates "down" from "token refused") tests the server.
-//! - The first success **opens** the gate, and the backlog drains at full concurrency, oldest
-//!   first.
+//! - A probe that gets any answer but 502/503/504 (and 401/403) lets **one** upload through
+//!   (the trial): the version endpoint answering does not prove that reports go through (a
+//!   gateway timing out on one large report, a token without report rights). The trial's
+//!   success **opens** the gate, and the backlog drains at full concurrency, oldest first. A
+//!   failed trial closes it again on the same growing backoff, and its report is retried on a
+//!   backoff of its own, so one report the server never takes cannot hold up the others or
+//!   make the gate flap.
+//! - A gate that closes again within `reconnect_max` of opening continues the last outage's
+//!   backoff instead of starting over.
 //!
 //! ## Probe timing, and why a fleet does not come back in one second
 //!
@@ -19,12 +26,13 @@
 //! ("equal jitter"). With the defaults (1 s, 30 s) the waits are ~1, 2, 4, 8, 16, then 15–30 s:
 //! a 60 s outage costs about 8 probes, an hour about 150, all at DEBUG.
 //!
-//! Once waits reach the cap, each station probes at a time uniform over its last 15–30 s,
-//! independently of the others, so when the server returns, the first successful probes of
-//! `N` stations are spread over up to `reconnect_max`: for 100 stations and 30 s, on average
-//! 100 / 30 ≈ 3.3 stations a second start draining, and the busiest second sees about 8
-//! (the tail of a Poisson law with mean 3.3), instead of all 100 in the first second. The
-//! price is the detection delay: at most `reconnect_max` after the server's return.
+//! Once waits reach the cap, each station waits 15–30 s between probes, independently of the
+//! others, so when the server returns, the first successful probes of `N` stations are spread
+//! over up to `reconnect_max`. The time from the return to a station's next probe has density
+//! P(wait > t) / E[wait] (E = 22.5 s): for 100 stations, about 100 / 22.5 ≈ 4.4 a second
+//! over the first 15 s, tapering to none at 30 s; the busiest second sees about 10 (the tail
+//! of a Poisson law with mean 4.4) instead of all 100 in the first second. The price is the
+//! detection delay: at most `reconnect_max` after the server's return.
 //!
 //! A refused token is probed every `auth_probe_interval` (jittered the same way), or at once
 //! when the operator resumes uploads after fixing it.
@@ -96,7 +104,7 @@ pub enum Notice {
         error: String,
         next_in: Duration,
     },
-    /// The periodic summary of an outage in progress.
+    /// The periodic summary of an outage in progress (`probes`: sent during it).
     StillClosed {
         why: Closed,
         away: Duration,
@@ -168,11 +176,15 @@ impl fmt::Display for Secs {
 struct Outage {
     why: Closed,
     since: Instant,
-    /// Failed probes since the gate closed (or its reason last changed).
+    /// Failed probes (and trials) since the gate closed (or its reason last changed).
     failures: u32,
     next_probe: Instant,
     next_summary: Instant,
     last_error: String,
+    /// A probe went through: one upload may test the way (see the module doc).
+    trial: bool,
+    /// Probes sent before this outage (for its summary).
+    probes_before: u64,
 }
 
 /// The gate. See the module doc.
@@ -186,6 +198,10 @@ pub struct Gate {
     offline_before: Duration,
     /// Since when the server is unreachable (not counting a refused token).
     offline_since: Option<Instant>,
+    /// When the gate last opened, and the failures of the outage before.
+    reopened: Option<(Instant, u32)>,
+    /// The operator asked for a probe while one was in flight: the next one comes at once.
+    resume_pending: bool,
 }
 
 /// What the status shows of the gate.
@@ -195,6 +211,8 @@ pub struct GateView {
     pub closed: Option<Closed>,
     /// When it closed (for an open gate: `None`).
     pub since: Option<Instant>,
+    /// A probe went through and one upload tests the way.
+    pub trial: bool,
     /// The last failure that kept it closed.
     pub last_error: Option<String>,
     /// When the next probe is due, while closed.
@@ -210,8 +228,18 @@ pub struct GateView {
 }
 
 impl Gate {
-    /// An open gate.
+    /// An open gate. Settings out of range are brought into it (10 ms to a day; summaries at
+    /// least a second apart): a zero would probe in a tight loop, a huge one overflow.
     pub fn new(settings: GateSettings) -> Gate {
+        const DAY: Duration = Duration::from_secs(86_400);
+        let bound = |d: Duration, min: Duration| d.clamp(min, DAY);
+        let reconnect_min = bound(settings.reconnect_min, Duration::from_millis(10));
+        let settings = GateSettings {
+            reconnect_min,
+            reconnect_max: bound(settings.reconnect_max, reconnect_min),
+            auth_probe_interval: bound(settings.auth_probe_interval, Duration::from_millis(10)),
+            summary_every: bound(settings.summary_every, Duration::from_secs(1)),
+        };
         Gate {
             settings,
             outage: None,
@@ -219,12 +247,28 @@ impl Gate {
             reconnects: 0,
             offline_before: Duration::ZERO,
             offline_since: None,
+            reopened: None,
+            resume_pending: false,
         }
     }
 
-    /// Reports may be sent.
+    /// Reports may be sent at full concurrency.
     pub fn is_open(&self) -> bool {
         self.outage.is_none()
+    }
+
+    /// A probe went through and one upload may test the way.
+    pub fn in_trial(&self) -> bool {
+        self.outage.as_ref().is_some_and(|o| o.trial)
+    }
+
+    /// How many uploads may start now, with `in_flight` running.
+    pub fn room(&self, concurrency: usize, in_flight: usize) -> usize {
+        match &self.outage {
+            None => concurrency.saturating_sub(in_flight),
+            Some(o) if o.trial => usize::from(in_flight == 0),
+            Some(_) => 0,
+        }
     }
 
     /// Why it is closed, if it is.
@@ -258,16 +302,31 @@ impl Gate {
     }
 
     /// An upload or a probe failed for the server's sake. Closes the gate, or changes why it
-    /// is closed; another failure of the same kind only updates the error.
+    /// is closed; another failure of the same kind only updates the error, except that a
+    /// failed trial pushes the next probe back as a failed probe does.
     pub fn close(&mut self, now: Instant, why: Closed, error: String) -> Option<Notice> {
-        if let Some(o) = &mut self.outage {
+        if let Some(o) = &self.outage {
             if o.why == why {
-                o.last_error = error;
+                if o.trial {
+                    return self.probe_failed(now, why, error);
+                }
+                self.outage.as_mut()?.last_error = error;
                 return None;
             }
         }
-        let next_probe = now + self.probe_delay(why, 0);
+        let failures = match (&self.outage, self.reopened) {
+            // Closed again soon after it opened: that outage goes on.
+            (None, Some((at, failures)))
+                if why == Closed::Unreachable
+                    && now.saturating_duration_since(at) < self.settings.reconnect_max =>
+            {
+                failures + 1
+            }
+            _ => 0,
+        };
+        let next_probe = now + self.probe_delay(why, failures);
         let summary_every = self.settings.summary_every;
+        let probes_before = self.probes;
         match &mut self.outage {
             // The reason changed (the server came back refusing the token, or went away
             // again): a fresh schedule, the outage's start kept.
@@ -276,15 +335,18 @@ impl Gate {
                 o.failures = 0;
                 o.next_probe = next_probe;
                 o.last_error = error.clone();
+                o.trial = false;
             }
             None => {
                 self.outage = Some(Outage {
                     why,
                     since: now,
-                    failures: 0,
+                    failures,
                     next_probe,
                     next_summary: now + summary_every,
                     last_error: error.clone(),
+                    trial: false,
+                    probes_before,
                 })
             }
         }
@@ -292,39 +354,58 @@ impl Gate {
         Some(Notice::Closed { why, error })
     }
 
-    /// The server answered (a report delivered, or a probe went through).
+    /// A report went through (or the server answered about one during a trial): the gate
+    /// opens.
     pub fn open(&mut self, now: Instant) -> Option<Notice> {
         let outage = self.outage.take()?;
         self.set_offline(now, false);
         self.reconnects += 1;
+        self.reopened = Some((now, outage.failures));
         Some(Notice::Reopened {
             why: outage.why,
             away: now.saturating_duration_since(outage.since),
         })
     }
 
+    /// The probe got an answer: one upload tests the way ([`room`](Self::room) is 1).
+    pub fn probe_answered(&mut self) {
+        if let Some(o) = &mut self.outage {
+            o.trial = true;
+        }
+    }
+
     /// A probe should start now (the caller runs one at a time).
     pub fn probe_due(&self, now: Instant) -> bool {
-        self.outage.as_ref().is_some_and(|o| now >= o.next_probe)
+        self.outage
+            .as_ref()
+            .is_some_and(|o| !o.trial && now >= o.next_probe)
     }
 
     /// Counts a probe sent.
     pub fn probe_started(&mut self) {
         self.probes += 1;
+        self.resume_pending = false;
     }
 
-    /// A probe failed with `why`.
+    /// A probe (or the trial upload) failed with `why`. Says nothing if the gate opened
+    /// meanwhile (an upload in flight went through).
     pub fn probe_failed(&mut self, now: Instant, why: Closed, error: String) -> Option<Notice> {
         match &self.outage {
+            None => return None,
             Some(o) if o.why == why => {}
-            _ => return self.close(now, why, error),
+            Some(_) => return self.close(now, why, error),
         }
         let failures = self.outage.as_ref().map_or(0, |o| o.failures + 1);
-        let next_in = self.probe_delay(why, failures);
+        let next_in = if std::mem::take(&mut self.resume_pending) {
+            Duration::ZERO
+        } else {
+            self.probe_delay(why, failures)
+        };
         let o = self.outage.as_mut()?;
         o.failures = failures;
         o.next_probe = now + next_in;
         o.last_error = error.clone();
+        o.trial = false;
         Some(Notice::ProbeFailed {
             why,
             error,
@@ -332,17 +413,19 @@ impl Gate {
         })
     }
 
-    /// Probe at once (the operator fixed the token and resumed).
+    /// Probe at once (the operator fixed the token and resumed); if a probe is in flight,
+    /// the next one comes at once after it.
     pub fn resume(&mut self, now: Instant) {
         if let Some(o) = &mut self.outage {
             o.next_probe = now;
+            self.resume_pending = true;
         }
     }
 
     /// The summary due at `now`, if one is (then the next is scheduled).
     pub fn summary(&mut self, now: Instant) -> Option<Notice> {
         let probes = self.probes;
-        let every = self.settings.summary_every;
+        let every = self.settings.summary_every.max(Duration::from_secs(1));
         let o = self.outage.as_mut()?;
         if now < o.next_summary {
             return None;
@@ -353,7 +436,7 @@ impl Gate {
         Some(Notice::StillClosed {
             why: o.why,
             away: now.saturating_duration_since(o.since),
-            probes,
+            probes: probes - o.probes_before,
             error: o.last_error.clone(),
         })
     }
@@ -362,7 +445,7 @@ impl Gate {
     /// flight) or a summary.
     pub fn next_wake(&self, probe_in_flight: bool) -> Option<Instant> {
         self.outage.as_ref().map(|o| {
-            if probe_in_flight {
+            if probe_in_flight || o.trial {
                 o.next_summary
             } else {
                 o.next_probe.min(o.next_summary)
@@ -375,6 +458,7 @@ impl Gate {
         GateView {
             closed: self.closed(),
             since: self.outage.as_ref().map(|o| o.since),
+            trial: self.in_trial(),
             last_error: self.outage.as_ref().map(|o| o.last_error.clone()),
             next_probe: self.outage.as_ref().map(|o| o.next_probe),
             probes: self.probes,

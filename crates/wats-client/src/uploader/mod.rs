@@ -104,7 +104,7 @@ impl UploaderOptions {
 
     fn gate(&self) -> GateSettings {
         GateSettings {
-            reconnect_min: self.reconnect_min.min(self.reconnect_max),
+            reconnect_min: self.reconnect_min,
             reconnect_max: self.reconnect_max,
             auth_probe_interval: self.auth_probe_interval,
             summary_every: self.outage_summary_every,
@@ -149,7 +149,8 @@ pub struct UploaderStatus {
     pub paused: bool,
     /// While the gate is closed: the failure that keeps it closed (the last probe's).
     pub probe_error: Option<String>,
-    /// While the gate is closed: when the next probe is due.
+    /// While the gate is closed: when the next probe is due (`None` while one is in flight
+    /// or an upload tests the way).
     pub next_probe: Option<SystemTime>,
     /// Probes sent since start.
     pub probes: u64,
@@ -157,8 +158,9 @@ pub struct UploaderStatus {
     pub reconnects: u64,
     /// Time the server was unreachable in outages that ended (see [`Self::offline_total`]).
     pub offline_before: Duration,
-    /// Since when the server is unreachable, while it is.
-    pub offline_since: Option<SystemTime>,
+    /// Since when the server is unreachable, while it is (monotonic: the total never goes
+    /// back when the wall clock is set).
+    pub offline_since: Option<std::time::Instant>,
     /// Uploads in flight.
     pub in_flight: usize,
     /// Reports delivered since start.
@@ -180,11 +182,11 @@ pub struct UploaderStatus {
 
 impl UploaderStatus {
     /// Time the server was unreachable since start, the outage in progress included.
-    pub fn offline_total(&self, now: SystemTime) -> Duration {
+    pub fn offline_total(&self) -> Duration {
         self.offline_before
             + self
                 .offline_since
-                .and_then(|since| now.duration_since(since).ok())
+                .map(|since| since.elapsed())
                 .unwrap_or_default()
     }
 }
@@ -273,20 +275,22 @@ impl UploaderHandle {
 pub struct Uploader;
 
 impl Uploader {
-    /// Builds the client from `client` with the SDK's retry switched off (the queue's backoff
-    /// replaces it) and starts uploading from `queue`. Rate limit, breaker, timeouts, proxy
-    /// and CAs are the builder's.
+    /// Builds the client from `client` with the SDK's retry and circuit breaker switched off
+    /// (the queue's backoff and the [`gate`] replace them; a breaker would also fail the
+    /// gate's probes locally for its whole open time) and starts uploading from `queue`. Rate
+    /// limit, timeouts, proxy and CAs are the builder's.
     pub fn spawn(
         queue: Arc<Queue>,
         client: WatsBuilder,
         options: UploaderOptions,
     ) -> Result<UploaderHandle, UploaderError> {
-        let wats = client.no_retry().build()?;
+        let wats = client.no_retry().no_circuit_breaker().build()?;
         Ok(Self::spawn_with_client(queue, wats, options))
     }
 
     /// Starts uploading with a client built by the caller, who should have built it with
-    /// `no_retry()`: SDK retries inside an upload only delay the queue's own backoff.
+    /// `no_retry()` and `no_circuit_breaker()`: SDK retries inside an upload only delay the
+    /// queue's own backoff, and an open breaker keeps the gate's probes from the server.
     pub fn spawn_with_client(
         queue: Arc<Queue>,
         wats: Wats,
@@ -339,6 +343,8 @@ struct Link<'a> {
     gate: Gate,
     /// The server answered at least once (else the connectivity is still unknown).
     answered: bool,
+    /// A probe is in flight.
+    probing: bool,
 }
 
 impl Link<'_> {
@@ -369,60 +375,84 @@ impl Link<'_> {
     fn publish(&self, in_flight: usize) {
         let view: GateView = self.gate.view();
         let (now, wall) = (Instant::now(), SystemTime::now());
-        let to_wall = |at: Instant| {
-            if at >= now {
-                wall + (at - now)
-            } else {
-                wall.checked_sub(now - at).unwrap_or(wall)
-            }
-        };
+        let to_wall = |at: Instant| wall + at.saturating_duration_since(now);
         let connectivity = match view.closed {
             Some(Closed::Unreachable) => Connectivity::Offline,
             Some(Closed::TokenRefused) => Connectivity::AuthFailed,
             None if self.answered => Connectivity::Online,
             None => Connectivity::Unknown,
         };
+        let probing = self.probing || view.trial;
         self.shared.status.send_if_modified(|s| {
             let before = s.clone();
             if s.connectivity != connectivity {
-                s.since = Some(view.since.map_or(wall, to_wall));
+                s.since = Some(wall);
             }
             s.connectivity = connectivity;
             s.paused = view.closed == Some(Closed::TokenRefused);
             s.probe_error = view.last_error.clone();
-            s.next_probe = view.next_probe.map(to_wall);
+            s.next_probe = view.next_probe.filter(|_| !probing).map(to_wall);
             s.probes = view.probes;
             s.reconnects = view.reconnects;
             s.offline_before = view.offline_before;
-            s.offline_since = view.offline_since.map(to_wall);
+            s.offline_since = view.offline_since.map(Instant::into_std);
             s.in_flight = in_flight;
             *s != before
         });
     }
 
-    /// Records an upload's outcome; an entry the gate turned back is released.
+    /// Records an upload's outcome. An entry the gate turned back is released, except the
+    /// trial's (the probe said the server answers; this report did not go through): that one
+    /// is retried on its own backoff, so that it cannot hold up the others.
     async fn settle(
         &mut self,
         id: Option<Uuid>,
         outcome: Outcome,
         in_flight: usize,
+        options: &UploaderOptions,
     ) -> Result<(), QueueError> {
         let now = Instant::now();
-        let (notice, release_it) = match &outcome {
+        let trial = self.gate.in_trial();
+        let mut verdict = None;
+        let notice = match &outcome {
             Outcome::Uploaded => {
                 self.answered = true;
-                (self.gate.open(now), false)
+                self.gate.open(now)
             }
+            // The server answered about one report: during a trial, that is enough.
             Outcome::Retry(_) | Outcome::Parked(_) => {
                 self.answered = true;
-                (None, false)
+                if trial {
+                    self.gate.open(now)
+                } else {
+                    None
+                }
             }
-            Outcome::Gate(why, text) => (self.gate.close(now, *why, text.clone()), true),
+            Outcome::Gate {
+                why,
+                kind,
+                text,
+                attempts,
+            } => {
+                verdict = Some(match (trial, why) {
+                    (true, Closed::Unreachable) => {
+                        let at = SystemTime::now() + options.backoff(*attempts, None);
+                        Verdict::RetryLater(*kind, text.clone(), at)
+                    }
+                    _ => Verdict::Release,
+                });
+                self.gate.close(now, *why, text.clone())
+            }
         };
+        let retried = matches!(verdict, Some(Verdict::RetryLater(..)));
         self.shared.status.send_modify(|s| match outcome {
             Outcome::Uploaded => {
                 s.uploaded += 1;
                 s.last_success = Some(SystemTime::now());
+            }
+            Outcome::Gate { text, .. } if retried => {
+                s.retries += 1;
+                s.last_error = Some(text);
             }
             Outcome::Retry(text) => {
                 s.retries += 1;
@@ -432,7 +462,7 @@ impl Link<'_> {
                 s.parked += 1;
                 s.last_error = Some(text);
             }
-            Outcome::Gate(why, text) => {
+            Outcome::Gate { why, text, .. } => {
                 if why == Closed::TokenRefused {
                     s.auth_failures += 1;
                 }
@@ -442,36 +472,52 @@ impl Link<'_> {
         self.publish(in_flight);
         self.log(notice).await;
         // After the gate closed, so that the release does not wake it into claiming again.
-        if let (true, Some(id)) = (release_it, id) {
-            release(self.queue, id).await?;
+        match (verdict, id) {
+            (Some(Verdict::Release), Some(id)) => release(self.queue, id).await?,
+            (Some(Verdict::RetryLater(kind, text, at)), Some(id)) => {
+                tracing::info!(%id, error = %text, "the trial upload failed; this report waits on its own backoff");
+                let q = self.queue.clone();
+                match blocking(move || q.retry_later(id, kind, &text, at)).await {
+                    Ok(()) | Err(QueueError::WrongState { .. } | QueueError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
 
-    /// Records the probe's result.
+    /// Records the probe's result: any answer but a gateway's 502/503/504 or a refused
+    /// token means the server is there, and one upload tests the way.
     async fn probed(&mut self, result: Result<wats::Result<String>, tokio::task::JoinError>) {
         let now = Instant::now();
-        let notice = match result {
-            Ok(Ok(_)) => {
+        self.probing = false;
+        let failed = match result {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) if attempt::unreachable(&e) => Some((Closed::Unreachable, e.to_string())),
+            Ok(Err(e @ (wats::Error::Unauthorized { .. } | wats::Error::Forbidden { .. }))) => {
+                Some((Closed::TokenRefused, e.to_string()))
+            }
+            // 404, 500, a body that is not a version…: the server answers.
+            Ok(Err(_)) => None,
+            Err(e) => Some((Closed::Unreachable, format!("the probe failed: {e}"))),
+        };
+        let notice = match failed {
+            None => {
                 self.answered = true;
-                self.gate.open(now)
+                self.gate.probe_answered();
+                None
             }
-            Ok(Err(e)) => {
-                let why = match e {
-                    wats::Error::Unauthorized { .. } | wats::Error::Forbidden { .. } => {
-                        Closed::TokenRefused
-                    }
-                    _ => Closed::Unreachable,
-                };
-                self.gate.probe_failed(now, why, e.to_string())
-            }
-            Err(e) => {
-                self.gate
-                    .probe_failed(now, Closed::Unreachable, format!("the probe failed: {e}"))
-            }
+            Some((why, error)) => self.gate.probe_failed(now, why, error),
         };
         self.log(notice).await;
     }
+}
+
+/// What happens to an entry the gate turned back.
+enum Verdict {
+    Release,
+    RetryLater(ErrorKind, String, SystemTime),
 }
 
 async fn dispatch(
@@ -492,6 +538,7 @@ async fn dispatch(
         shared,
         gate: Gate::new(options.gate()),
         answered: false,
+        probing: false,
     };
 
     loop {
@@ -503,18 +550,20 @@ async fn dispatch(
         link.log(summary).await;
         if probe.is_none() && link.gate.probe_due(now) {
             link.gate.probe_started();
+            link.probing = true;
             let wats = wats.clone();
             probe = Some(tokio::spawn(async move { wats.app().version().await }));
             link.publish(in_flight.len());
         }
-        let room = if link.gate.is_open() {
-            concurrency.saturating_sub(in_flight.len())
-        } else {
-            0
-        };
+        let room = link.gate.room(concurrency, in_flight.len());
         if room > 0 {
             let q = queue.clone();
             let claimed = blocking(move || q.claim_due(SystemTime::now(), room)).await?;
+            if claimed.is_empty() && in_flight.is_empty() && link.gate.in_trial() {
+                // Nothing to test the way with: the probe's answer is all there is.
+                let notice = link.gate.open(Instant::now());
+                link.log(notice).await;
+            }
             for entry in claimed {
                 let id = entry.id();
                 let handle =
@@ -529,7 +578,7 @@ async fn dispatch(
             deadline = deadline.min(at);
         }
         // Only when a due entry could be claimed (else a deadline in the past would spin).
-        if link.gate.is_open() && in_flight.len() < concurrency {
+        if link.gate.room(concurrency, in_flight.len()) > 0 {
             let q = queue.clone();
             if let Some(due) = blocking(move || q.next_due()).await? {
                 let wait = due
@@ -565,7 +614,7 @@ async fn dispatch(
                 };
                 let id = in_flight.remove(&task);
                 match result {
-                    Ok(outcome) => link.settle(id, outcome, in_flight.len()).await?,
+                    Ok(outcome) => link.settle(id, outcome, in_flight.len(), &options).await?,
                     Err(QueueError::WrongState { id, .. } | QueueError::NotFound(id)) => {
                         // Someone else changed the entry (an operator, a recovery): their
                         // decision stands.
@@ -574,7 +623,7 @@ async fn dispatch(
                     Err(e) => return Err(e),
                 }
             }
-            _ = wake.notified(), if link.gate.is_open() => {}
+            _ = wake.notified(), if link.gate.room(concurrency, 0) > 0 => {}
             _ = shared.resume.notified() => {
                 link.gate.resume(Instant::now());
             }
@@ -594,7 +643,7 @@ async fn dispatch(
                 Some(Ok((task, result))) => {
                     let id = in_flight.remove(&task);
                     match result {
-                        Ok(outcome) => link.settle(id, outcome, in_flight.len()).await?,
+                        Ok(outcome) => link.settle(id, outcome, in_flight.len(), &options).await?,
                         Err(QueueError::WrongState { .. } | QueueError::NotFound(_)) => {}
                         Err(e) => return Err(e),
                     }

@@ -161,7 +161,7 @@ async fn a_minute_offline_with_2000_reports_costs_a_few_probes_and_drains_in_sec
     let status = control.status();
     assert_eq!(status.connectivity, Connectivity::Offline);
     assert_eq!(status.retries, 0, "no report retried on its own");
-    assert!(status.offline_total(SystemTime::now()) >= outage - Duration::from_secs(2));
+    assert!(status.offline_total() >= outage - Duration::from_secs(5));
     assert!(queue
         .list(Some(State::Pending), 3000)
         .unwrap()
@@ -194,6 +194,10 @@ async fn a_minute_offline_with_2000_reports_costs_a_few_probes_and_drains_in_sec
     assert!(
         during <= 40,
         "{during} connections during a {outage:?} outage"
+    );
+    assert!(
+        noticed <= Duration::from_secs(3 + 2),
+        "first delivery {noticed:?} after the return (cap 3 s)"
     );
     assert!(
         drained <= Duration::from_secs(10),
@@ -240,7 +244,7 @@ async fn a_server_back_refusing_the_token_keeps_the_gate_closed_and_parks_nothin
     let (rig, server) = Rig::start(
         "TOKEN",
         UploaderOptions {
-            auth_probe_interval: Duration::from_millis(300),
+            auth_probe_interval: Duration::from_secs(3600),
             ..fast()
         },
     )
@@ -248,11 +252,11 @@ async fn a_server_back_refusing_the_token_keeps_the_gate_closed_and_parks_nothin
     let Rig {
         data,
         addr,
+        proxy,
         queue,
         pn,
         up,
         _dir,
-        ..
     } = rig;
     let control = up.control();
     let mut rx = control.subscribe();
@@ -275,14 +279,13 @@ async fn a_server_back_refusing_the_token_keeps_the_gate_closed_and_parks_nothin
         "{:?}",
         status.probe_error
     );
-    // Probes keep finding it refused; nothing is sent, parked or counted meanwhile.
-    let probes = status.probes;
-    wait_for(10, "more probes", || async {
-        control.status().probes >= probes + 3
-    })
-    .await;
+    // A refused token is not probed in a loop (here: once an hour); nothing is sent, parked
+    // or counted meanwhile.
+    let (probes, connections) = (status.probes, proxy.connections());
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let status = control.status();
     assert_eq!(status.connectivity, Connectivity::AuthFailed);
+    assert_eq!((status.probes, proxy.connections()), (probes, connections));
     assert_eq!(status.uploaded, 1);
     let s = queue.stats().unwrap();
     assert_eq!((s.pending, s.parked, s.done), (50, 0, 1));
@@ -292,9 +295,12 @@ async fn a_server_back_refusing_the_token_keeps_the_gate_closed_and_parks_nothin
         .iter()
         .all(|e| e.attempts == 0));
 
-    // The password is set back; the operator resumes: everything goes.
+    // The password is set back: still waiting, until the operator resumes.
     server.stop().await.unwrap();
     let server = serve_at(addr, data.path(), PASSWORD).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(control.status().connectivity, Connectivity::AuthFailed);
+    assert_eq!(done(&queue), 1);
     control.resume();
     wait_for(20, "the backlog delivered", || async { done(&queue) == 51 }).await;
     let status = rx.wait_for(|s| s.uploaded == 51).await.unwrap().clone();

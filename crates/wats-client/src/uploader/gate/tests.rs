@@ -190,3 +190,93 @@ fn a_refused_token_is_its_own_closed_state_probed_at_the_auth_interval() {
     assert!(gate.is_open());
     assert_eq!(gate.open(t1), None, "opening an open gate says nothing");
 }
+
+#[test]
+fn a_probe_answer_lets_one_upload_test_the_way_and_a_failed_trial_backs_off() {
+    let mut gate = Gate::new(defaults());
+    let t0 = Instant::now();
+    gate.close(t0, Closed::Unreachable, "refused".into());
+    assert_eq!(gate.room(5, 0), 0);
+    gate.probe_started();
+    gate.probe_answered();
+    assert!(gate.in_trial() && !gate.is_open());
+    assert_eq!((gate.room(5, 0), gate.room(5, 1)), (1, 0));
+    assert!(
+        !gate.probe_due(t0 + Duration::from_secs(3600)),
+        "no probe during a trial"
+    );
+    // The trial upload times out: closed again, the backoff goes on growing (2nd wait: 1–2 s).
+    let t1 = t0 + Duration::from_secs(1);
+    let n = gate.close(t1, Closed::Unreachable, "timed out".into());
+    assert!(matches!(n, Some(Notice::ProbeFailed { .. })), "{n:?}");
+    assert!(!gate.in_trial());
+    let wait = gate.next_wake(false).unwrap() - t1;
+    assert!(wait >= Duration::from_secs(1) && wait <= Duration::from_secs(2));
+    // The next trial goes through.
+    gate.probe_answered();
+    assert!(matches!(
+        gate.open(t1 + Duration::from_secs(2)),
+        Some(Notice::Reopened { .. })
+    ));
+    assert_eq!(gate.room(5, 2), 3);
+}
+
+#[test]
+fn closing_again_soon_after_opening_continues_the_backoff() {
+    let mut gate = Gate::new(defaults());
+    let t0 = Instant::now();
+    gate.close(t0, Closed::Unreachable, "x".into());
+    let mut now = t0;
+    for _ in 0..6 {
+        now = gate.next_wake(false).unwrap();
+        gate.probe_failed(now, Closed::Unreachable, "x".into());
+    }
+    gate.open(now);
+    // Within reconnect_max of opening: the 7th wait (at the cap), not the first.
+    let soon = now + Duration::from_secs(5);
+    gate.close(soon, Closed::Unreachable, "x".into());
+    assert!(gate.next_wake(false).unwrap() - soon >= Duration::from_secs(15));
+    // Long after opening: a fresh outage starts small.
+    let later = soon + Duration::from_secs(10);
+    gate.open(later);
+    let much_later = later + Duration::from_secs(600);
+    gate.close(much_later, Closed::Unreachable, "x".into());
+    assert!(gate.next_wake(false).unwrap() - much_later <= Duration::from_secs(1));
+}
+
+#[test]
+fn a_late_probe_failure_does_not_close_an_open_gate_and_resume_waits_for_the_probe() {
+    let mut gate = Gate::new(defaults());
+    let t0 = Instant::now();
+    gate.close(t0, Closed::TokenRefused, "401".into());
+    gate.probe_started();
+    // The operator resumes while the probe is in flight; it fails: the next comes at once.
+    gate.resume(t0);
+    gate.probe_failed(t0, Closed::TokenRefused, "401".into());
+    assert!(gate.probe_due(t0));
+    gate.probe_started();
+    // An upload in flight went through meanwhile: the late failure says nothing.
+    gate.open(t0);
+    assert_eq!(gate.probe_failed(t0, Closed::Unreachable, "x".into()), None);
+    assert!(gate.is_open());
+}
+
+#[test]
+fn settings_out_of_range_neither_spin_nor_overflow() {
+    let mut gate = Gate::new(GateSettings {
+        reconnect_min: Duration::ZERO,
+        reconnect_max: Duration::ZERO,
+        auth_probe_interval: Duration::MAX,
+        summary_every: Duration::ZERO,
+    });
+    let t0 = Instant::now();
+    gate.close(t0, Closed::Unreachable, "x".into());
+    assert!(gate.next_wake(false).unwrap() - t0 >= Duration::from_millis(5));
+    // Summaries at least a second apart, and computing one terminates.
+    let t1 = t0 + Duration::from_secs(10);
+    assert!(gate.summary(t1).is_some());
+    assert!(gate.summary(t1).is_none());
+    gate.probe_failed(t1, Closed::TokenRefused, "401".into());
+    let wait = gate.next_wake(false).unwrap() - t1;
+    assert!(wait <= Duration::from_secs(86_400));
+}
