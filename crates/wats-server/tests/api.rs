@@ -176,8 +176,8 @@ async fn overwrite_by_id(s: &TestServer) {
     let (_, back) = s.get_json(&format!("/api/Report/Wsjf/{id}")).await;
     assert_eq!(back["sn"], "SN-B");
 
-    // The run counts the unit's earlier tests in the operation; a replaced report does not
-    // count itself.
+    // Runs follow start time whatever the arrival order (10:00, 11:00, then 09:00): the late
+    // report takes its place and the runs after it move; a replaced report keeps its place.
     let pn = unique("PN-RUN");
     let ids: Vec<uuid::Uuid> = (0..3).map(|_| uuid::Uuid::new_v4()).collect();
     for (id, start) in ids.iter().zip(["10:00", "11:00", "09:00"]) {
@@ -211,9 +211,48 @@ async fn overwrite_by_id(s: &TestServer) {
         .collect();
     runs.sort();
     let mut expected = vec![
-        (ids[0].to_string(), 1, 1),
+        (ids[0].to_string(), 2, 1),
         (ids[1].to_string(), 3, 2),
         (ids[2].to_string(), 1, 1),
+    ];
+    expected.sort();
+    assert_eq!(runs, expected);
+
+    // A re-submission that moves a report to another unit renumbers both units.
+    let pn = unique("PN-MOVE");
+    let (a, b, c) = (
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4(),
+    );
+    for (id, sn, start) in [(a, "SN-M", "09"), (b, "SN-M", "10"), (c, "SN-M", "11")] {
+        let r = small_uut(id, &pn, sn, &format!("2026-02-01T{start}:00:00Z"), "P");
+        assert_eq!(s.submit(&r).await.0, 200);
+    }
+    let moved = small_uut(b, &pn, "SN-N", "2026-02-01T10:00:00Z", "P");
+    assert_eq!(s.submit(&moved).await.0, 200);
+    let (_, rows) = s
+        .get_json(&format!(
+            "/api/Report/Query/Header?$filter=partNumber eq '{pn}'"
+        ))
+        .await;
+    let mut runs: Vec<(String, String, i64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["uuid"].as_str().unwrap().to_lowercase(),
+                r["serialNumber"].as_str().unwrap().to_owned(),
+                r["run"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    runs.sort();
+    let mut expected = vec![
+        (a.to_string(), "SN-M".to_owned(), 1),
+        (b.to_string(), "SN-N".to_owned(), 1),
+        (c.to_string(), "SN-M".to_owned(), 2),
     ];
     expected.sort();
     assert_eq!(runs, expected);

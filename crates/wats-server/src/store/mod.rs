@@ -177,23 +177,20 @@ impl Store {
         row.map(|r| r.try_get(0)).transpose()
     }
 
-    /// Creates or replaces an API user.
+    /// Creates or replaces an API user (one statement: several servers starting at once on
+    /// one database each set the admin user without racing).
     pub async fn put_user(&self, username: &str, password_hash: &str) -> sqlx::Result<()> {
         let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM api_users WHERE username = $1")
-            .bind(username)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
-            "INSERT INTO api_users (username, password_hash, created_utc) VALUES ($1, $2, $3)",
+            "INSERT INTO api_users (username, password_hash, created_utc) VALUES ($1, $2, $3) \
+             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
         )
         .bind(username)
         .bind(password_hash)
         .bind(chrono::Utc::now().timestamp_micros())
-        .execute(&mut *tx)
+        .execute(&self.pool)
         .await?;
-        tx.commit().await
+        Ok(())
     }
 
     /// How many API users exist.

@@ -186,12 +186,128 @@ impl Store {
                 .map_err(|_| gone())?;
             return answer.await.map_err(|_| gone())?;
         }
-        let mut tx = self.pool.begin().await?;
-        let inserted = write_report(&mut tx, &p, &Stored::new(document), false).await?;
-        tx.commit().await?;
-        Ok(inserted)
+        // PostgreSQL: concurrent writers, possibly in several servers. The locks in
+        // `write_report` leave no race to lose; a deadlock or serialization failure the
+        // database reports anyway is retried here, never handed to the client.
+        let stored = Stored::new(document);
+        let mut attempt = 0;
+        loop {
+            let result = async {
+                let mut tx = self.pool.begin().await?;
+                let inserted = write_report(&mut tx, &p, &stored, false).await?;
+                tx.commit().await?;
+                Ok(inserted)
+            }
+            .await;
+            match result {
+                Err(e) if attempt < MAX_RETRIES && retryable(&e) => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "report write retried");
+                    tokio::time::sleep(std::time::Duration::from_millis(
+                        fastrand::u64(1..=10) << attempt,
+                    ))
+                    .await;
+                }
+                result => return result,
+            }
+        }
     }
 }
+
+/// Retries of a report write the database refused for a conflict with another.
+const MAX_RETRIES: u32 = 5;
+
+/// Whether PostgreSQL refused a write for a conflict with a concurrent one: serialization
+/// failure, deadlock, or a unique key taken meanwhile.
+fn retryable(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| matches!(code.as_ref(), "40001" | "40P01" | "23505"))
+}
+
+/// A unit, as runs count them: the how-manieth test of this serial number of this part in
+/// this operation, by start time.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Unit {
+    sn: String,
+    pn: String,
+    process_code: i64,
+    report_type: String,
+}
+
+impl Unit {
+    fn key(&self) -> String {
+        format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.sn, self.pn, self.process_code, self.report_type
+        )
+    }
+}
+
+/// What a PostgreSQL transaction-scoped advisory lock protects.
+#[derive(Clone, Copy)]
+enum LockSpace {
+    /// One report id: its overwrite (read, delete, insert) is one step.
+    Report = 1,
+    /// One unit: its runs are renumbered by one writer at a time.
+    Unit = 2,
+}
+
+/// Takes a PostgreSQL advisory lock held to the end of `tx`. Keys are hashed into 32 bits: a
+/// collision only makes two unrelated writes wait for each other.
+async fn lock(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    space: LockSpace,
+    key: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1, hashtext($2))) AS locked")
+        .bind(space as i32)
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Numbers the runs of `unit` 1..n by start time (ties by id), writing only the rows whose run
+/// changes: a report that arrived late takes its place and the runs after it move.
+async fn renumber_runs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    unit: &Unit,
+    sqlite: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE reports SET run = ranked.n \
+         FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY start_utc, id) AS n FROM reports \
+               WHERE sn = $1 AND pn = $2 AND process_code = $3 AND report_type = $4) AS ranked \
+         WHERE reports.id = ranked.id AND reports.run <> ranked.n",
+    )
+    .persistent(sqlite)
+    .bind(unit.sn.as_str())
+    .bind(unit.pn.as_str())
+    .bind(unit.process_code)
+    .bind(unit.report_type.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The query of what the stored rows say before a report is written (see `write_report`),
+/// with the backend's way of taking the next `seq`.
+fn facts_sql(next_seq: &str) -> String {
+    format!(
+        "SELECT prev.receive_count, prev.sn, prev.pn, prev.process_code, prev.report_type, \
+                {next_seq}, \
+                (SELECT COUNT(*) + 1 FROM reports WHERE sn = $2 AND pn = $3 \
+                 AND process_code = $4 AND report_type = $5 AND id <> $1 \
+                 AND (start_utc < $6 OR (start_utc = $6 AND id < $1))) \
+         FROM (SELECT 1 AS one) AS one LEFT JOIN reports prev ON prev.id = $1"
+    )
+}
+
+static FACTS_SQLITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| facts_sql("(SELECT COALESCE(MAX(seq), 0) + 1 FROM reports)"));
+static FACTS_POSTGRES: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| facts_sql("nextval('reports_seq_gen')"));
 
 /// Writes one report (and its rows) in `tx`, replacing a report with the same id.
 async fn write_report(
@@ -202,29 +318,59 @@ async fn write_report(
 ) -> sqlx::Result<Inserted> {
     {
         let h = &p.header;
-        // What the stored rows say, in one round trip to the database: the receive count of a
-        // report with this id (replaced below), the next processing-order number, and the run
-        // (the how-manieth test of this unit in this operation, by start time; the replaced
-        // version does not count).
-        let row = sqlx::query(
-            "SELECT (SELECT receive_count FROM reports WHERE id = $1), \
-                    (SELECT COALESCE(MAX(seq), 0) + 1 FROM reports), \
-                    (SELECT COUNT(*) + 1 FROM reports WHERE sn = $2 AND pn = $3 \
-                     AND process_code = $4 AND report_type = $5 AND start_utc < $6 AND id <> $1)",
-        )
-        .persistent(sqlite)
-        .bind(h.id.as_str())
-        .bind(h.sn.as_str())
-        .bind(h.pn.as_str())
-        .bind(h.process_code)
-        .bind(h.report_type.as_str())
-        .bind(h.start_utc)
-        .fetch_one(&mut **tx)
-        .await?;
+        if !sqlite {
+            // Submissions of one id (a station retrying while its first attempt commits, or
+            // two servers) take turns: the read, delete and insert below are one step.
+            lock(tx, LockSpace::Report, h.id.as_str()).await?;
+        }
+        // What the stored rows say, in one round trip to the database: the report with this id
+        // (replaced below: its receive count and unit), the next processing-order number
+        // (SQLite's one writer may take the maximum; PostgreSQL's concurrent ones need a
+        // sequence), and the run as it stands (renumbered below, under the unit's lock).
+        let facts: &str = if sqlite {
+            &FACTS_SQLITE
+        } else {
+            &FACTS_POSTGRES
+        };
+        let row = sqlx::query(facts)
+            .persistent(sqlite)
+            .bind(h.id.as_str())
+            .bind(h.sn.as_str())
+            .bind(h.pn.as_str())
+            .bind(h.process_code)
+            .bind(h.report_type.as_str())
+            .bind(h.start_utc)
+            .fetch_one(&mut **tx)
+            .await?;
         let previous: Option<i64> = row.try_get(0)?;
-        let seq: i64 = row.try_get(1)?;
-        let run: i64 = row.try_get(2)?;
+        let seq: i64 = row.try_get(5)?;
+        let run: i64 = row.try_get(6)?;
         let receive_count = previous.map_or(1, |n| n + 1);
+        let unit = Unit {
+            sn: h.sn.clone(),
+            pn: h.pn.clone(),
+            process_code: h.process_code,
+            report_type: h.report_type.clone(),
+        };
+        let old_unit = match previous {
+            Some(_) => Some(Unit {
+                sn: row.try_get(1)?,
+                pn: row.try_get(2)?,
+                process_code: row.try_get(3)?,
+                report_type: row.try_get(4)?,
+            }),
+            None => None,
+        }
+        .filter(|old| *old != unit);
+        // The units whose runs this write changes, in one order for every writer (no
+        // deadlock between two that both move a report between the same units).
+        let mut units: Vec<&Unit> = std::iter::once(&unit).chain(old_unit.as_ref()).collect();
+        units.sort();
+        if !sqlite {
+            for u in &units {
+                lock(tx, LockSpace::Unit, &u.key()).await?;
+            }
+        }
         if previous.is_some() {
             sqlx::query("DELETE FROM reports WHERE id = $1")
                 .bind(h.id.as_str())
@@ -345,6 +491,9 @@ async fn write_report(
             .await?;
         }
         insert_measurements(tx, &h.id, p, sqlite).await?;
+        for u in units {
+            renumber_runs(tx, u, sqlite).await?;
+        }
         Ok(Inserted {
             seq,
             replaced: previous.is_some(),

@@ -156,7 +156,7 @@ fn postgres_server() -> Option<&'static (String, bool)> {
 }
 
 /// A fresh database for one test.
-async fn postgres_database() -> Option<String> {
+pub async fn postgres_database() -> Option<String> {
     let Some((url, _)) = postgres_server() else {
         skip_postgres("no server");
         return None;
