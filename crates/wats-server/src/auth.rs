@@ -47,27 +47,50 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The remembered tokens.
-#[derive(Default)]
-pub struct TokenCache(std::sync::Mutex<HashMap<[u8; 32], String>>);
+/// How long a verified token is trusted without checking the database again. Changes made
+/// through this server clear the cache at once; the bound is for another server sharing the
+/// database (a password changed there stops working here within this time).
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The remembered tokens (by SHA-256 of the header): user and when it was verified.
+pub struct TokenCache {
+    entries: std::sync::Mutex<HashMap<[u8; 32], (String, std::time::Instant)>>,
+    ttl: std::time::Duration,
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        TokenCache::with_ttl(TOKEN_CACHE_TTL)
+    }
+}
 
 impl TokenCache {
+    /// A cache trusting a verified token for `ttl`.
+    pub fn with_ttl(ttl: std::time::Duration) -> Self {
+        TokenCache {
+            entries: Default::default(),
+            ttl,
+        }
+    }
+
     fn get(&self, key: &[u8; 32]) -> Option<String> {
-        self.0.lock().ok()?.get(key).cloned()
+        let m = self.entries.lock().ok()?;
+        let (user, at) = m.get(key)?;
+        (at.elapsed() < self.ttl).then(|| user.clone())
     }
 
     fn put(&self, key: [u8; 32], user: String) {
-        if let Ok(mut m) = self.0.lock() {
+        if let Ok(mut m) = self.entries.lock() {
             if m.len() >= MAX_CACHED_TOKENS {
                 m.clear();
             }
-            m.insert(key, user);
+            m.insert(key, (user, std::time::Instant::now()));
         }
     }
 
     /// Forgets every token (after a password change).
     pub fn clear(&self) {
-        if let Ok(mut m) = self.0.lock() {
+        if let Ok(mut m) = self.entries.lock() {
             m.clear();
         }
     }
@@ -138,4 +161,23 @@ pub fn random_password() -> String {
 /// The Basic token of a user and password.
 pub fn basic_token(user: &str, password: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_token_is_trusted_only_for_the_ttl() {
+        let cache = TokenCache::with_ttl(std::time::Duration::from_millis(50));
+        cache.put([1; 32], "alice".into());
+        assert_eq!(cache.get(&[1; 32]).as_deref(), Some("alice"));
+        assert_eq!(cache.get(&[2; 32]), None);
+        std::thread::sleep(std::time::Duration::from_millis(80));
+        assert_eq!(
+            cache.get(&[1; 32]),
+            None,
+            "checked against the database again"
+        );
+    }
 }

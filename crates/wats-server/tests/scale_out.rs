@@ -6,76 +6,13 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::process::Process;
 use common::{postgres_database, PASSWORD, USER};
 use serde_json::{json, Value};
 use sqlx::Row as _;
-
-/// A server process.
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Process {
-    fn spawn(db_url: &str) -> Process {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_wats-server"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--database-url", db_url])
-            .env("WATS_SERVER_ADMIN", format!("{USER}:{PASSWORD}"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        Process {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    async fn wait_ready(&mut self, client: &reqwest::Client) {
-        let start = Instant::now();
-        loop {
-            let answered = client
-                .get(format!("{}/api/App/Version", self.base))
-                .basic_auth(USER, Some(PASSWORD))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if answered {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the server exited at start: {status}");
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "server not ready"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// Two servers started at once on a fresh database (their migrations race too).
 async fn two_servers() -> Option<(String, Vec<Process>, reqwest::Client)> {

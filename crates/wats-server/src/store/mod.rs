@@ -96,7 +96,7 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(url).context("invalid database URL")?;
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .max_connections(pool_size(backend))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -319,6 +319,21 @@ impl Store {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()
     }
+}
+
+/// Connections this server keeps to the database: `WATS_SERVER_POOL_SIZE`, else 8 for SQLite
+/// (one writer; readers in WAL) and 16 for PostgreSQL. With N servers on one PostgreSQL, keep
+/// N × this under the database's `max_connections` (100 by default), with room for backups
+/// and administration (docs/deployment.md).
+fn pool_size(backend: Backend) -> u32 {
+    std::env::var("WATS_SERVER_POOL_SIZE")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        })
 }
 
 /// The URL without its password, for messages.
