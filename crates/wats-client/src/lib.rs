@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod control;
+pub mod intake;
 pub mod logging;
 pub mod metrics;
 pub mod queue;

@@ -92,7 +92,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => commands::doctor::run(&cli.instance, args),
         Command::InstallService(args) => commands::service::run_install(&cli.instance, args),
         Command::UninstallService(args) => commands::service::run_uninstall(&cli.instance, args),
-        Command::Convert(args) => commands::convert::run(args),
+        Command::Convert(args) => commands::convert::run(&cli.instance, args),
         Command::Config(args) => commands::config::run(&cli.instance, args),
     };
     match result {

@@ -26,13 +26,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context as _;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 use wats_convert::external::ExternalConverter;
-use wats_convert::{Context, Converter, Registry, Source as ConvertSource};
-use wats_report::{Report, Uuid, Validator};
+use wats_convert::{Context, Converter, Registry};
+use wats_report::{Uuid, Validator};
 
 use crate::config::{Config, ConverterConfig, Instance, PostAction};
+use crate::intake::{self, Converted, Ids};
 use crate::metrics::Metrics;
 use crate::queue::{Queue, QueueError, QueueOptions};
 use crate::source::{ReadyFile, Source};
@@ -590,12 +590,7 @@ fn setup(c: &ConverterConfig, config: &Config, registry: &Registry) -> anyhow::R
             )
         })?),
     };
-    let context = Context {
-        arguments: c.arguments.clone(),
-        station_name: non_empty(&config.station_name),
-        location: non_empty(&config.location),
-        purpose: non_empty(&config.purpose),
-    };
+    let context = crate::intake::context(c.arguments.clone(), Some(config));
     Ok(Setup {
         converter,
         context,
@@ -635,12 +630,7 @@ fn scheduled_job(c: &ConverterConfig, config: &Config) -> anyhow::Result<Schedul
     Ok(ScheduledJob {
         name: c.name.clone(),
         converter,
-        context: Context {
-            arguments: c.arguments.clone(),
-            station_name: non_empty(&config.station_name),
-            location: non_empty(&config.location),
-            purpose: non_empty(&config.purpose),
-        },
+        context: crate::intake::context(c.arguments.clone(), Some(config)),
         interval: Duration::from_secs_f64(seconds),
         run_on_startup: c
             .extra
@@ -689,29 +679,17 @@ fn run_job(job: &ScheduledJob, queue: &Queue, metrics: &Metrics) {
             return;
         }
     };
-    let validator = Validator::default();
-    for report in &mut reports {
-        if report.id.is_none() {
-            // No file to derive it from: the content is the identity.
-            let digest = Sha256::digest(wats_report::wsjf::to_string(report).as_bytes());
-            let mut bytes = [0u8; 16];
-            bytes.copy_from_slice(&digest[..16]);
-            report.id = Some(uuid::Builder::from_random_bytes(bytes).into_uuid());
-        }
-        let fill = |field: &mut Option<String>, value: &Option<String>| {
-            if field.as_deref().is_none_or(|f| f.trim().is_empty()) {
-                field.clone_from(value);
-            }
-        };
-        fill(&mut report.machine_name, &job.context.station_name);
-        fill(&mut report.location, &job.context.location);
-        fill(&mut report.purpose, &job.context.purpose);
-        let errors = validator.validate(report);
-        if let Some(first) = errors.first() {
-            metrics.files_failed.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(converter = %job.name, error = %first, "scheduled converter printed an invalid report; not queued");
-            continue;
-        }
+    if let Err(problems) = intake::prepare(
+        &mut reports,
+        Ids::FromContent,
+        &job.context,
+        &Validator::default(),
+    ) {
+        metrics.files_failed.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(converter = %job.name, error = %problems.join("; "), "scheduled converter printed an invalid report; nothing queued");
+        return;
+    }
+    for report in &reports {
         match queue.enqueue(report, None) {
             Ok(_) => {
                 metrics.reports_queued.fetch_add(1, Ordering::Relaxed);
@@ -721,10 +699,6 @@ fn run_job(job: &ScheduledJob, queue: &Queue, metrics: &Metrics) {
             }
         }
     }
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    (!s.trim().is_empty()).then(|| s.to_string())
 }
 
 /// Converts one file and queues its reports, then does the post action. Runs on a blocking
@@ -767,63 +741,24 @@ fn process(
         Err(e) => return fail(setup, path, None, &e.to_string(), metrics),
     };
     // The file must still be the one the source hashed: a writer may have come back.
-    if hex(&Sha256::digest(&bytes)) != file.hash {
+    if intake::content_hash(&bytes) != file.hash {
         return Verdict::Vanished;
     }
     metrics
         .bytes_read
         .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    let source = ConvertSource::new(path, &bytes);
-    let forced = setup.converter.as_ref();
-    let converted = match forced {
-        Some(c) => c
-            .convert(&source, &setup.context)
-            .map(|r| (c.clone(), r))
-            .map_err(|e| e.in_file(path)),
-        None => match registry.best(&source) {
-            Some((c, _)) => c
-                .convert(&source, &setup.context)
-                .map(|r| (c.clone(), r))
-                .map_err(|e| e.in_file(path)),
-            None => Err(
-                wats_convert::ConvertError::new(wats_convert::registry::NO_CONVERTER).in_file(path),
-            ),
-        },
-    };
-    let (converter, mut reports) = match converted {
-        Ok((_, r)) if r.is_empty() => {
-            return fail(setup, path, None, "the file holds no report", metrics)
-        }
-        Ok(ok) => ok,
-        Err(e) => {
-            let name = forced.map(|c| c.name().to_string());
-            return fail(setup, path, name.as_deref(), &e.to_string(), metrics);
-        }
-    };
     let relative = path.strip_prefix(&setup.watch).unwrap_or(path);
-    let validator = Validator::default();
-    let mut problems = Vec::new();
-    for (i, report) in reports.iter_mut().enumerate() {
-        freeze_identity(
-            report,
-            converter.stable_ids(),
-            &file.hash,
-            relative,
-            i,
-            &setup.context,
-        );
-        for e in validator.validate(report).into_iter().take(20) {
-            problems.push(if i > 0 {
-                format!("report {i}: {e}")
-            } else {
-                e.to_string()
-            });
-        }
-    }
-    if !problems.is_empty() {
-        let text = format!("not a valid WATS report:\n  {}", problems.join("\n  "));
-        return fail(setup, path, Some(converter.name()), &text, metrics);
-    }
+    let recipe = intake::Recipe {
+        registry,
+        converter: setup.converter.as_ref(),
+        context: &setup.context,
+        validator: &Validator::default(),
+    };
+    let Converted { converter, reports } =
+        match intake::convert(path, relative, &bytes, &file.hash, &recipe) {
+            Ok(converted) => converted,
+            Err(e) => return fail(setup, path, e.converter(), &e.to_string(), metrics),
+        };
     for report in &reports {
         match queue.enqueue(report, Some(path)) {
             Ok(_) => {
@@ -855,41 +790,6 @@ fn process(
     }
     tracing::debug!(file = %path.display(), converter = converter.name(), reports = reports.len(), "converted");
     Verdict::Done
-}
-
-/// Gives each report the identity it keeps for ever: the file's own id when the format has
-/// one, else an id derived from the content hash, the file's name and the report's position.
-/// Also fills the station fields the file did not name.
-fn freeze_identity(
-    report: &mut Report,
-    stable: bool,
-    hash: &str,
-    relative: &Path,
-    index: usize,
-    context: &Context,
-) {
-    if !(stable && report.id.is_some()) {
-        let mut h = Sha256::new();
-        h.update(hash.as_bytes());
-        h.update([0]);
-        h.update(relative.to_string_lossy().as_bytes());
-        h.update([0]);
-        h.update(index.to_le_bytes());
-        let digest = h.finalize();
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&digest[..16]);
-        report.id = Some(uuid::Builder::from_random_bytes(bytes).into_uuid());
-    }
-    let fill = |field: &mut Option<String>, value: &Option<String>| {
-        if field.as_deref().is_none_or(|f| f.trim().is_empty()) {
-            if let Some(v) = value {
-                *field = Some(v.clone());
-            }
-        }
-    };
-    fill(&mut report.machine_name, &context.station_name);
-    fill(&mut report.location, &context.location);
-    fill(&mut report.purpose, &context.purpose);
 }
 
 /// Moves a file that could not be converted into the error folder, with a `.error` note.

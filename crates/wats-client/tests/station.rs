@@ -769,6 +769,75 @@ fn an_outage_loses_nothing_and_backoff_shows_in_the_metrics() {
     assert_eq!(found.into_iter().collect::<BTreeSet<_>>(), expected);
 }
 
+/// `upload` goes through the station's intake: the ids `convert` shows (derived from the file
+/// for formats without their own), the configured station name where the file names none, the
+/// file's own where it does; uploading the same files twice replaces, never doubles.
+#[test]
+fn upload_twice_leaves_one_report_each_with_the_station_identity() {
+    let server = Server::start();
+    let station = Station::new(&server.url(), json!({}));
+    let csv = samples().join("csv/sample-enhanced.csv");
+    let atml = samples().join("atml/ATML 2.02 [123456789][2 30 27 PM][5 15 2019].XML");
+    let mut expected = Vec::new();
+    for file in [&csv, &atml] {
+        let (code, out, err) = station.run(&["convert", file.to_str().unwrap(), "--compact"]);
+        assert_eq!(code, 0, "{err}");
+        let json: Value = serde_json::from_str(&out).unwrap();
+        let reports = match json {
+            Value::Array(a) => a,
+            one => vec![one],
+        };
+        for r in reports {
+            expected.push((
+                Uuid::parse_str(r["id"].as_str().expect("convert gives every report an id"))
+                    .unwrap(),
+                r["pn"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    for round in 0..2 {
+        let (code, out, err) = station.run(&[
+            "upload",
+            "--file",
+            csv.to_str().unwrap(),
+            "--file",
+            atml.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "round {round}: {out}{err}");
+    }
+    let pns: BTreeSet<&str> = expected.iter().map(|(_, pn)| pn.as_str()).collect();
+    let mut on_server = BTreeSet::new();
+    for pn in pns {
+        on_server.extend(server.ids_for_part(pn));
+    }
+    let ids: BTreeSet<Uuid> = expected.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        on_server, ids,
+        "one report per converted report, twice uploaded"
+    );
+    for (id, _) in &expected {
+        let r = server.get(*id).unwrap();
+        let from_atml = r.machine_name.as_deref() == Some("TS-2016-BETA");
+        assert!(
+            from_atml || r.machine_name.as_deref() == Some("E2E-STATION"),
+            "{id}: station {:?}",
+            r.machine_name
+        );
+    }
+    let atml_id = expected.last().unwrap().0;
+    assert_eq!(
+        server.get(atml_id).unwrap().machine_name.as_deref(),
+        Some("TS-2016-BETA"),
+        "the station the file names beats the configuration"
+    );
+    let csv_id = expected[0].0;
+    assert_eq!(
+        server.get(csv_id).unwrap().machine_name.as_deref(),
+        Some("E2E-STATION"),
+        "the configuration beats a converter's placeholder"
+    );
+}
+
 /// A small tmpfs, unmounted on drop.
 struct Tmpfs(PathBuf);
 

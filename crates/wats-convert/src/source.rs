@@ -198,9 +198,12 @@ impl Context {
         }
     }
 
-    /// Station name, location and purpose for a report whose file names none: the station's
+    /// Station name, location and purpose for a report whose file names none (a station name
+    /// the file carries beats these: converters that read one put it first): the station's
     /// configuration, else the `station_name` / `location` / `purpose` arguments, else
-    /// `station` / `Production` / `Test`.
+    /// `station` / `Production` / `Test`. The station's intake always gives a station name
+    /// (its configuration's, else the host's), so `station` is only for library callers that
+    /// give none.
     pub fn station_identity(&self, station: &str) -> (String, String, String) {
         let pick = |configured: &Option<String>, key: &str, default: &str| {
             configured

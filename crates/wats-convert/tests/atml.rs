@@ -177,3 +177,11 @@ fn other_xml_is_not_taken_for_atml() {
         assert!(Atml.detect(&Source::new(&path, &bytes)) < 0.2, "{other}");
     }
 }
+
+#[test]
+fn the_station_the_file_names_beats_the_configured_one() {
+    let mut cx = utc();
+    cx.station_name = Some("CONFIGURED".into());
+    let reports = common::convert_sample(&Atml, V202, &cx);
+    assert_eq!(reports[0].machine_name.as_deref(), Some("TS-2016-BETA"));
+}

@@ -3,12 +3,13 @@
 //! several reports).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use serde_json::{Map, Value};
-use wats_convert::{Context, Registry, Source};
-use wats_report::format::{read_limited, DEFAULT_MAX_FILE_BYTES};
+use wats_client::intake;
+use wats_convert::Registry;
+use wats_report::format::DEFAULT_MAX_FILE_BYTES;
 use wats_report::validate::Validator;
 
 /// Arguments of `convert`.
@@ -55,40 +56,33 @@ pub fn parse_args(pairs: &[String]) -> anyhow::Result<Map<String, Value>> {
     Ok(out)
 }
 
-/// Converts, validates and prints; an error names the file and the place in it.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Converts, validates and prints; an error names the file and the place in it. The station
+/// identity and ids are the ones the station would give the file (`instance_name`'s
+/// configuration, when it has one).
+pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
     let registry = Registry::builtin();
-    if let Some(name) = &args.converter {
-        if registry.get(name).is_none() {
-            bail!(
+    let forced = match &args.converter {
+        Some(name) => Some(registry.get(name).ok_or_else(|| {
+            anyhow::anyhow!(
                 "unknown converter {name:?}; available: {}",
                 registry.names().join(", ")
-            );
-        }
-    }
-    let bytes = read_limited(&args.file, args.max_bytes)?;
-    let context = Context::with_arguments(parse_args(&args.args)?);
-    let source = Source::new(&args.file, &bytes);
-    let (_, reports) = registry.convert(args.converter.as_deref(), &source, &context)?;
+            )
+        })?),
+        None => None,
+    };
+    let config = configured(instance_name);
+    let context = intake::context(parse_args(&args.args)?, config.as_ref());
     let validator = Validator::default().allow_search_wildcards(args.allow_wildcards);
-    let mut problems = Vec::new();
-    for (i, report) in reports.iter().enumerate() {
-        for error in validator.validate(report) {
-            let which = if reports.len() > 1 {
-                format!("[{i}].")
-            } else {
-                String::new()
-            };
-            problems.push(format!("{}: {which}{error}", args.file.display()));
-        }
-    }
-    if !problems.is_empty() {
-        bail!(
-            "{} is not a valid WATS report:\n  {}",
-            args.file.display(),
-            problems.join("\n  ")
-        );
-    }
+    let recipe = intake::Recipe {
+        registry: &registry,
+        converter: forced.as_ref(),
+        context: &context,
+        validator: &validator,
+    };
+    let relative = Path::new(args.file.file_name().unwrap_or(args.file.as_os_str()));
+    let reports = intake::convert_file(&args.file, relative, args.max_bytes, &recipe)
+        .map_err(|e| anyhow::anyhow!(e.describe(&args.file)))?
+        .reports;
     let submitted: Vec<_> = reports.iter().map(|r| r.for_submission()).collect();
     let json = match (submitted.as_slice(), args.compact) {
         ([one], true) => serde_json::to_string(one),
@@ -105,4 +99,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The instance's configuration, when it has one (`convert` works without).
+pub fn configured(instance_name: &str) -> Option<wats_client::config::Config> {
+    let instance = wats_client::config::Instance::resolve(instance_name).ok()?;
+    if !instance.exists() {
+        return None;
+    }
+    instance.load_effective().ok().map(|(config, _)| config)
 }

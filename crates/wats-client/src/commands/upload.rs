@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use wats_client::config::Instance;
+use wats_client::intake;
 use wats_client::station::{LOCAL_PASSWORD_FILE, LOCAL_USER};
-use wats_convert::{Context, Registry, Source};
-use wats_report::format::{read_limited, DEFAULT_MAX_FILE_BYTES};
+use wats_convert::Registry;
+use wats_report::format::DEFAULT_MAX_FILE_BYTES;
 use wats_report::Validator;
 
 use super::control::Station;
@@ -81,16 +82,35 @@ pub struct Args {
     concurrency: usize,
 }
 
-/// Converts and uploads files directly (with a progress bar); exit 1 if any failed.
+/// Converts and uploads files directly (with a progress bar); exit 1 if any failed. Each file
+/// goes through the station's intake: the same ids the station would give it (uploading a file
+/// twice replaces, never doubles) and the configured station identity.
 pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
     let instance = Instance::resolve(instance_name)?;
     let wats = client(&instance)?;
+    let (config, _) = instance.load_effective()?;
     let mut files = Vec::new();
     for path in &args.files {
         collect(path, &mut files)?;
     }
-    let context = Context::with_arguments(super::convert::parse_args(&args.args)?);
+    let context = intake::context(super::convert::parse_args(&args.args)?, Some(&config));
     let registry = Registry::builtin();
+    let forced = match &args.converter {
+        Some(name) => Some(registry.get(name).with_context(|| {
+            format!(
+                "unknown converter {name:?}; available: {}",
+                registry.names().join(", ")
+            )
+        })?),
+        None => None,
+    };
+    let validator = Validator::default();
+    let recipe = intake::Recipe {
+        registry: &registry,
+        converter: forced.as_ref(),
+        context: &context,
+        validator: &validator,
+    };
     let bar = indicatif::ProgressBar::new(files.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -107,15 +127,16 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
     let mut uploaded = 0usize;
     runtime.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
-        for path in files {
-            let reports = match convert(&registry, args.converter.as_deref(), &path, &context) {
-                Ok(r) => r,
-                Err(e) => {
-                    bar.inc(1);
-                    failures.push(format!("{e:#}"));
-                    continue;
-                }
-            };
+        for (path, relative) in files {
+            let reports =
+                match intake::convert_file(&path, &relative, DEFAULT_MAX_FILE_BYTES, &recipe) {
+                    Ok(converted) => converted.reports,
+                    Err(e) => {
+                        bar.inc(1);
+                        failures.push(e.describe(&path));
+                        continue;
+                    }
+                };
             let permit = semaphore
                 .clone()
                 .acquire_owned()
@@ -126,7 +147,7 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
                 let _permit = permit;
                 for r in &reports {
                     wats.report()
-                        .submit(r)
+                        .submit(&r.for_submission())
                         .await
                         .with_context(|| format!("{}: upload", path.display()))?;
                 }
@@ -168,7 +189,10 @@ fn settle(
     }
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+/// The files to upload, each with its name relative to the folder given (a file given alone:
+/// its file name), as the station names a file relative to its watch folder: the derived ids
+/// are then the ones the station gives the same file dropped at the top of its inbox.
+fn collect(path: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> anyhow::Result<()> {
     if path.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)
             .with_context(|| format!("reading {}", path.display()))?
@@ -176,35 +200,13 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
             .filter(|p| p.is_file())
             .collect();
         entries.sort();
-        out.extend(entries);
+        for p in entries {
+            let relative = p.strip_prefix(path).unwrap_or(&p).to_path_buf();
+            out.push((p, relative));
+        }
     } else {
-        out.push(path.to_path_buf());
+        let relative = PathBuf::from(path.file_name().unwrap_or(path.as_os_str()));
+        out.push((path.to_path_buf(), relative));
     }
     Ok(())
-}
-
-fn convert(
-    registry: &Registry,
-    converter: Option<&str>,
-    path: &Path,
-    context: &Context,
-) -> anyhow::Result<Vec<wats_report::Report>> {
-    let bytes = read_limited(path, DEFAULT_MAX_FILE_BYTES)?;
-    let (_, reports) = registry.convert(converter, &Source::new(path, &bytes), context)?;
-    let validator = Validator::default();
-    for r in &reports {
-        let errors = validator.validate(r);
-        if let Some(first) = errors.first() {
-            bail!(
-                "{}: not a valid WATS report: {first}{}",
-                path.display(),
-                if errors.len() > 1 {
-                    format!(" (and {} more)", errors.len() - 1)
-                } else {
-                    String::new()
-                }
-            );
-        }
-    }
-    Ok(reports.iter().map(|r| r.for_submission()).collect())
 }

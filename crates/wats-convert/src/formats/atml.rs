@@ -209,9 +209,7 @@ fn report(tr: Element, version: Option<&str>, cx: &Context) -> Result<Report, Co
         .child("TestStation")
         .and_then(|s| s.text_at("SerialNumber"))
     {
-        if cx.station_name.is_none() {
-            station = s.to_string();
-        }
+        station = s.to_string();
     }
     let operator = tr
         .path("Personnel/SystemOperator")

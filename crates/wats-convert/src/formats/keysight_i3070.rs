@@ -283,7 +283,7 @@ fn uut(
         )
     })?;
     let (mut station, location, purpose) = cx.station_identity("i3070");
-    if let (Some(s), None) = (&batch.station, &cx.station_name) {
+    if let Some(s) = &batch.station {
         station = s.clone();
     }
     let mut b = ReportBuilder::uut(

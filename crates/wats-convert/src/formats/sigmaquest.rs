@@ -110,7 +110,7 @@ impl Converter for SigmaQuest {
             .unwrap_or_else(|| cx.text_or("revision", "1"));
         let (mut station, location, purpose) = cx.station_identity("SigmaQuest");
         if let Some(name) = root.child("Station").and_then(|s| s.attr("name")) {
-            if !name.trim().is_empty() && name != "<No Station>" && cx.station_name.is_none() {
+            if !name.trim().is_empty() && name != "<No Station>" {
                 station = name.to_string();
             }
         }

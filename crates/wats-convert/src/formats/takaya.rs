@@ -304,7 +304,7 @@ impl Converter for TakayaAtd {
         let debug = source.file_name().to_ascii_lowercase().contains("_debug");
         let code = cx.process_code(None, if debug { 10 } else { 30 })?;
         let (mut station, location, purpose) = cx.station_identity("TAKAYA");
-        if let (Some(t), None) = (&header.tester, &cx.station_name) {
+        if let Some(t) = &header.tester {
             station = t.clone();
         }
         groups

@@ -276,7 +276,7 @@ impl Converter for TakayaApt94xx {
                     ));
                 }
                 let (mut station, location, purpose) = cx.station_identity("TAKAYA");
-                if let (Some(t), None) = (&h.tester, &cx.station_name) {
+                if let Some(t) = &h.tester {
                     station = t.clone();
                 }
                 let mut b = ReportBuilder::uut(pn, sn, revision.clone(), code)

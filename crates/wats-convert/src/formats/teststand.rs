@@ -181,21 +181,16 @@ fn report(r: Element, cx: &Context) -> Result<Report, ConvertError> {
     };
     let station_info = prop(r, "StationInfo");
     let (mut station, mut location, mut purpose) = cx.station_identity("TestStand");
+    // What the file names beats the station's configuration.
     if let Some(si) = station_info {
-        if cx.station_name.is_none() {
-            if let Some(s) = text(si, "StationID") {
-                station = s.to_string();
-            }
+        if let Some(s) = text(si, "StationID") {
+            station = s.to_string();
         }
-        if cx.location.is_none() {
-            if let Some(l) = text(si, "Location") {
-                location = l.to_string();
-            }
+        if let Some(l) = text(si, "Location") {
+            location = l.to_string();
         }
-        if cx.purpose.is_none() {
-            if let Some(p) = text(si, "Purpose") {
-                purpose = p.to_string();
-            }
+        if let Some(p) = text(si, "Purpose") {
+            purpose = p.to_string();
         }
     }
     let results = prop(r, "MainSequenceResults")

@@ -179,9 +179,7 @@ fn run(root: Element, project: Option<&str>, cx: &Context) -> Result<Report, Con
         .ok_or_else(|| ConvertError::at_line(info.line(), "<testruninfo> has no <serial>"))?;
     let (mut station, location, purpose) = cx.station_identity("XJTAG");
     if let Some(link) = info.text_at("xjlink-name") {
-        if cx.station_name.is_none() {
-            station = link.to_string();
-        }
+        station = link.to_string();
     }
     let mut b = ReportBuilder::uut(
         cx.text_or("part_number", "PN"),
