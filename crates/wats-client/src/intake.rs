@@ -20,6 +20,35 @@ use sha2::{Digest, Sha256};
 use wats_convert::{Context, ConvertError, Converter, Registry, Source};
 use wats_report::{ReadError, Report, Validator};
 
+/// Whose rules a report must pass before it is queued or sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Rules {
+    /// A WATS server's, its import rules included (loop shape, status agreement).
+    Wats,
+    /// The embedded `wats-server`'s (local mode): what it checks on submit, so WATS's own
+    /// exports are delivered ([`Validator::export_compatible`]).
+    Local,
+}
+
+impl Rules {
+    /// The rules of the configured target: local mode (no `service_address`, or no
+    /// configuration at all) checks what the embedded server checks.
+    pub fn for_config(config: Option<&crate::config::Config>) -> Rules {
+        match config {
+            Some(c) if !c.service_address.trim().is_empty() => Rules::Wats,
+            _ => Rules::Local,
+        }
+    }
+
+    /// The validator that applies them.
+    pub fn validator(self) -> Validator {
+        match self {
+            Rules::Wats => Validator::default(),
+            Rules::Local => Validator::export_compatible(),
+        }
+    }
+}
+
 /// How files are converted: the converter (or detection), its context and the validator.
 pub struct Recipe<'a> {
     /// The converters to detect among.

@@ -180,6 +180,8 @@ pub struct Shared {
 struct Setup {
     converter: Option<Arc<dyn Converter>>,
     context: Context,
+    /// The target's rules (the embedded server's in local mode).
+    validator: Validator,
     post_action: PostAction,
     watch: PathBuf,
     done: PathBuf,
@@ -594,6 +596,7 @@ fn setup(c: &ConverterConfig, config: &Config, registry: &Registry) -> anyhow::R
     Ok(Setup {
         converter,
         context,
+        validator: intake::Rules::for_config(Some(config)).validator(),
         post_action: c.post_action,
         watch: PathBuf::from(&c.watch_folder),
         done: c.done_path(),
@@ -608,6 +611,7 @@ struct ScheduledJob {
     name: String,
     converter: ExternalConverter,
     context: Context,
+    validator: Validator,
     interval: Duration,
     run_on_startup: bool,
 }
@@ -631,6 +635,7 @@ fn scheduled_job(c: &ConverterConfig, config: &Config) -> anyhow::Result<Schedul
         name: c.name.clone(),
         converter,
         context: crate::intake::context(c.arguments.clone(), Some(config)),
+        validator: intake::Rules::for_config(Some(config)).validator(),
         interval: Duration::from_secs_f64(seconds),
         run_on_startup: c
             .extra
@@ -679,12 +684,9 @@ fn run_job(job: &ScheduledJob, queue: &Queue, metrics: &Metrics) {
             return;
         }
     };
-    if let Err(problems) = intake::prepare(
-        &mut reports,
-        Ids::FromContent,
-        &job.context,
-        &Validator::default(),
-    ) {
+    if let Err(problems) =
+        intake::prepare(&mut reports, Ids::FromContent, &job.context, &job.validator)
+    {
         metrics.files_failed.fetch_add(1, Ordering::Relaxed);
         tracing::error!(converter = %job.name, error = %problems.join("; "), "scheduled converter printed an invalid report; nothing queued");
         return;
@@ -752,7 +754,7 @@ fn process(
         registry,
         converter: setup.converter.as_ref(),
         context: &setup.context,
-        validator: &Validator::default(),
+        validator: &setup.validator,
     };
     let Converted { converter, reports } =
         match intake::convert(path, relative, &bytes, &file.hash, &recipe) {

@@ -11,10 +11,14 @@ fn samples() -> PathBuf {
         })
 }
 
+/// Runs `convert` without any station configuration (an empty configuration folder).
 fn convert(args: &[&str]) -> Output {
+    let empty = temp_dir("no-config");
     Command::new(env!("CARGO_BIN_EXE_wats-client"))
         .arg("convert")
         .args(args)
+        .env("WATS_CLIENT_CONFIG_DIR", &empty)
+        .env_remove("WATS_CLIENT_DATA_DIR")
         .output()
         .unwrap()
 }
@@ -82,13 +86,33 @@ fn without_empties(value: serde_json::Value) -> serde_json::Value {
 fn the_uut_export_is_refused_with_the_servers_reasons() {
     for name in ["uut-wsjf-export.json", "uut-wsxf-export.xml"] {
         let file = samples().join("wats").join(name);
-        let out = convert(&[file.to_str().unwrap()]);
+        let out = convert(&[file.to_str().unwrap(), "--rules", "wats"]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         let err = stderr(&out);
         assert!(err.contains(name), "{err}");
         assert!(err.contains("endingIndex"), "{err}");
         assert!(err.contains("root.steps["), "{err}");
         assert!(out.stdout.is_empty());
+    }
+}
+
+/// Without a configured WATS server the target is the embedded one, which takes WATS's own
+/// exports back: `convert` checks those rules by default, and `--rules local` says so.
+#[test]
+fn the_uut_export_passes_the_local_rules() {
+    for name in ["uut-wsjf-export.json", "uut-wsxf-export.xml"] {
+        let file = samples().join("wats").join(name);
+        for args in [&[][..], &["--rules", "local"][..]] {
+            let mut all = vec![file.to_str().unwrap(), "--compact"];
+            all.extend_from_slice(args);
+            let out = convert(&all);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{name} {args:?}: {}",
+                stderr(&out)
+            );
+        }
     }
 }
 

@@ -970,9 +970,25 @@ fn start_without_configuration_runs_in_local_mode() {
         inbox.join("uur.json"),
     )
     .unwrap();
-    wait(30, "the report delivered to the embedded server", || {
-        status().unwrap()["queue"]["done"] == 1
+    // WATS's own exports, which WATS's import rules refuse (loop shape, status agreement):
+    // in local mode the station checks what the embedded server checks, so they go through.
+    for name in ["uut-wsjf-export.json", "uut-wsxf-export.xml"] {
+        std::fs::copy(samples().join("wats").join(name), inbox.join(name)).unwrap();
+    }
+    // (Both exports are one report, by id: it is delivered once and replaced.)
+    wait(30, "the reports delivered to the embedded server", || {
+        status().unwrap()["queue"]["done"] == 2
+            && inbox.join("Done/uut-wsjf-export.json").exists()
+            && inbox.join("Done/uut-wsxf-export.xml").exists()
     });
+    assert!(
+        !inbox.join("Error").exists()
+            || std::fs::read_dir(inbox.join("Error"))
+                .unwrap()
+                .next()
+                .is_none(),
+        "nothing went to the error folder"
+    );
     // The embedded server holds it, under the station's own credentials.
     let password = std::fs::read_to_string(data.join("local-server.password")).unwrap();
     let server = s["server"].as_str().unwrap().to_string();

@@ -102,6 +102,16 @@ impl Validator {
         Self::default()
     }
 
+    /// What `wats-server` checks on submit (and so what a station in local mode checks before
+    /// queueing): every rule of the format, but not the two rules only WATS's import applies
+    /// ([`submission`](Self::submission) off: WATS's own exports break them, and a server must
+    /// take back what it exports), and search wildcards accepted in `sn`/`pn`.
+    pub fn export_compatible() -> Self {
+        Self::default()
+            .submission(false)
+            .allow_search_wildcards(true)
+    }
+
     /// Accepts the characters WATS searches treat as wildcards (`* % ? [ ] ^ ! / \`) in `sn`
     /// and `pn` (report and sub units). Refused by default: the server stores them, but the
     /// unit can then not be found reliably.

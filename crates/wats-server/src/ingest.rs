@@ -169,10 +169,7 @@ pub fn prepare(
 
     // Shape. The server's import rules on loops and single-measurement status are not applied:
     // WATS's own exports break them, and this server must take back what it exports.
-    let errors = Validator::default()
-        .submission(false)
-        .allow_search_wildcards(true)
-        .validate(&report);
+    let errors = Validator::export_compatible().validate(&report);
     if !errors.is_empty() {
         let mut message = String::from("Report validation failed: ");
         for (i, e) in errors.iter().take(MAX_LISTED_ERRORS).enumerate() {

@@ -10,7 +10,6 @@ use serde_json::{Map, Value};
 use wats_client::intake;
 use wats_convert::Registry;
 use wats_report::format::DEFAULT_MAX_FILE_BYTES;
-use wats_report::validate::Validator;
 
 /// Arguments of `convert`.
 #[derive(Debug, clap::Args)]
@@ -34,6 +33,11 @@ pub struct Args {
     /// wildcards in WATS searches).
     #[arg(long)]
     allow_wildcards: bool,
+    /// Whose rules to check: `wats` (a WATS server's, its import rules included) or `local`
+    /// (the embedded server's, which takes WATS's own exports back). Default: the configured
+    /// target (`local` without a `service_address` or without a configuration).
+    #[arg(long, value_enum, value_name = "RULES")]
+    rules: Option<intake::Rules>,
     /// Refuse files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
     max_bytes: u64,
@@ -72,7 +76,13 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
     };
     let config = configured(instance_name);
     let context = intake::context(parse_args(&args.args)?, config.as_ref());
-    let validator = Validator::default().allow_search_wildcards(args.allow_wildcards);
+    let rules = args
+        .rules
+        .unwrap_or_else(|| intake::Rules::for_config(config.as_ref()));
+    let mut validator = rules.validator();
+    if args.allow_wildcards {
+        validator = validator.allow_search_wildcards(true);
+    }
     let recipe = intake::Recipe {
         registry: &registry,
         converter: forced.as_ref(),

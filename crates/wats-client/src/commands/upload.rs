@@ -10,7 +10,6 @@ use wats_client::intake;
 use wats_client::station::{LOCAL_PASSWORD_FILE, LOCAL_USER};
 use wats_convert::Registry;
 use wats_report::format::DEFAULT_MAX_FILE_BYTES;
-use wats_report::Validator;
 
 use super::control::Station;
 
@@ -104,7 +103,7 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
         })?),
         None => None,
     };
-    let validator = Validator::default();
+    let validator = intake::Rules::for_config(Some(&config)).validator();
     let recipe = intake::Recipe {
         registry: &registry,
         converter: forced.as_ref(),
