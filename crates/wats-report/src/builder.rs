@@ -33,7 +33,7 @@ use crate::step::{
     StringMeasurement,
 };
 use crate::time::Timestamp;
-use crate::validate::{ValidationError, Validator};
+use crate::validate::{ValidationErrors, Validator};
 
 /// A value measured by a step; the step's kind follows from it.
 #[derive(Clone, Debug, PartialEq)]
@@ -444,13 +444,13 @@ impl ReportBuilder {
     }
 
     /// Numbers the steps, applies the status rules and validates. Nothing invalid is returned.
-    pub fn build(self) -> Result<Report, Vec<ValidationError>> {
+    pub fn build(self) -> Result<Report, ValidationErrors> {
         let report = finish(self.report, self.mode);
         let errors = self.validator.validate(&report);
         if errors.is_empty() {
             Ok(report)
         } else {
-            Err(errors)
+            Err(errors.into())
         }
     }
 

@@ -39,4 +39,9 @@ pub use status::{ReportType, Status, StepGroup};
 pub use step::*;
 pub use time::Timestamp;
 pub use uuid::Uuid;
-pub use validate::{ValidationError, Validator};
+pub use validate::{ValidationError, ValidationErrors, Validator};
+
+/// The README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

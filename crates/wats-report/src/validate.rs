@@ -62,6 +62,71 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// Every problem found in a report, as an error: what [`ReportBuilder::build`] and
+/// [`validate`](fn@validate) return, so that `?` composes them with other errors (into
+/// `anyhow::Error` or `Box<dyn Error>`). Reads as the slice of problems; displays one per line.
+///
+/// [`ReportBuilder::build`]: crate::builder::ReportBuilder::build
+///
+/// ```
+/// fn check() -> Result<(), Box<dyn std::error::Error>> {
+///     wats_report::Report::default().validate()?;
+///     Ok(())
+/// }
+/// let error = check().unwrap_err();
+/// assert!(error.to_string().contains("pn: is required"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationErrors(Vec<ValidationError>);
+
+impl ValidationErrors {
+    /// The problems, by value.
+    pub fn into_vec(self) -> Vec<ValidationError> {
+        self.0
+    }
+}
+
+impl From<Vec<ValidationError>> for ValidationErrors {
+    fn from(errors: Vec<ValidationError>) -> Self {
+        ValidationErrors(errors)
+    }
+}
+
+impl std::ops::Deref for ValidationErrors {
+    type Target = [ValidationError];
+    fn deref(&self) -> &[ValidationError] {
+        &self.0
+    }
+}
+
+impl IntoIterator for ValidationErrors {
+    type Item = ValidationError;
+    type IntoIter = std::vec::IntoIter<ValidationError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a ValidationErrors {
+    type Item = &'a ValidationError;
+    type IntoIter = std::slice::Iter<'a, ValidationError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a valid WATS report")?;
+        for e in &self.0 {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
 /// Checks reports against the rules WATS enforces; see the [module docs](self).
 ///
 /// ```
@@ -177,18 +242,18 @@ impl Validator {
 pub const MAX_ERRORS: usize = 1000;
 
 /// Validates `report` with the default [`Validator`].
-pub fn validate(report: &Report) -> Result<(), Vec<ValidationError>> {
+pub fn validate(report: &Report) -> Result<(), ValidationErrors> {
     let errors = Validator::default().validate(report);
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(errors)
+        Err(ValidationErrors(errors))
     }
 }
 
 impl Report {
     /// Validates this report with the default [`Validator`]; see [`validate`](fn@validate).
-    pub fn validate(&self) -> Result<(), Vec<ValidationError>> {
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
         validate(self)
     }
 }

@@ -280,13 +280,20 @@ fn errors_display_and_entry_points() {
     report.pn = None;
     let errors = wats_report::validate::validate(&report).unwrap_err();
     assert_eq!(
-        errors,
+        errors.clone().into_vec(),
         vec![ValidationError {
             path: "pn".into(),
             message: "is required".into()
         }]
     );
     assert_eq!(errors[0].to_string(), "pn: is required");
+    // An `Error` listing every problem, so `?` composes it with other errors.
+    assert_eq!(
+        errors.to_string(),
+        "not a valid WATS report\n  pn: is required"
+    );
+    let boxed: Box<dyn std::error::Error> = errors.clone().into();
+    assert!(boxed.to_string().contains("pn: is required"));
     assert_eq!(report.validate(), Err(errors.clone()));
     let boxed: Box<dyn std::error::Error> = Box::new(errors[0].clone());
     assert_eq!(boxed.to_string(), "pn: is required");

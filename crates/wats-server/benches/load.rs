@@ -15,13 +15,15 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/common/process.rs"]
+mod process;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::process::Process;
 use common::{PASSWORD, USER};
+use process::Process;
 use serde_json::{json, Value};
 
 fn report(i: usize) -> String {

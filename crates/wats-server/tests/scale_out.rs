@@ -4,13 +4,15 @@
 //! acknowledged report.
 
 mod common;
+#[path = "common/process.rs"]
+mod process;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::process::Process;
 use common::{postgres_database, PASSWORD, USER};
+use process::Process;
 use serde_json::{json, Value};
 use sqlx::Row as _;
 

@@ -8,8 +8,6 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-pub mod process;
-
 pub const USER: &str = "tester";
 pub const PASSWORD: &str = "s3cret:with:colons";
 

@@ -1,9 +1,11 @@
 //! A `wats-server` process (the real binary), for tests and benches that run several.
+//! Included by path (`#[path = "common/process.rs"] mod process;`) beside `mod common;`, by
+//! this crate's targets only: the binary's path is known to them alone.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{PASSWORD, USER};
+use crate::common::{PASSWORD, USER};
 
 /// A server process.
 pub struct Process {
