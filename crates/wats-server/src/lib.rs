@@ -112,6 +112,45 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
         .routes(routes!(api::process::post_process))
         .routes(routes!(api::process::put_process))
         .routes(routes!(api::process::delete_process))
+        .routes(routes!(api::product::query))
+        .routes(routes!(api::product::get_product))
+        .routes(routes!(api::product::get_revision))
+        .routes(routes!(
+            api::product::get_revision_by_query,
+            api::product::put_product
+        ))
+        .routes(routes!(api::product::put_products))
+        .routes(routes!(api::product::put_products_odata))
+        .routes(routes!(api::product::put_revision))
+        .routes(routes!(api::product::put_revisions))
+        .routes(routes!(api::product::put_revisions_odata))
+        .routes(routes!(api::product::get_groups))
+        .routes(routes!(api::product::put_group))
+        .routes(routes!(api::product::post_group_filter))
+        .routes(routes!(api::product::groups_by_product))
+        .routes(routes!(api::product::put_bom_wsbf))
+        .routes(routes!(
+            api::product::get_vendors,
+            api::product::put_vendors,
+            api::product::delete_vendors
+        ))
+        .routes(routes!(api::product::delete_vendor))
+        .routes(routes!(
+            api::product_internal::get_bom,
+            api::product_internal::put_bom
+        ))
+        .routes(routes!(api::product_internal::get_product_info))
+        .routes(routes!(api::product_internal::get_product_by_pn))
+        .routes(routes!(api::product_internal::post_relation))
+        .routes(routes!(api::product_internal::put_relation))
+        .routes(routes!(api::product_internal::delete_relation))
+        .routes(routes!(api::product_internal::groups_for_product))
+        .routes(routes!(api::product_internal::get_categories))
+        .routes(routes!(api::product_internal::put_categories))
+        .routes(routes!(api::product_internal::get_product_tags))
+        .routes(routes!(api::product_internal::put_product_tags))
+        .routes(routes!(api::product_internal::get_revision_tags))
+        .routes(routes!(api::product_internal::put_revision_tags))
         .routes(routes!(api::report::post_wsjf))
         .routes(routes!(api::report::post_wsxf))
         .routes(routes!(api::report::get_wsjf))

@@ -11,6 +11,8 @@ use super::Params;
 use crate::error::{ApiResult, ErrorBody};
 use crate::store::Process;
 use crate::AppState;
+use wats_types::level::Level;
+use wats_types::product::ProductGroup;
 
 /// The version string this server answers.
 pub fn version_string() -> String {
@@ -106,42 +108,23 @@ pub async fn processes(
     Ok(Json(list))
 }
 
-/// A level (client group).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct LevelInfo {
-    /// Id.
-    pub level_id: i64,
-    /// Name.
-    pub level_name: String,
-}
-
 /// Levels (client groups).
 #[utoipa::path(get, path = "/api/App/Levels", tag = "App",
-    responses((status = 200, body = Vec<LevelInfo>), (status = 401, body = ErrorBody)))]
-pub async fn levels(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<LevelInfo>>> {
+    responses((status = 200, body = Vec<Level>), (status = 401, body = ErrorBody)))]
+pub async fn levels(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Level>>> {
     Ok(Json(
         state
             .store
             .levels()
             .await?
             .into_iter()
-            .map(|(level_id, level_name)| LevelInfo {
-                level_id,
-                level_name,
+            .map(|(level_id, level_name)| Level {
+                level_id: Some(level_id as i32),
+                level_name: Some(level_name),
+                extra: Default::default(),
             })
             .collect(),
     ))
-}
-
-/// A product group.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProductGroup {
-    /// Id.
-    pub product_group_id: i64,
-    /// Name.
-    pub product_group_name: String,
 }
 
 /// Product groups.
@@ -160,8 +143,9 @@ pub async fn product_groups(
             .await?
             .into_iter()
             .map(|(product_group_id, product_group_name)| ProductGroup {
-                product_group_id,
-                product_group_name,
+                product_group_id: Some(product_group_id as i32),
+                product_group_name: Some(product_group_name),
+                extra: Default::default(),
             })
             .collect(),
     ))

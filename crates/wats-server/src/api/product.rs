@@ -1,0 +1,404 @@
+//! `/api/Product/*`: WATS's public Product controller (products, revisions, groups, vendors,
+//! the WSBF BOM upload). The internal endpoints are in [`super::product_internal`]; the
+//! queries and rules in [`crate::store::product`].
+//!
+//! pyWATS and WATS's OpenAPI name some of these differently; both spellings are served
+//! (`PUT /api/Product/Products` and `/api/Products`, `…/Revisions` likewise, the revision by
+//! path and by query, vendors deleted by id in the path or by name in the body).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use wats_types::product::{Product, ProductGroup, ProductRevision, ProductView, Vendor};
+use wats_types::wsbf;
+
+use super::{json_body, parse_uuid, required_param, Params};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::store::product::not_found_product;
+use crate::store::product_links::GroupFilter;
+use crate::AppState;
+
+/// Every product in the list view.
+#[utoipa::path(get, path = "/api/Product/Query", tag = "Product",
+    params(("$top" = Option<i64>, Query, description = "At most this many"),
+           ("$skip" = Option<i64>, Query, description = "Skip this many first")),
+    responses((status = 200, body = Vec<ProductView>), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody)))]
+pub async fn query(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<ProductView>>> {
+    let params = Params::parse(query.as_deref())?;
+    for unsupported in ["$filter", "$orderby", "$select", "$expand"] {
+        if params.get(unsupported).is_some() {
+            return Err(ApiError::bad_request(format!(
+                "{unsupported} is not supported on /api/Product/Query by this server; \
+                 products are listed by part number"
+            )));
+        }
+    }
+    let skip = non_negative(params.int("$skip")?, "$skip")?.unwrap_or(0);
+    let top = non_negative(params.int("$top")?, "$top")?;
+    let mut tx = state.store.product_read().await?;
+    let list = tx.product_views().await?;
+    let list = list.into_iter().skip(skip as usize);
+    Ok(Json(match top {
+        Some(t) => list.take(t as usize).collect(),
+        None => list.collect(),
+    }))
+}
+
+fn non_negative(v: Option<i64>, name: &str) -> ApiResult<Option<i64>> {
+    match v {
+        Some(n) if n < 0 => Err(ApiError::bad_request(format!(
+            "{name} must not be negative"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// A product with its revisions and tags.
+#[utoipa::path(get, path = "/api/Product/{partNumber}", tag = "Product",
+    params(("partNumber" = String, Path, description = "Part number")),
+    responses((status = 200, body = Product), (status = 404, body = ErrorBody)))]
+pub async fn get_product(
+    State(state): State<Arc<AppState>>,
+    Path(part_number): Path<String>,
+) -> ApiResult<Json<Product>> {
+    let mut tx = state.store.product_read().await?;
+    Ok(Json(tx.existing_product(&part_number).await?))
+}
+
+/// A revision by part number and revision in the path.
+#[utoipa::path(get, path = "/api/Product/{partNumber}/{revision}", tag = "Product",
+    params(("partNumber" = String, Path, description = "Part number"),
+           ("revision" = String, Path, description = "Revision")),
+    responses((status = 200, body = ProductRevision), (status = 404, body = ErrorBody)))]
+pub async fn get_revision(
+    State(state): State<Arc<AppState>>,
+    Path((part_number, revision)): Path<(String, String)>,
+) -> ApiResult<Json<ProductRevision>> {
+    let mut tx = state.store.product_read().await?;
+    Ok(Json(tx.existing_revision(&part_number, &revision).await?))
+}
+
+/// A revision by part number and revision in the query (the form pyWATS's repository uses).
+#[utoipa::path(get, path = "/api/Product", tag = "Product",
+    params(("partNumber" = String, Query, description = "Part number"),
+           ("revision" = String, Query, description = "Revision")),
+    responses((status = 200, body = ProductRevision), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn get_revision_by_query(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<ProductRevision>> {
+    let params = Params::parse(query.as_deref())?;
+    let pn = required_param(&params, "partNumber")?;
+    let rev = required_param(&params, "revision")?;
+    let mut tx = state.store.product_read().await?;
+    Ok(Json(tx.existing_revision(pn, rev).await?))
+}
+
+/// Creates or updates a product (by `productId`, else by part number) and the revisions it
+/// carries. `tags`, when present, replace the product's tags.
+#[utoipa::path(put, path = "/api/Product", tag = "Product", request_body = Product,
+    responses((status = 200, body = Product), (status = 400, body = ErrorBody)))]
+pub async fn put_product(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<Product>> {
+    let p: Product = json_body(&body, "product")?;
+    let mut tx = state.store.product_write().await?;
+    let saved = tx.save_product(p, "product").await?;
+    tx.commit().await?;
+    Ok(Json(saved))
+}
+
+async fn save_products(state: &AppState, body: &[u8]) -> ApiResult<Json<Vec<Product>>> {
+    let list: Vec<Product> = json_body(body, "products")?;
+    let mut tx = state.store.product_write().await?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, p) in list.into_iter().enumerate() {
+        out.push(tx.save_product(p, &format!("products[{i}]")).await?);
+    }
+    tx.commit().await?;
+    Ok(Json(out))
+}
+
+/// Creates or updates several products at once: all or none.
+#[utoipa::path(put, path = "/api/Product/Products", tag = "Product", request_body = Vec<Product>,
+    responses((status = 200, body = Vec<Product>), (status = 400, body = ErrorBody)))]
+pub async fn put_products(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<Vec<Product>>> {
+    save_products(&state, &body).await
+}
+
+/// `PUT /api/Product/Products` as WATS's OpenAPI spells it.
+#[utoipa::path(put, path = "/api/Products", tag = "Product", request_body = Vec<Product>,
+    responses((status = 200, body = Vec<Product>), (status = 400, body = ErrorBody)))]
+pub async fn put_products_odata(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<Vec<Product>>> {
+    save_products(&state, &body).await
+}
+
+/// Creates or updates a revision: its product by `productId`, else by part number.
+#[utoipa::path(put, path = "/api/Product/Revision", tag = "Product", request_body = ProductRevision,
+    responses((status = 200, body = ProductRevision), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn put_revision(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<ProductRevision>> {
+    let r: ProductRevision = json_body(&body, "revision")?;
+    let mut tx = state.store.product_write().await?;
+    let saved = tx.save_revision(r, "revision").await?;
+    tx.commit().await?;
+    Ok(Json(saved))
+}
+
+async fn save_revisions(state: &AppState, body: &[u8]) -> ApiResult<Json<Vec<ProductRevision>>> {
+    let list: Vec<ProductRevision> = json_body(body, "revisions")?;
+    let mut tx = state.store.product_write().await?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, r) in list.into_iter().enumerate() {
+        out.push(tx.save_revision(r, &format!("revisions[{i}]")).await?);
+    }
+    tx.commit().await?;
+    Ok(Json(out))
+}
+
+/// Creates or updates several revisions at once: all or none.
+#[utoipa::path(put, path = "/api/Product/Revisions", tag = "Product",
+    request_body = Vec<ProductRevision>,
+    responses((status = 200, body = Vec<ProductRevision>), (status = 400, body = ErrorBody)))]
+pub async fn put_revisions(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<Vec<ProductRevision>>> {
+    save_revisions(&state, &body).await
+}
+
+/// `PUT /api/Product/Revisions` as WATS's OpenAPI spells it.
+#[utoipa::path(put, path = "/api/Products/Revisions", tag = "Product",
+    request_body = Vec<ProductRevision>,
+    responses((status = 200, body = Vec<ProductRevision>), (status = 400, body = ErrorBody)))]
+pub async fn put_revisions_odata(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<Vec<ProductRevision>>> {
+    save_revisions(&state, &body).await
+}
+
+/// Every product group.
+#[utoipa::path(get, path = "/api/Product/Groups", tag = "Product",
+    responses((status = 200, body = Vec<ProductGroup>), (status = 401, body = ErrorBody)))]
+pub async fn get_groups(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<ProductGroup>>> {
+    let mut tx = state.store.product_read().await?;
+    Ok(Json(tx.groups().await?))
+}
+
+/// Creates a product group (no `productGroupId`) or renames one.
+#[utoipa::path(put, path = "/api/Product/Group", tag = "Product", request_body = ProductGroup,
+    responses((status = 200, body = ProductGroup), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn put_group(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<ProductGroup>> {
+    let g: ProductGroup = json_body(&body, "product group")?;
+    let mut tx = state.store.product_write().await?;
+    let saved = tx.save_group(g).await?;
+    tx.commit().await?;
+    Ok(Json(saved))
+}
+
+/// Adds a filter to a product group: the part number (a trailing `%` matches a prefix),
+/// optionally a revision, included or (`exclude=true`) excluded.
+#[utoipa::path(post, path = "/api/Product/ProductGroupFilter", tag = "Product",
+    params(("productGroup" = String, Query, description = "The group's name (or id)"),
+           ("partNumber" = String, Query, description = "Part number pattern"),
+           ("revision" = Option<String>, Query, description = "Revision pattern"),
+           ("exclude" = Option<bool>, Query, description = "Exclude instead of include")),
+    responses((status = 200, body = ProductGroup), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn post_group_filter(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<ProductGroup>> {
+    let params = Params::parse(query.as_deref())?;
+    let group = required_param(&params, "productGroup")?;
+    let filter = GroupFilter {
+        part_number: required_param(&params, "partNumber")?.to_owned(),
+        revision: params
+            .get("revision")
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned),
+        exclude: params.bool("exclude")?.unwrap_or(false),
+    };
+    let mut tx = state.store.product_write().await?;
+    let g = tx.group_named(group).await?;
+    tx.add_group_filter(g.product_group_id.unwrap_or_default(), &filter)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(g))
+}
+
+/// The product groups holding a product (and revision).
+#[utoipa::path(get, path = "/api/Product/ProductGroupsByProduct", tag = "Product",
+    params(("partNumber" = String, Query, description = "Part number"),
+           ("revision" = Option<String>, Query, description = "Revision")),
+    responses((status = 200, body = Vec<ProductGroup>), (status = 404, body = ErrorBody)))]
+pub async fn groups_by_product(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<ProductGroup>>> {
+    let params = Params::parse(query.as_deref())?;
+    let pn = required_param(&params, "partNumber")?;
+    let rev = params.get("revision").filter(|r| !r.is_empty());
+    let mut tx = state.store.product_read().await?;
+    if tx.product_row(pn).await?.is_none() {
+        return Err(not_found_product(pn));
+    }
+    Ok(Json(tx.groups_for(pn, rev).await?))
+}
+
+/// Replaces a revision's BOM from a WSBF document (`Content-Type: application/xml`). The
+/// product revision must exist.
+#[utoipa::path(put, path = "/api/Product/BOM", tag = "Product",
+    request_body(content = String, content_type = "application/xml", description = "WSBF"),
+    responses((status = 200, body = bool), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn put_bom_wsbf(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<bool>> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.contains("json") {
+        return Err(ApiError::bad_request(
+            "PUT /api/Product/BOM takes WSBF XML (Content-Type: application/xml); \
+             a JSON BOM goes to PUT /api/internal/Product/BOM",
+        ));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("the WSBF document is not UTF-8"))?;
+    let bom = wsbf::Bom::from_xml(text).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut tx = state.store.product_write().await?;
+    let rev = tx
+        .existing_revision(&bom.part_number, &bom.revision)
+        .await?;
+    let items = bom
+        .components
+        .iter()
+        .map(wsbf::Component::to_bom_item)
+        .collect();
+    tx.replace_bom(&rev, items).await?;
+    tx.commit().await?;
+    Ok(Json(true))
+}
+
+/// Every vendor.
+#[utoipa::path(get, path = "/api/Product/Vendors", tag = "Product",
+    responses((status = 200, body = Vec<Vendor>), (status = 401, body = ErrorBody)))]
+pub async fn get_vendors(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Vendor>>> {
+    let mut tx = state.store.product_read().await?;
+    Ok(Json(tx.vendors().await?))
+}
+
+/// One vendor or a list: pyWATS sends one object, WATS's OpenAPI a list.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// A list of vendors.
+    Many(Vec<Vendor>),
+    /// One vendor.
+    One(Vendor),
+}
+
+/// Creates or updates vendors (by `vendorId`, else by name); answers in the shape sent.
+#[utoipa::path(put, path = "/api/Product/Vendors", tag = "Product", request_body = OneOrMany,
+    responses((status = 200, body = OneOrMany), (status = 400, body = ErrorBody)))]
+pub async fn put_vendors(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<OneOrMany>> {
+    let value: serde_json::Value = json_body(&body, "vendor")?;
+    let mut tx = state.store.product_write().await?;
+    let out = if value.is_array() {
+        let list: Vec<Vendor> = json_body(&body, "vendors")?;
+        let mut out = Vec::with_capacity(list.len());
+        for (i, v) in list.into_iter().enumerate() {
+            out.push(tx.save_vendor(v, &format!("vendors[{i}]")).await?);
+        }
+        OneOrMany::Many(out)
+    } else {
+        let v: Vendor = json_body(&body, "vendor")?;
+        OneOrMany::One(tx.save_vendor(v, "vendor").await?)
+    };
+    tx.commit().await?;
+    Ok(Json(out))
+}
+
+/// Deletes a vendor by id. A vendor a BOM line names is refused (400).
+#[utoipa::path(delete, path = "/api/Product/Vendors/{vendorId}", tag = "Product",
+    params(("vendorId" = uuid::Uuid, Path, description = "Vendor id")),
+    responses((status = 200, body = bool), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn delete_vendor(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<bool>> {
+    let id = parse_uuid(&id, "vendorId")?;
+    let mut tx = state.store.product_write().await?;
+    let v = tx
+        .vendors()
+        .await?
+        .into_iter()
+        .find(|v| v.vendor_id == Some(id))
+        .ok_or_else(|| ApiError::not_found(format!("No vendor {id}")))?;
+    tx.delete_vendor(&v).await?;
+    tx.commit().await?;
+    Ok(Json(true))
+}
+
+/// Deletes vendors by name (`[{"VendorName": …}]`, as WATS's OpenAPI has it): all or none.
+#[utoipa::path(delete, path = "/api/Product/Vendors", tag = "Product", request_body = Vec<Vendor>,
+    responses((status = 200, body = bool), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn delete_vendors(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<bool>> {
+    let list: Vec<Vendor> = json_body(&body, "vendors")?;
+    let mut tx = state.store.product_write().await?;
+    let all = tx.vendors().await?;
+    for (i, v) in list.iter().enumerate() {
+        let name = v
+            .vendor_name
+            .as_deref()
+            .ok_or_else(|| ApiError::bad_request(format!("vendors[{i}].VendorName is required")))?;
+        let found = all
+            .iter()
+            .find(|e| {
+                e.vendor_name
+                    .as_deref()
+                    .is_some_and(|n| n.to_uppercase() == name.to_uppercase())
+            })
+            .ok_or_else(|| ApiError::not_found(format!("No vendor named '{name}'")))?;
+        tx.delete_vendor(found).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(true))
+}

@@ -1,0 +1,531 @@
+//! The Product domain's queries and rules: products, revisions and their tags.
+//!
+//! Every API call runs in one [`ProductTx`] (one database transaction, and on SQLite the
+//! writer lock when it writes), so a call that fails half-way leaves nothing behind. Rows keep
+//! the object's JSON (`doc`); an update overlays the fields the request carries on the stored
+//! object, as WATS treats absent fields as unchanged. The rest of the domain (relations, BOM,
+//! vendors, categories, groups) is in [`super::product_links`].
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sqlx::{Any, Row, Transaction};
+use uuid::Uuid;
+use wats_types::product::{Product, ProductRevision, ProductState, ProductView};
+use wats_types::{ChangeType, Setting};
+
+use super::Store;
+use crate::error::{ApiError, ApiResult};
+
+/// The longest part number, revision or name accepted (WATS's columns are 100 characters).
+pub const MAX_KEY_CHARS: usize = 100;
+
+/// One transaction over the Product tables.
+pub struct ProductTx<'a> {
+    pub(super) tx: Transaction<'static, Any>,
+    _writer: Option<tokio::sync::MutexGuard<'a, ()>>,
+}
+
+impl Store {
+    /// A transaction for reading the Product tables.
+    pub async fn product_read(&self) -> ApiResult<ProductTx<'_>> {
+        Ok(ProductTx {
+            tx: self.pool.begin().await?,
+            _writer: None,
+        })
+    }
+
+    /// A transaction for changing the Product tables (holding the SQLite writer lock).
+    pub async fn product_write(&self) -> ApiResult<ProductTx<'_>> {
+        let writer = self.write_guard().await;
+        Ok(ProductTx {
+            tx: self.pool.begin().await?,
+            _writer: writer,
+        })
+    }
+}
+
+/// The comparison key of a part number, revision or name: WATS ignores case.
+pub fn key(text: &str) -> String {
+    text.to_uppercase()
+}
+
+/// A required name-like field: present, not blank, not too long; 400 naming it otherwise.
+pub fn required<'t>(value: Option<&'t str>, field: &str) -> ApiResult<&'t str> {
+    let v = value
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request(format!("{field} is required")))?;
+    if v.chars().count() > MAX_KEY_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "{field} is longer than {MAX_KEY_CHARS} characters"
+        )));
+    }
+    Ok(v)
+}
+
+/// Checks a state: WATS knows 0 (inactive) and 1 (active).
+pub fn check_state(state: Option<ProductState>, field: &str) -> ApiResult<()> {
+    match state {
+        None | Some(ProductState::ACTIVE) | Some(ProductState::INACTIVE) => Ok(()),
+        Some(ProductState(n)) => Err(ApiError::bad_request(format!(
+            "{field} must be 0 (inactive) or 1 (active), not {n}"
+        ))),
+    }
+}
+
+/// A value as a JSON object (the types here always serialize to one).
+pub(super) fn to_object<T: Serialize>(value: &T) -> ApiResult<Map<String, Value>> {
+    match serde_json::to_value(value).map_err(anyhow::Error::from)? {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::Internal(anyhow::anyhow!("not a JSON object"))),
+    }
+}
+
+/// A stored document.
+pub(super) fn from_doc<T: DeserializeOwned>(doc: &str) -> ApiResult<T> {
+    serde_json::from_str(doc)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored document unreadable: {e}")))
+}
+
+/// The stored object with the request's fields laid over it; `skip` keys are not taken.
+pub(super) fn overlay(
+    stored: &mut Map<String, Value>,
+    incoming: Map<String, Value>,
+    skip: &[&str],
+) {
+    for (k, v) in incoming {
+        if !skip.contains(&k.as_str()) {
+            stored.insert(k, v);
+        }
+    }
+}
+
+/// Tags as stored: the request's list without the ones marked for deletion, and without
+/// `change` (a request's instruction, not part of the tag). Keys must be unique.
+pub fn stored_tags(tags: Vec<Setting>, field: &str) -> ApiResult<Vec<Setting>> {
+    let mut out: Vec<Setting> = Vec::with_capacity(tags.len());
+    for (i, mut t) in tags.into_iter().enumerate() {
+        let k = required(t.key.as_deref(), &format!("{field}[{i}].key"))?.to_owned();
+        if t.change == Some(ChangeType::DELETE) {
+            continue;
+        }
+        t.change = None;
+        match out
+            .iter_mut()
+            .find(|o| o.key.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(&k)))
+        {
+            // A key twice: the later value wins, as an update after an add would.
+            Some(existing) => *existing = t,
+            None => out.push(t),
+        }
+    }
+    Ok(out)
+}
+
+fn id_text(id: Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+impl ProductTx<'_> {
+    /// Commits the transaction.
+    pub async fn commit(self) -> ApiResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- products -------------------------------------------------------------------
+
+    /// The stored product (without revisions) with this part number.
+    pub async fn product_row(&mut self, part_number: &str) -> ApiResult<Option<Product>> {
+        let row = sqlx::query("SELECT doc FROM products WHERE pn_key = $1")
+            .bind(key(part_number))
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .transpose()
+    }
+
+    async fn product_by_id(&mut self, id: Uuid) -> ApiResult<Option<Product>> {
+        let row = sqlx::query("SELECT doc FROM products WHERE product_id = $1")
+            .bind(id_text(id))
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .transpose()
+    }
+
+    /// A product with its category name, revisions and tags, as `GET /api/Product/{pn}`
+    /// answers it.
+    pub async fn product(&mut self, part_number: &str) -> ApiResult<Option<Product>> {
+        let Some(mut p) = self.product_row(part_number).await? else {
+            return Ok(None);
+        };
+        self.complete(&mut p).await?;
+        Ok(Some(p))
+    }
+
+    /// The product with this part number, or 404 naming it.
+    pub async fn existing_product(&mut self, part_number: &str) -> ApiResult<Product> {
+        self.product(part_number)
+            .await?
+            .ok_or_else(|| not_found_product(part_number))
+    }
+
+    async fn complete(&mut self, p: &mut Product) -> ApiResult<()> {
+        p.product_category_name = match p.product_category_id {
+            Some(id) => self.category_name(id).await?,
+            None => None,
+        };
+        if let Some(id) = p.product_id {
+            let mut revs = self.revisions_of(id).await?;
+            for r in &mut revs {
+                r.part_number = p.part_number.clone();
+            }
+            p.revisions = Some(revs);
+        }
+        if p.tags.is_none() {
+            p.tags = Some(Vec::new());
+        }
+        Ok(())
+    }
+
+    /// Every product in the list view, by part number.
+    pub async fn product_views(&mut self) -> ApiResult<Vec<ProductView>> {
+        let rows = sqlx::query("SELECT doc FROM products ORDER BY pn_key")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let p: Product = from_doc(&r.try_get::<String, _>(0)?)?;
+            let category = match p.product_category_id {
+                Some(id) => self.category_name(id).await?,
+                None => None,
+            };
+            out.push(ProductView {
+                part_number: p.part_number,
+                name: p.name,
+                category,
+                non_serial: Some(p.non_serial.unwrap_or(false)),
+                state: Some(p.state.unwrap_or(ProductState::ACTIVE)),
+                extra: Map::new(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Inserts or updates a product (matched by `productId`, else by part number) and the
+    /// revisions it carries; answers it as read back. `field` names the product in errors
+    /// (`product`, `products[2]`).
+    pub async fn save_product(&mut self, incoming: Product, field: &str) -> ApiResult<Product> {
+        let pn = required(
+            incoming.part_number.as_deref(),
+            &format!("{field}.partNumber"),
+        )?
+        .to_owned();
+        check_state(incoming.state, &format!("{field}.state"))?;
+        if let Some(cat) = incoming.product_category_id {
+            if self.category_name(cat).await?.is_none() {
+                return Err(ApiError::bad_request(format!(
+                    "{field}.productCategoryId: no product category {cat}"
+                )));
+            }
+        }
+        let by_pn = self.product_row(&pn).await?;
+        let existing = match incoming.product_id {
+            Some(id) => self.product_by_id(id).await?,
+            None => by_pn.clone(),
+        };
+        if let (Some(other), Some(id)) = (&by_pn, incoming.product_id) {
+            if other.product_id != Some(id) {
+                return Err(ApiError::bad_request(format!(
+                    "{field}.partNumber: '{pn}' is the part number of another product"
+                )));
+            }
+        }
+        let revisions = incoming.revisions.clone();
+        let mut obj = match &existing {
+            Some(e) => to_object(e)?,
+            None => Map::new(),
+        };
+        let mut request = to_object(&incoming)?;
+        if let Some(tags) = incoming.tags {
+            let tags = stored_tags(tags, &format!("{field}.tags"))?;
+            request.insert(
+                "tags".into(),
+                serde_json::to_value(tags).map_err(anyhow::Error::from)?,
+            );
+        }
+        overlay(
+            &mut obj,
+            request,
+            &["revisions", "productCategoryName", "category"],
+        );
+        let mut p: Product = serde_json::from_value(Value::Object(obj))
+            .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
+        let id = existing
+            .as_ref()
+            .and_then(|e| e.product_id)
+            .or(incoming.product_id)
+            .unwrap_or_else(Uuid::new_v4);
+        p.product_id = Some(id);
+        p.part_number = Some(pn.clone());
+        p.state.get_or_insert(ProductState::ACTIVE);
+        p.non_serial.get_or_insert(false);
+        p.revisions = None;
+        p.product_category_name = None;
+        let doc = serde_json::to_string(&p).map_err(anyhow::Error::from)?;
+        let category = p.product_category_id.map(id_text);
+        if existing.is_some() {
+            sqlx::query(
+                "UPDATE products SET pn_key = $2, category_id = $3, doc = $4 WHERE product_id = $1",
+            )
+            .bind(id_text(id))
+            .bind(key(&pn))
+            .bind(category)
+            .bind(doc)
+            .execute(&mut *self.tx)
+            .await?;
+        } else {
+            sqlx::query("INSERT INTO products (product_id, pn_key, category_id, doc) VALUES ($1, $2, $3, $4)")
+                .bind(id_text(id))
+                .bind(key(&pn))
+                .bind(category)
+                .bind(doc)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        for (i, mut r) in revisions.unwrap_or_default().into_iter().enumerate() {
+            r.product_id = Some(id);
+            r.part_number = Some(pn.clone());
+            self.save_revision(r, &format!("{field}.revisions[{i}]"))
+                .await?;
+        }
+        self.existing_product(&pn).await
+    }
+
+    // ---- revisions ------------------------------------------------------------------
+
+    /// A product's revisions, by revision.
+    pub async fn revisions_of(&mut self, product_id: Uuid) -> ApiResult<Vec<ProductRevision>> {
+        let rows =
+            sqlx::query("SELECT doc FROM product_revisions WHERE product_id = $1 ORDER BY rev_key")
+                .bind(id_text(product_id))
+                .fetch_all(&mut *self.tx)
+                .await?;
+        rows.iter()
+            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// A revision by its id, with its part number.
+    pub async fn revision_by_id(&mut self, id: Uuid) -> ApiResult<Option<ProductRevision>> {
+        let row = sqlx::query(
+            "SELECT r.doc, p.doc FROM product_revisions r JOIN products p \
+             ON p.product_id = r.product_id WHERE r.revision_id = $1",
+        )
+        .bind(id_text(id))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut r: ProductRevision = from_doc(&row.try_get::<String, _>(0)?)?;
+        let p: Product = from_doc(&row.try_get::<String, _>(1)?)?;
+        r.part_number = p.part_number;
+        Ok(Some(r))
+    }
+
+    /// A revision by part number and revision, with its part number.
+    pub async fn revision(
+        &mut self,
+        part_number: &str,
+        revision: &str,
+    ) -> ApiResult<Option<ProductRevision>> {
+        let row = sqlx::query(
+            "SELECT r.doc, p.doc FROM product_revisions r JOIN products p \
+             ON p.product_id = r.product_id WHERE p.pn_key = $1 AND r.rev_key = $2",
+        )
+        .bind(key(part_number))
+        .bind(key(revision))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut r: ProductRevision = from_doc(&row.try_get::<String, _>(0)?)?;
+        let p: Product = from_doc(&row.try_get::<String, _>(1)?)?;
+        r.part_number = p.part_number;
+        Ok(Some(r))
+    }
+
+    /// The revision, or 404 naming it.
+    pub async fn existing_revision(
+        &mut self,
+        part_number: &str,
+        revision: &str,
+    ) -> ApiResult<ProductRevision> {
+        self.revision(part_number, revision).await?.ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Product revision '{part_number}' revision '{revision}' was not found"
+            ))
+        })
+    }
+
+    /// Inserts or updates a revision: its product by `productId`, else by part number; the
+    /// revision by `productRevisionId`, else by revision within the product.
+    pub async fn save_revision(
+        &mut self,
+        incoming: ProductRevision,
+        field: &str,
+    ) -> ApiResult<ProductRevision> {
+        let rev = required(incoming.revision.as_deref(), &format!("{field}.revision"))?.to_owned();
+        check_state(incoming.state, &format!("{field}.state"))?;
+        let product = match (incoming.product_id, incoming.part_number.as_deref()) {
+            (Some(id), _) => self.product_by_id(id).await?.ok_or_else(|| {
+                ApiError::not_found(format!("{field}.productId: no product {id}"))
+            })?,
+            (None, Some(pn)) if !pn.trim().is_empty() => self
+                .product_row(pn)
+                .await?
+                .ok_or_else(|| not_found_product(pn))?,
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "{field}: productId or partNumber is required"
+                )))
+            }
+        };
+        let (Some(product_id), Some(pn)) = (product.product_id, product.part_number.clone()) else {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "stored product without id"
+            )));
+        };
+        if let (Some(given), Some(pn_given)) =
+            (incoming.product_id, incoming.part_number.as_deref())
+        {
+            if !key(pn_given).eq(&key(&pn)) {
+                return Err(ApiError::bad_request(format!(
+                    "{field}: productId {given} is part number '{pn}', not '{pn_given}'"
+                )));
+            }
+        }
+        let by_rev = self.revision(&pn, &rev).await?;
+        let existing = match incoming.product_revision_id {
+            Some(id) => {
+                let found = self.revision_by_id(id).await?;
+                if let Some(f) = &found {
+                    if f.product_id != Some(product_id) {
+                        return Err(ApiError::bad_request(format!(
+                            "{field}.productRevisionId: revision {id} belongs to another product"
+                        )));
+                    }
+                }
+                found
+            }
+            None => by_rev.clone(),
+        };
+        if let (Some(other), Some(id)) = (&by_rev, incoming.product_revision_id) {
+            if other.product_revision_id != Some(id) {
+                return Err(ApiError::bad_request(format!(
+                    "{field}.revision: '{pn}' already has a revision '{rev}'"
+                )));
+            }
+        }
+        let mut obj = match &existing {
+            Some(e) => to_object(e)?,
+            None => Map::new(),
+        };
+        let mut request = to_object(&incoming)?;
+        if let Some(tags) = incoming.tags {
+            let tags = stored_tags(tags, &format!("{field}.tags"))?;
+            request.insert(
+                "tags".into(),
+                serde_json::to_value(tags).map_err(anyhow::Error::from)?,
+            );
+        }
+        overlay(&mut obj, request, &[]);
+        let mut r: ProductRevision = serde_json::from_value(Value::Object(obj))
+            .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
+        let id = existing
+            .as_ref()
+            .and_then(|e| e.product_revision_id)
+            .or(incoming.product_revision_id)
+            .unwrap_or_else(Uuid::new_v4);
+        r.product_revision_id = Some(id);
+        r.product_id = Some(product_id);
+        r.revision = Some(rev.clone());
+        r.state.get_or_insert(ProductState::ACTIVE);
+        r.tags.get_or_insert_with(Vec::new);
+        // The part number is the product's: not stored twice.
+        r.part_number = None;
+        let doc = serde_json::to_string(&r).map_err(anyhow::Error::from)?;
+        if existing.is_some() {
+            sqlx::query(
+                "UPDATE product_revisions SET rev_key = $2, doc = $3 WHERE revision_id = $1",
+            )
+            .bind(id_text(id))
+            .bind(key(&rev))
+            .bind(doc)
+            .execute(&mut *self.tx)
+            .await?;
+        } else {
+            sqlx::query(
+                "INSERT INTO product_revisions (revision_id, product_id, rev_key, doc) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id_text(id))
+            .bind(id_text(product_id))
+            .bind(key(&rev))
+            .bind(doc)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        r.part_number = Some(pn);
+        Ok(r)
+    }
+
+    // ---- tags -----------------------------------------------------------------------
+
+    /// Replaces a product's tags; answers them as stored.
+    pub async fn set_product_tags(
+        &mut self,
+        part_number: &str,
+        tags: Vec<Setting>,
+    ) -> ApiResult<Vec<Setting>> {
+        let p = self.existing_product(part_number).await?;
+        let saved = self
+            .save_product(
+                Product {
+                    product_id: p.product_id,
+                    part_number: p.part_number,
+                    tags: Some(tags),
+                    ..Product::default()
+                },
+                "tags",
+            )
+            .await?;
+        Ok(saved.tags.unwrap_or_default())
+    }
+
+    /// Replaces a revision's tags; answers them as stored.
+    pub async fn set_revision_tags(
+        &mut self,
+        part_number: &str,
+        revision: &str,
+        tags: Vec<Setting>,
+    ) -> ApiResult<Vec<Setting>> {
+        let r = self.existing_revision(part_number, revision).await?;
+        let saved = self
+            .save_revision(
+                ProductRevision {
+                    product_revision_id: r.product_revision_id,
+                    product_id: r.product_id,
+                    revision: r.revision,
+                    tags: Some(tags),
+                    ..ProductRevision::default()
+                },
+                "tags",
+            )
+            .await?;
+        Ok(saved.tags.unwrap_or_default())
+    }
+}
+
+/// 404 for an unknown part number.
+pub fn not_found_product(part_number: &str) -> ApiError {
+    ApiError::not_found(format!("Product '{part_number}' was not found"))
+}

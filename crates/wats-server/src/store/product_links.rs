@@ -1,0 +1,587 @@
+//! The Product domain beyond products and revisions: box-build relations and the hierarchy
+//! they form, BOMs, vendors, categories and product groups. Runs in the same
+//! [`ProductTx`] as [`super::product`].
+
+use serde_json::Map;
+use sqlx::Row;
+use uuid::Uuid;
+use wats_types::product::{
+    mask_matches, BomItem, ProductCategory, ProductGroup, ProductInfo, ProductRevision,
+    ProductRevisionRelation, Vendor,
+};
+
+use super::product::{from_doc, key, overlay, required, to_object, ProductTx};
+use crate::error::{ApiError, ApiResult};
+
+/// How deep `GetProductInfo` follows relations (a bound; cycles are refused on insert).
+pub const MAX_HIERARCHY_DEPTH: i32 = 32;
+
+fn id_text(id: Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+fn json(value: &impl serde::Serialize) -> ApiResult<String> {
+    Ok(serde_json::to_string(value).map_err(anyhow::Error::from)?)
+}
+
+/// A product group filter: which part numbers (and revisions) a group holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupFilter {
+    /// Part-number pattern (`%` at the end: a prefix).
+    pub part_number: String,
+    /// Revision pattern, if the filter is for some revisions only.
+    pub revision: Option<String>,
+    /// Excludes what it matches instead of including it.
+    pub exclude: bool,
+}
+
+impl ProductTx<'_> {
+    // ---- categories -----------------------------------------------------------------
+
+    /// A category's name.
+    pub async fn category_name(&mut self, id: Uuid) -> ApiResult<Option<String>> {
+        let row = sqlx::query("SELECT doc FROM product_categories WHERE category_id = $1")
+            .bind(id_text(id))
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let c: ProductCategory = from_doc(&row.try_get::<String, _>(0)?)?;
+        Ok(c.name)
+    }
+
+    /// Every category, by name.
+    pub async fn categories(&mut self) -> ApiResult<Vec<ProductCategory>> {
+        let rows = sqlx::query("SELECT doc FROM product_categories ORDER BY name_key")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// Inserts or updates categories (by `ProductCategoryId`, else by name); categories not
+    /// in the list are kept. Answers every category.
+    pub async fn save_categories(
+        &mut self,
+        list: Vec<ProductCategory>,
+    ) -> ApiResult<Vec<ProductCategory>> {
+        for (i, c) in list.into_iter().enumerate() {
+            let field = format!("categories[{i}]");
+            let name = required(c.name.as_deref(), &format!("{field}.Name"))?.to_owned();
+            let existing = self.categories().await?;
+            let by_name = existing
+                .iter()
+                .find(|e| e.name.as_deref().map(key) == Some(key(&name)));
+            let by_id = c
+                .product_category_id
+                .and_then(|id| existing.iter().find(|e| e.product_category_id == Some(id)));
+            let target = match c.product_category_id {
+                Some(_) => by_id,
+                None => by_name,
+            };
+            if let (Some(other), Some(t)) = (by_name, target) {
+                if other.product_category_id != t.product_category_id {
+                    return Err(ApiError::bad_request(format!(
+                        "{field}.Name: a category named '{name}' exists"
+                    )));
+                }
+            }
+            if target.is_none() && by_name.is_some() {
+                return Err(ApiError::bad_request(format!(
+                    "{field}.Name: a category named '{name}' exists"
+                )));
+            }
+            let mut obj = match target {
+                Some(t) => to_object(t)?,
+                None => Map::new(),
+            };
+            let found = target.is_some();
+            overlay(&mut obj, to_object(&c)?, &[]);
+            let mut saved: ProductCategory = serde_json::from_value(obj.into())
+                .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
+            let id = saved.product_category_id.unwrap_or_else(Uuid::new_v4);
+            saved.product_category_id = Some(id);
+            let sql = if found {
+                "UPDATE product_categories SET name_key = $2, doc = $3 WHERE category_id = $1"
+            } else {
+                "INSERT INTO product_categories (category_id, name_key, doc) VALUES ($1, $2, $3)"
+            };
+            sqlx::query(sql)
+                .bind(id_text(id))
+                .bind(key(&name))
+                .bind(json(&saved)?)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.categories().await
+    }
+
+    // ---- vendors --------------------------------------------------------------------
+
+    /// Every vendor, by name.
+    pub async fn vendors(&mut self) -> ApiResult<Vec<Vendor>> {
+        let rows = sqlx::query("SELECT doc FROM vendors ORDER BY name_key")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// Inserts or updates a vendor (by `vendorId`, else by name).
+    pub async fn save_vendor(&mut self, v: Vendor, field: &str) -> ApiResult<Vendor> {
+        let name = required(v.vendor_name.as_deref(), &format!("{field}.VendorName"))?.to_owned();
+        let all = self.vendors().await?;
+        let by_name = all
+            .iter()
+            .find(|e| e.vendor_name.as_deref().map(key) == Some(key(&name)));
+        let target = match v.vendor_id {
+            Some(id) => all.iter().find(|e| e.vendor_id == Some(id)),
+            None => by_name,
+        };
+        if let Some(other) = by_name {
+            if target.is_none_or(|t| t.vendor_id != other.vendor_id) {
+                return Err(ApiError::bad_request(format!(
+                    "{field}.VendorName: a vendor named '{name}' exists"
+                )));
+            }
+        }
+        let found = target.is_some();
+        let mut obj = match target {
+            Some(t) => to_object(t)?,
+            None => Map::new(),
+        };
+        overlay(&mut obj, to_object(&v)?, &[]);
+        let mut saved: Vendor = serde_json::from_value(obj.into())
+            .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
+        let id = saved.vendor_id.unwrap_or_else(Uuid::new_v4);
+        saved.vendor_id = Some(id);
+        let sql = if found {
+            "UPDATE vendors SET name_key = $2, doc = $3 WHERE vendor_id = $1"
+        } else {
+            "INSERT INTO vendors (vendor_id, name_key, doc) VALUES ($1, $2, $3)"
+        };
+        sqlx::query(sql)
+            .bind(id_text(id))
+            .bind(key(&name))
+            .bind(json(&saved)?)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(saved)
+    }
+
+    /// Deletes a vendor. A vendor named by a BOM line is refused (400, saying how many lines
+    /// use it), as deleting it would leave those lines naming nothing.
+    pub async fn delete_vendor(&mut self, v: &Vendor) -> ApiResult<()> {
+        let n = sqlx::query("SELECT COUNT(*) FROM bom_items WHERE vendor_key = $1")
+            .bind(v.vendor_name.as_deref().map(key))
+            .fetch_one(&mut *self.tx)
+            .await?
+            .try_get::<i64, _>(0)?;
+        let name = v.vendor_name.as_deref().unwrap_or_default();
+        if n > 0 {
+            return Err(ApiError::bad_request(format!(
+                "Vendor '{name}' is in use by {n} BOM item(s) and cannot be deleted"
+            )));
+        }
+        sqlx::query("DELETE FROM vendors WHERE vendor_id = $1")
+            .bind(v.vendor_id.map(id_text))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    // ---- BOM ------------------------------------------------------------------------
+
+    /// A revision's BOM, in upload order.
+    pub async fn bom(&mut self, revision_id: Uuid) -> ApiResult<Vec<BomItem>> {
+        let rows =
+            sqlx::query("SELECT doc FROM bom_items WHERE revision_id = $1 ORDER BY position")
+                .bind(id_text(revision_id))
+                .fetch_all(&mut *self.tx)
+                .await?;
+        rows.iter()
+            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// Replaces a revision's BOM.
+    pub async fn replace_bom(
+        &mut self,
+        revision: &ProductRevision,
+        items: Vec<BomItem>,
+    ) -> ApiResult<Vec<BomItem>> {
+        let Some(rid) = revision.product_revision_id else {
+            return Err(ApiError::Internal(anyhow::anyhow!("revision without id")));
+        };
+        sqlx::query("DELETE FROM bom_items WHERE revision_id = $1")
+            .bind(id_text(rid))
+            .execute(&mut *self.tx)
+            .await?;
+        let mut out = Vec::with_capacity(items.len());
+        for (i, mut item) in items.into_iter().enumerate() {
+            if let Some(q) = item.quantity.filter(|q| *q < 0) {
+                return Err(ApiError::bad_request(format!(
+                    "bom[{i}].quantity must not be negative, not {q}"
+                )));
+            }
+            item.bom_item_id = Some(Uuid::new_v4());
+            item.product_revision_id = Some(rid);
+            item.quantity.get_or_insert(1);
+            sqlx::query("INSERT INTO bom_items (revision_id, position, vendor_key, doc) VALUES ($1, $2, $3, $4)")
+                .bind(id_text(rid))
+                .bind(i as i64)
+                .bind(item.vendor.as_deref().map(key))
+                .bind(json(&item)?)
+                .execute(&mut *self.tx)
+                .await?;
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    // ---- relations (box-build templates) --------------------------------------------
+
+    /// A relation by id.
+    pub async fn relation(&mut self, id: Uuid) -> ApiResult<Option<ProductRevisionRelation>> {
+        let row = sqlx::query("SELECT doc FROM revision_relations WHERE relation_id = $1")
+            .bind(id_text(id))
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .transpose()
+    }
+
+    /// The relations of a parent revision, with the children's part numbers and revisions.
+    pub async fn relations_of(&mut self, parent: Uuid) -> ApiResult<Vec<ProductRevisionRelation>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM revision_relations WHERE parent_revision_id = $1 ORDER BY relation_id",
+        )
+        .bind(id_text(parent))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut rel: ProductRevisionRelation = from_doc(&r.try_get::<String, _>(0)?)?;
+            if let Some(child) = rel.child_product_revision_id {
+                if let Some(c) = self.revision_by_id(child).await? {
+                    rel.child_part_number = c.part_number;
+                    rel.child_revision = c.revision;
+                }
+            }
+            out.push(rel);
+        }
+        Ok(out)
+    }
+
+    /// Whether `target` is `from` or below it.
+    async fn reaches(&mut self, from: Uuid, target: Uuid) -> ApiResult<bool> {
+        let mut seen = vec![from];
+        let mut next = vec![from];
+        while let Some(at) = next.pop() {
+            if at == target {
+                return Ok(true);
+            }
+            for rel in self.relations_of(at).await? {
+                if let Some(c) = rel.child_product_revision_id {
+                    if !seen.contains(&c) {
+                        seen.push(c);
+                        next.push(c);
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Inserts (no id, or an unknown one) or updates a relation. Both revisions must exist,
+    /// differ, and the child must not contain the parent (a box cannot hold itself).
+    pub async fn save_relation(
+        &mut self,
+        incoming: ProductRevisionRelation,
+        insert: bool,
+    ) -> ApiResult<ProductRevisionRelation> {
+        let existing = match incoming.product_revision_relation_id {
+            Some(id) => self.relation(id).await?,
+            None => None,
+        };
+        if !insert && existing.is_none() {
+            return Err(ApiError::not_found(
+                match incoming.product_revision_relation_id {
+                    Some(id) => format!("No product revision relation {id}"),
+                    None => "ProductRevisionRelationId is required".to_owned(),
+                },
+            ));
+        }
+        if insert && existing.is_some() {
+            return Err(ApiError::bad_request("ProductRevisionRelationId: the relation exists; update it with PutProductRevisionRelation"));
+        }
+        let mut obj = match &existing {
+            Some(e) => to_object(e)?,
+            None => Map::new(),
+        };
+        overlay(
+            &mut obj,
+            to_object(&incoming)?,
+            &["ChildPartNumber", "ChildRevision"],
+        );
+        let mut rel: ProductRevisionRelation = serde_json::from_value(obj.into())
+            .map_err(|e| ApiError::bad_request(format!("relation: {e}")))?;
+        let parent = rel
+            .parent_product_revision_id
+            .ok_or_else(|| ApiError::bad_request("ParentProductRevisionId is required"))?;
+        let child = rel.child_product_revision_id.ok_or_else(|| {
+            ApiError::bad_request("ProductRevisionId (the child revision) is required")
+        })?;
+        if self.revision_by_id(parent).await?.is_none() {
+            return Err(ApiError::bad_request(format!(
+                "ParentProductRevisionId: no product revision {parent}"
+            )));
+        }
+        if self.revision_by_id(child).await?.is_none() {
+            return Err(ApiError::bad_request(format!(
+                "ProductRevisionId: no product revision {child}"
+            )));
+        }
+        if self.reaches(child, parent).await? {
+            return Err(ApiError::bad_request(
+                "ProductRevisionId: the child contains the parent (a box-build template cannot hold itself)",
+            ));
+        }
+        let quantity = rel.quantity.unwrap_or(1);
+        if quantity < 1 {
+            return Err(ApiError::bad_request(format!(
+                "Quantity must be at least 1, not {quantity}"
+            )));
+        }
+        rel.quantity = Some(quantity);
+        if let Some(mask) = &rel.revision_mask {
+            if mask.chars().count() > 500 {
+                return Err(ApiError::bad_request(
+                    "RevisionMask is longer than 500 characters",
+                ));
+            }
+        }
+        let id = rel
+            .product_revision_relation_id
+            .unwrap_or_else(Uuid::new_v4);
+        rel.product_revision_relation_id = Some(id);
+        rel.child_part_number = None;
+        rel.child_revision = None;
+        let sql = if existing.is_some() {
+            "UPDATE revision_relations SET parent_revision_id = $2, child_revision_id = $3, doc = $4 WHERE relation_id = $1"
+        } else {
+            "INSERT INTO revision_relations (relation_id, parent_revision_id, child_revision_id, doc) VALUES ($1, $2, $3, $4)"
+        };
+        sqlx::query(sql)
+            .bind(id_text(id))
+            .bind(id_text(parent))
+            .bind(id_text(child))
+            .bind(json(&rel)?)
+            .execute(&mut *self.tx)
+            .await?;
+        if let Some(c) = self.revision_by_id(child).await? {
+            rel.child_part_number = c.part_number;
+            rel.child_revision = c.revision;
+        }
+        Ok(rel)
+    }
+
+    /// Deletes a relation; false when there was none.
+    pub async fn delete_relation(&mut self, id: Uuid) -> ApiResult<bool> {
+        let done = sqlx::query("DELETE FROM revision_relations WHERE relation_id = $1")
+            .bind(id_text(id))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The revision and everything below it, depth first (`GetProductInfo`): each row
+    /// follows its parent and precedes its parent's next child.
+    pub async fn hierarchy(&mut self, root: &ProductRevision) -> ApiResult<Vec<ProductInfo>> {
+        let mut out = Vec::new();
+        let mut stack = vec![ProductInfo {
+            hlevel: Some(0),
+            product_revision_id: root.product_revision_id,
+            part_number: root.part_number.clone(),
+            revision: root.revision.clone(),
+            quantity: Some(1),
+            ..ProductInfo::default()
+        }];
+        while let Some(row) = stack.pop() {
+            let depth = row.hlevel.unwrap_or_default();
+            let at = row.product_revision_id;
+            out.push(row);
+            let Some(at) = at.filter(|_| depth < MAX_HIERARCHY_DEPTH) else {
+                continue;
+            };
+            // Reversed onto the stack, so the first child is expanded next.
+            for rel in self.relations_of(at).await?.into_iter().rev() {
+                stack.push(ProductInfo {
+                    hlevel: Some(depth + 1),
+                    product_revision_relation_id: rel.product_revision_relation_id,
+                    parent_product_revision_id: rel.parent_product_revision_id,
+                    product_revision_id: rel.child_product_revision_id,
+                    quantity: rel.quantity,
+                    revision_mask: rel.revision_mask,
+                    part_number: rel.child_part_number,
+                    revision: rel.child_revision,
+                    extra: Map::new(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- product groups -------------------------------------------------------------
+
+    /// Every product group, by id.
+    pub async fn groups(&mut self) -> ApiResult<Vec<ProductGroup>> {
+        let rows = sqlx::query("SELECT product_group_id, product_group_name FROM product_groups ORDER BY product_group_id")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ProductGroup {
+                    product_group_id: Some(r.try_get::<i64, _>(0)? as i32),
+                    product_group_name: Some(r.try_get(1)?),
+                    extra: Map::new(),
+                })
+            })
+            .collect()
+    }
+
+    /// Inserts (no id) or renames (by id) a product group; names are unique ignoring case.
+    pub async fn save_group(&mut self, g: ProductGroup) -> ApiResult<ProductGroup> {
+        let name = required(g.product_group_name.as_deref(), "productGroupName")?.to_owned();
+        let all = self.groups().await?;
+        if let Some(other) = all
+            .iter()
+            .find(|e| e.product_group_name.as_deref().map(key) == Some(key(&name)))
+        {
+            if g.product_group_id
+                .is_none_or(|id| other.product_group_id != Some(id))
+            {
+                return Err(ApiError::bad_request(format!(
+                    "productGroupName: a product group named '{name}' exists"
+                )));
+            }
+        }
+        let id = match g.product_group_id {
+            Some(id) => {
+                if !all.iter().any(|e| e.product_group_id == Some(id)) {
+                    return Err(ApiError::not_found(format!("No product group {id}")));
+                }
+                sqlx::query(
+                    "UPDATE product_groups SET product_group_name = $2 WHERE product_group_id = $1",
+                )
+                .bind(id as i64)
+                .bind(&name)
+                .execute(&mut *self.tx)
+                .await?;
+                id
+            }
+            None => {
+                let id = all
+                    .iter()
+                    .filter_map(|e| e.product_group_id)
+                    .max()
+                    .unwrap_or(0)
+                    + 1;
+                sqlx::query("INSERT INTO product_groups (product_group_id, product_group_name) VALUES ($1, $2)")
+                    .bind(id as i64)
+                    .bind(&name)
+                    .execute(&mut *self.tx)
+                    .await?;
+                id
+            }
+        };
+        Ok(ProductGroup {
+            product_group_id: Some(id),
+            product_group_name: Some(name),
+            extra: Map::new(),
+        })
+    }
+
+    /// The group a `productGroup` parameter names: by name (ignoring case), else by id.
+    pub async fn group_named(&mut self, name_or_id: &str) -> ApiResult<ProductGroup> {
+        let all = self.groups().await?;
+        let k = key(name_or_id.trim());
+        all.iter()
+            .find(|g| g.product_group_name.as_deref().map(key) == Some(k.clone()))
+            .or_else(|| {
+                let id: i32 = name_or_id.trim().parse().ok()?;
+                all.iter().find(|g| g.product_group_id == Some(id))
+            })
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(format!("No product group '{name_or_id}'")))
+    }
+
+    /// Adds a filter to a group.
+    pub async fn add_group_filter(&mut self, group: i32, f: &GroupFilter) -> ApiResult<()> {
+        let next: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM product_group_filters WHERE product_group_id = $1",
+        )
+        .bind(group as i64)
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get(0)?;
+        sqlx::query(
+            "INSERT INTO product_group_filters (product_group_id, position, part_number, revision, exclude) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(group as i64)
+        .bind(next)
+        .bind(&f.part_number)
+        .bind(f.revision.clone())
+        .bind(f.exclude as i64)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The groups holding a part number (and revision, when given): some including filter
+    /// matches and no excluding one does.
+    pub async fn groups_for(
+        &mut self,
+        part_number: &str,
+        revision: Option<&str>,
+    ) -> ApiResult<Vec<ProductGroup>> {
+        let rows = sqlx::query(
+            "SELECT product_group_id, part_number, revision, exclude FROM product_group_filters \
+             ORDER BY product_group_id, position",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut included: Vec<i64> = Vec::new();
+        let mut excluded: Vec<i64> = Vec::new();
+        for r in rows {
+            let group: i64 = r.try_get(0)?;
+            let pn: String = r.try_get(1)?;
+            let rev: Option<String> = r.try_get(2)?;
+            let exclude = r.try_get::<i64, _>(3)? != 0;
+            let rev_ok = match (rev.as_deref(), revision) {
+                (None | Some(""), _) => true,
+                (Some(mask), Some(given)) => mask_matches(mask, given),
+                // A filter for some revisions holds the product only when asked about them.
+                (Some(_), None) => exclude,
+            };
+            if mask_matches(&pn, part_number) && rev_ok {
+                if exclude {
+                    excluded.push(group)
+                } else {
+                    included.push(group)
+                }
+            }
+        }
+        Ok(self
+            .groups()
+            .await?
+            .into_iter()
+            .filter(|g| {
+                let id = g.product_group_id.unwrap_or_default() as i64;
+                included.contains(&id) && !excluded.contains(&id)
+            })
+            .collect())
+    }
+}
