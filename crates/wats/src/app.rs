@@ -12,6 +12,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use wats_types::level::Level;
+pub use wats_types::product::ProductGroup;
+
 use crate::client::{Request, Wats};
 use crate::error::Result;
 
@@ -47,36 +50,6 @@ pub struct Process {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<i32>,
     /// Other keys the server sent.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// A level (client group) (`GET /api/App/Levels`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Level {
-    /// Level id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level_id: Option<i32>,
-    /// Level name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level_name: Option<String>,
-    /// Other keys the server sent.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// A product group (`GET /api/App/ProductGroups`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProductGroup {
-    /// Product group id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_group_id: Option<i32>,
-    /// Product group name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_group_name: Option<String>,
-    /// Other keys the server sent (filters, with `includeFilters`).
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -19,6 +19,8 @@
 //! # Ok(()) }
 //! ```
 
+mod product;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -34,6 +36,8 @@ use crate::paging::Paged;
 use crate::process::{ProcessKind, ProcessRef};
 use crate::report::{AttachmentRef, FetchOptions, HeaderQuery, ReportHeader, SubmitResult};
 use crate::BreakerState;
+
+pub use product::{BoxBuildTemplate, ProductHandler};
 
 /// The blocking WATS client. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -107,6 +111,24 @@ impl Wats {
     /// Cached process lookups.
     pub fn process(&self) -> ProcessHandler<'_> {
         ProcessHandler { wats: self }
+    }
+
+    /// Products, revisions, groups, categories, vendors, tags, BOMs and box builds.
+    pub fn product(&self) -> ProductHandler<'_> {
+        ProductHandler { wats: self }
+    }
+
+    /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
+    pub fn request(&self, method: crate::Method, path: &str) -> crate::RawRequest<'_> {
+        self.inner.request(method, path)
+    }
+
+    /// Waits for a request built with [`request`](Self::request) and decodes its JSON answer.
+    pub fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: crate::RawRequest<'_>,
+    ) -> Result<T> {
+        self.wait(request.json())
     }
 
     /// Reports.
