@@ -267,6 +267,12 @@ impl ProductTx<'_> {
             .and_then(|e| e.product_id)
             .or(incoming.product_id)
             .unwrap_or_else(Uuid::new_v4);
+        // Matched by part number, the stored spelling stays: the request named the product,
+        // it did not ask for a rename (which needs the productId).
+        let pn = match (&existing, incoming.product_id) {
+            (Some(e), None) => e.part_number.clone().unwrap_or(pn),
+            _ => pn,
+        };
         p.product_id = Some(id);
         p.part_number = Some(pn.clone());
         p.state.get_or_insert(ProductState::ACTIVE);
@@ -446,6 +452,11 @@ impl ProductTx<'_> {
             .and_then(|e| e.product_revision_id)
             .or(incoming.product_revision_id)
             .unwrap_or_else(Uuid::new_v4);
+        // As for part numbers: matched by revision, the stored spelling stays.
+        let rev = match (&existing, incoming.product_revision_id) {
+            (Some(e), None) => e.revision.clone().unwrap_or(rev),
+            _ => rev,
+        };
         r.product_revision_id = Some(id);
         r.product_id = Some(product_id);
         r.revision = Some(rev.clone());

@@ -156,6 +156,12 @@ impl ProductTx<'_> {
             .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
         let id = saved.vendor_id.unwrap_or_else(Uuid::new_v4);
         saved.vendor_id = Some(id);
+        // Matched by name, the stored spelling stays (a rename needs the vendorId).
+        let name = match (target, v.vendor_id) {
+            (Some(t), None) => t.vendor_name.clone().unwrap_or(name),
+            _ => name,
+        };
+        saved.vendor_name = Some(name.clone());
         let sql = if found {
             "UPDATE vendors SET name_key = $2, doc = $3 WHERE vendor_id = $1"
         } else {
@@ -252,14 +258,13 @@ impl ProductTx<'_> {
             .transpose()
     }
 
-    /// The relations of a parent revision, with the children's part numbers and revisions.
+    /// The relations of a parent revision, with the children's part numbers and revisions,
+    /// by item number, then child part number and revision.
     pub async fn relations_of(&mut self, parent: Uuid) -> ApiResult<Vec<ProductRevisionRelation>> {
-        let rows = sqlx::query(
-            "SELECT doc FROM revision_relations WHERE parent_revision_id = $1 ORDER BY relation_id",
-        )
-        .bind(id_text(parent))
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let rows = sqlx::query("SELECT doc FROM revision_relations WHERE parent_revision_id = $1")
+            .bind(id_text(parent))
+            .fetch_all(&mut *self.tx)
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut rel: ProductRevisionRelation = from_doc(&r.try_get::<String, _>(0)?)?;
@@ -271,6 +276,14 @@ impl ProductTx<'_> {
             }
             out.push(rel);
         }
+        // A stable order for templates and hierarchies: by item number, then child.
+        out.sort_by(|a, b| {
+            (&a.item_number, &a.child_part_number, &a.child_revision).cmp(&(
+                &b.item_number,
+                &b.child_part_number,
+                &b.child_revision,
+            ))
+        });
         Ok(out)
     }
 

@@ -306,7 +306,7 @@ impl ProductHandler<'_> {
             .await
     }
 
-    /// Deletes a vendor. A vendor a BOM line names is refused ([`Error::BadRequest`]).
+    /// Deletes a vendor. A vendor a BOM line names is refused ([`Error::Validation`]).
     pub async fn delete_vendor(&self, vendor_id: Uuid) -> Result<()> {
         let req = Request::new(Method::DELETE, format!("/api/Product/Vendors/{vendor_id}"));
         self.wats.send(req).await.map(drop)
