@@ -678,28 +678,8 @@ async fn raw_requests(s: &TestServer) {
     }
 }
 
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let s = super::server::start(super::Backend::Sqlite).await.unwrap();
-                super::$name(&s).await;
-                s.stop().await;
-            }
-        )* }
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some(s) = super::server::start(super::Backend::Postgres).await else { return };
-                super::$name(&s).await;
-                s.stop().await;
-            }
-        )* }
-    };
-}
-
-suite!(
+both_backends!(
+    super::server::start;
     products_and_revisions,
     tags,
     groups_categories_vendors,

@@ -94,3 +94,12 @@ pub fn required_param<'p>(params: &'p Params, name: &str) -> Result<&'p str, Api
         .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request(format!("The query parameter {name} is required.")))
 }
+
+/// The `partNumber` and `revision` query parameters, both required.
+pub fn part_and_revision(query: Option<&str>) -> Result<(String, String), ApiError> {
+    let params = Params::parse(query)?;
+    Ok((
+        required_param(&params, "partNumber")?.to_owned(),
+        required_param(&params, "revision")?.to_owned(),
+    ))
+}

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use wats_types::product::{Product, ProductGroup, ProductRevision, ProductView, Vendor};
 use wats_types::wsbf;
 
-use super::{json_body, parse_uuid, required_param, Params};
+use super::{json_body, parse_uuid, part_and_revision, required_param, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::store::product::not_found_product;
 use crate::store::product_links::GroupFilter;
@@ -97,9 +97,8 @@ pub async fn get_revision_by_query(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<ProductRevision>> {
-    let params = Params::parse(query.as_deref())?;
-    let pn = required_param(&params, "partNumber")?;
-    let rev = required_param(&params, "revision")?;
+    let (pn, rev) = part_and_revision(query.as_deref())?;
+    let (pn, rev) = (pn.as_str(), rev.as_str());
     let mut tx = state.store.product_read().await?;
     Ok(Json(tx.existing_revision(pn, rev).await?))
 }

@@ -14,7 +14,7 @@ use wats_types::product::{
 };
 use wats_types::{wsbf, Setting};
 
-use super::{json_body, parse_uuid, required_param, Params};
+use super::{json_body, parse_uuid, part_and_revision, required_param, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::AppState;
 
@@ -27,9 +27,8 @@ pub async fn get_bom(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Vec<BomItem>>> {
-    let params = Params::parse(query.as_deref())?;
-    let pn = required_param(&params, "partNumber")?;
-    let rev = required_param(&params, "revision")?;
+    let (pn, rev) = part_and_revision(query.as_deref())?;
+    let (pn, rev) = (pn.as_str(), rev.as_str());
     let mut tx = state.store.product_read().await?;
     let r = tx.existing_revision(pn, rev).await?;
     Ok(Json(
@@ -96,9 +95,8 @@ pub async fn get_product_info(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Vec<ProductInfo>>> {
-    let params = Params::parse(query.as_deref())?;
-    let pn = required_param(&params, "partNumber")?;
-    let rev = required_param(&params, "revision")?;
+    let (pn, rev) = part_and_revision(query.as_deref())?;
+    let (pn, rev) = (pn.as_str(), rev.as_str());
     let mut tx = state.store.product_read().await?;
     let r = tx.existing_revision(pn, rev).await?;
     Ok(Json(tx.hierarchy(&r).await?))
@@ -263,9 +261,8 @@ pub async fn get_revision_tags(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Vec<Setting>>> {
-    let params = Params::parse(query.as_deref())?;
-    let pn = required_param(&params, "partNumber")?;
-    let rev = required_param(&params, "revision")?;
+    let (pn, rev) = part_and_revision(query.as_deref())?;
+    let (pn, rev) = (pn.as_str(), rev.as_str());
     let mut tx = state.store.product_read().await?;
     Ok(Json(
         tx.existing_revision(pn, rev)
@@ -287,9 +284,8 @@ pub async fn put_revision_tags(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult<Json<Vec<Setting>>> {
-    let params = Params::parse(query.as_deref())?;
-    let pn = required_param(&params, "partNumber")?;
-    let rev = required_param(&params, "revision")?;
+    let (pn, rev) = part_and_revision(query.as_deref())?;
+    let (pn, rev) = (pn.as_str(), rev.as_str());
     let tags: Vec<Setting> = json_body(&body, "tags")?;
     let mut tx = state.store.product_write().await?;
     let saved = tx.set_revision_tags(pn, rev, tags).await?;

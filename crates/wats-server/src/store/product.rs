@@ -87,17 +87,42 @@ pub(super) fn from_doc<T: DeserializeOwned>(doc: &str) -> ApiResult<T> {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored document unreadable: {e}")))
 }
 
-/// The stored object with the request's fields laid over it; `skip` keys are not taken.
-pub(super) fn overlay(
-    stored: &mut Map<String, Value>,
-    incoming: Map<String, Value>,
+/// The stored object (if any) with the request's fields laid over it, read back as `T`; `skip`
+/// keys of the request are not taken. A result that does not fit is a 400 naming `field`.
+pub(super) fn merged<T: Serialize + DeserializeOwned>(
+    stored: Option<&T>,
+    request: Map<String, Value>,
     skip: &[&str],
-) {
-    for (k, v) in incoming {
+    field: &str,
+) -> ApiResult<T> {
+    let mut obj = match stored {
+        Some(s) => to_object(s)?,
+        None => Map::new(),
+    };
+    for (k, v) in request {
         if !skip.contains(&k.as_str()) {
-            stored.insert(k, v);
+            obj.insert(k, v);
         }
     }
+    serde_json::from_value(Value::Object(obj))
+        .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))
+}
+
+/// The request as an object, its tags (when present) as they are to be stored.
+fn with_stored_tags<T: Serialize>(
+    request: &T,
+    tags: Option<Vec<Setting>>,
+    field: &str,
+) -> ApiResult<Map<String, Value>> {
+    let mut obj = to_object(request)?;
+    if let Some(tags) = tags {
+        let tags = stored_tags(tags, &format!("{field}.tags"))?;
+        obj.insert(
+            "tags".into(),
+            serde_json::to_value(tags).map_err(anyhow::Error::from)?,
+        );
+    }
+    Ok(obj)
 }
 
 /// Tags as stored: the request's list without the ones marked for deletion, and without
@@ -127,6 +152,31 @@ fn id_text(id: Uuid) -> String {
 }
 
 impl ProductTx<'_> {
+    /// The documents (first column) a query selects, with at most one bound parameter.
+    pub(super) async fn docs<T: DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        param: Option<String>,
+    ) -> ApiResult<Vec<T>> {
+        let mut query = sqlx::query(sql);
+        if let Some(p) = param {
+            query = query.bind(p);
+        }
+        let rows = query.fetch_all(&mut *self.tx).await?;
+        rows.iter()
+            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// The document (first column) a query selects by one parameter, if any.
+    pub(super) async fn doc<T: DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        param: String,
+    ) -> ApiResult<Option<T>> {
+        Ok(self.docs(sql, Some(param)).await?.into_iter().next())
+    }
+
     /// Commits the transaction.
     pub async fn commit(self) -> ApiResult<()> {
         self.tx.commit().await?;
@@ -137,21 +187,19 @@ impl ProductTx<'_> {
 
     /// The stored product (without revisions) with this part number.
     pub async fn product_row(&mut self, part_number: &str) -> ApiResult<Option<Product>> {
-        let row = sqlx::query("SELECT doc FROM products WHERE pn_key = $1")
-            .bind(key(part_number))
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.map(|r| from_doc(&r.try_get::<String, _>(0)?))
-            .transpose()
+        self.doc(
+            "SELECT doc FROM products WHERE pn_key = $1",
+            key(part_number),
+        )
+        .await
     }
 
     async fn product_by_id(&mut self, id: Uuid) -> ApiResult<Option<Product>> {
-        let row = sqlx::query("SELECT doc FROM products WHERE product_id = $1")
-            .bind(id_text(id))
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.map(|r| from_doc(&r.try_get::<String, _>(0)?))
-            .transpose()
+        self.doc(
+            "SELECT doc FROM products WHERE product_id = $1",
+            id_text(id),
+        )
+        .await
     }
 
     /// A product with its category name, revisions and tags, as `GET /api/Product/{pn}`
@@ -191,12 +239,11 @@ impl ProductTx<'_> {
 
     /// Every product in the list view, by part number.
     pub async fn product_views(&mut self) -> ApiResult<Vec<ProductView>> {
-        let rows = sqlx::query("SELECT doc FROM products ORDER BY pn_key")
-            .fetch_all(&mut *self.tx)
+        let rows: Vec<Product> = self
+            .docs("SELECT doc FROM products ORDER BY pn_key", None)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let p: Product = from_doc(&r.try_get::<String, _>(0)?)?;
+        for p in rows {
             let category = match p.product_category_id {
                 Some(id) => self.category_name(id).await?,
                 None => None,
@@ -243,25 +290,13 @@ impl ProductTx<'_> {
             }
         }
         let revisions = incoming.revisions.clone();
-        let mut obj = match &existing {
-            Some(e) => to_object(e)?,
-            None => Map::new(),
-        };
-        let mut request = to_object(&incoming)?;
-        if let Some(tags) = incoming.tags {
-            let tags = stored_tags(tags, &format!("{field}.tags"))?;
-            request.insert(
-                "tags".into(),
-                serde_json::to_value(tags).map_err(anyhow::Error::from)?,
-            );
-        }
-        overlay(
-            &mut obj,
+        let request = with_stored_tags(&incoming, incoming.tags.clone(), field)?;
+        let mut p: Product = merged(
+            existing.as_ref(),
             request,
             &["revisions", "productCategoryName", "category"],
-        );
-        let mut p: Product = serde_json::from_value(Value::Object(obj))
-            .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
+            field,
+        )?;
         let id = existing
             .as_ref()
             .and_then(|e| e.product_id)
@@ -313,30 +348,17 @@ impl ProductTx<'_> {
 
     /// A product's revisions, by revision.
     pub async fn revisions_of(&mut self, product_id: Uuid) -> ApiResult<Vec<ProductRevision>> {
-        let rows =
-            sqlx::query("SELECT doc FROM product_revisions WHERE product_id = $1 ORDER BY rev_key")
-                .bind(id_text(product_id))
-                .fetch_all(&mut *self.tx)
-                .await?;
-        rows.iter()
-            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
-            .collect()
+        self.docs(
+            "SELECT doc FROM product_revisions WHERE product_id = $1 ORDER BY rev_key",
+            Some(id_text(product_id)),
+        )
+        .await
     }
 
     /// A revision by its id, with its part number.
     pub async fn revision_by_id(&mut self, id: Uuid) -> ApiResult<Option<ProductRevision>> {
-        let row = sqlx::query(
-            "SELECT r.doc, p.doc FROM product_revisions r JOIN products p \
-             ON p.product_id = r.product_id WHERE r.revision_id = $1",
-        )
-        .bind(id_text(id))
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let mut r: ProductRevision = from_doc(&row.try_get::<String, _>(0)?)?;
-        let p: Product = from_doc(&row.try_get::<String, _>(1)?)?;
-        r.part_number = p.part_number;
-        Ok(Some(r))
+        self.revision_where("r.revision_id = $1", &[id_text(id)])
+            .await
     }
 
     /// A revision by part number and revision, with its part number.
@@ -345,15 +367,31 @@ impl ProductTx<'_> {
         part_number: &str,
         revision: &str,
     ) -> ApiResult<Option<ProductRevision>> {
-        let row = sqlx::query(
-            "SELECT r.doc, p.doc FROM product_revisions r JOIN products p \
-             ON p.product_id = r.product_id WHERE p.pn_key = $1 AND r.rev_key = $2",
+        self.revision_where(
+            "p.pn_key = $1 AND r.rev_key = $2",
+            &[key(part_number), key(revision)],
         )
-        .bind(key(part_number))
-        .bind(key(revision))
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
+        .await
+    }
+
+    /// The revision a condition on `r` (revision) and `p` (product) selects, with its part
+    /// number (which is the product's, stored once).
+    async fn revision_where(
+        &mut self,
+        condition: &str,
+        params: &[String],
+    ) -> ApiResult<Option<ProductRevision>> {
+        let sql = format!(
+            "SELECT r.doc, p.doc FROM product_revisions r JOIN products p \
+             ON p.product_id = r.product_id WHERE {condition}"
+        );
+        let mut query = sqlx::query(&sql);
+        for p in params {
+            query = query.bind(p);
+        }
+        let Some(row) = query.fetch_optional(&mut *self.tx).await? else {
+            return Ok(None);
+        };
         let mut r: ProductRevision = from_doc(&row.try_get::<String, _>(0)?)?;
         let p: Product = from_doc(&row.try_get::<String, _>(1)?)?;
         r.part_number = p.part_number;
@@ -432,21 +470,8 @@ impl ProductTx<'_> {
                 )));
             }
         }
-        let mut obj = match &existing {
-            Some(e) => to_object(e)?,
-            None => Map::new(),
-        };
-        let mut request = to_object(&incoming)?;
-        if let Some(tags) = incoming.tags {
-            let tags = stored_tags(tags, &format!("{field}.tags"))?;
-            request.insert(
-                "tags".into(),
-                serde_json::to_value(tags).map_err(anyhow::Error::from)?,
-            );
-        }
-        overlay(&mut obj, request, &[]);
-        let mut r: ProductRevision = serde_json::from_value(Value::Object(obj))
-            .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
+        let request = with_stored_tags(&incoming, incoming.tags.clone(), field)?;
+        let mut r: ProductRevision = merged(existing.as_ref(), request, &[], field)?;
         let id = existing
             .as_ref()
             .and_then(|e| e.product_revision_id)

@@ -10,7 +10,7 @@ use wats_types::product::{
     ProductRevisionRelation, Vendor,
 };
 
-use super::product::{from_doc, key, overlay, required, to_object, ProductTx};
+use super::product::{key, merged, required, to_object, ProductTx};
 use crate::error::{ApiError, ApiResult};
 
 /// How deep `GetProductInfo` follows relations (a bound; cycles are refused on insert).
@@ -35,28 +35,58 @@ pub struct GroupFilter {
     pub exclude: bool,
 }
 
+/// The tables of named documents (a unique name, compared by `name_key`).
+#[derive(Clone, Copy)]
+enum Named {
+    Category,
+    Vendor,
+}
+
 impl ProductTx<'_> {
+    /// Writes a named document: an update of row `id` when `found`, else an insert.
+    async fn put_named(
+        &mut self,
+        table: Named,
+        found: bool,
+        id: Uuid,
+        name: &str,
+        doc: &str,
+    ) -> ApiResult<()> {
+        let (table, id_column) = match table {
+            Named::Category => ("product_categories", "category_id"),
+            Named::Vendor => ("vendors", "vendor_id"),
+        };
+        let sql = if found {
+            format!("UPDATE {table} SET name_key = $2, doc = $3 WHERE {id_column} = $1")
+        } else {
+            format!("INSERT INTO {table} ({id_column}, name_key, doc) VALUES ($1, $2, $3)")
+        };
+        sqlx::query(&sql)
+            .bind(id_text(id))
+            .bind(key(name))
+            .bind(doc)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     // ---- categories -----------------------------------------------------------------
 
     /// A category's name.
     pub async fn category_name(&mut self, id: Uuid) -> ApiResult<Option<String>> {
-        let row = sqlx::query("SELECT doc FROM product_categories WHERE category_id = $1")
-            .bind(id_text(id))
-            .fetch_optional(&mut *self.tx)
+        let c: Option<ProductCategory> = self
+            .doc(
+                "SELECT doc FROM product_categories WHERE category_id = $1",
+                id_text(id),
+            )
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        let c: ProductCategory = from_doc(&row.try_get::<String, _>(0)?)?;
-        Ok(c.name)
+        Ok(c.and_then(|c| c.name))
     }
 
     /// Every category, by name.
     pub async fn categories(&mut self) -> ApiResult<Vec<ProductCategory>> {
-        let rows = sqlx::query("SELECT doc FROM product_categories ORDER BY name_key")
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter()
-            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
-            .collect()
+        self.docs("SELECT doc FROM product_categories ORDER BY name_key", None)
+            .await
     }
 
     /// Inserts or updates categories (by `ProductCategoryId`, else by name); categories not
@@ -91,26 +121,11 @@ impl ProductTx<'_> {
                     "{field}.Name: a category named '{name}' exists"
                 )));
             }
-            let mut obj = match target {
-                Some(t) => to_object(t)?,
-                None => Map::new(),
-            };
             let found = target.is_some();
-            overlay(&mut obj, to_object(&c)?, &[]);
-            let mut saved: ProductCategory = serde_json::from_value(obj.into())
-                .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
+            let mut saved: ProductCategory = merged(target, to_object(&c)?, &[], &field)?;
             let id = saved.product_category_id.unwrap_or_else(Uuid::new_v4);
             saved.product_category_id = Some(id);
-            let sql = if found {
-                "UPDATE product_categories SET name_key = $2, doc = $3 WHERE category_id = $1"
-            } else {
-                "INSERT INTO product_categories (category_id, name_key, doc) VALUES ($1, $2, $3)"
-            };
-            sqlx::query(sql)
-                .bind(id_text(id))
-                .bind(key(&name))
-                .bind(json(&saved)?)
-                .execute(&mut *self.tx)
+            self.put_named(Named::Category, found, id, &name, &json(&saved)?)
                 .await?;
         }
         self.categories().await
@@ -120,12 +135,8 @@ impl ProductTx<'_> {
 
     /// Every vendor, by name.
     pub async fn vendors(&mut self) -> ApiResult<Vec<Vendor>> {
-        let rows = sqlx::query("SELECT doc FROM vendors ORDER BY name_key")
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter()
-            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
-            .collect()
+        self.docs("SELECT doc FROM vendors ORDER BY name_key", None)
+            .await
     }
 
     /// Inserts or updates a vendor (by `vendorId`, else by name).
@@ -147,13 +158,7 @@ impl ProductTx<'_> {
             }
         }
         let found = target.is_some();
-        let mut obj = match target {
-            Some(t) => to_object(t)?,
-            None => Map::new(),
-        };
-        overlay(&mut obj, to_object(&v)?, &[]);
-        let mut saved: Vendor = serde_json::from_value(obj.into())
-            .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))?;
+        let mut saved: Vendor = merged(target, to_object(&v)?, &[], field)?;
         let id = saved.vendor_id.unwrap_or_else(Uuid::new_v4);
         saved.vendor_id = Some(id);
         // Matched by name, the stored spelling stays (a rename needs the vendorId).
@@ -162,16 +167,7 @@ impl ProductTx<'_> {
             _ => name,
         };
         saved.vendor_name = Some(name.clone());
-        let sql = if found {
-            "UPDATE vendors SET name_key = $2, doc = $3 WHERE vendor_id = $1"
-        } else {
-            "INSERT INTO vendors (vendor_id, name_key, doc) VALUES ($1, $2, $3)"
-        };
-        sqlx::query(sql)
-            .bind(id_text(id))
-            .bind(key(&name))
-            .bind(json(&saved)?)
-            .execute(&mut *self.tx)
+        self.put_named(Named::Vendor, found, id, &name, &json(&saved)?)
             .await?;
         Ok(saved)
     }
@@ -201,14 +197,11 @@ impl ProductTx<'_> {
 
     /// A revision's BOM, in upload order.
     pub async fn bom(&mut self, revision_id: Uuid) -> ApiResult<Vec<BomItem>> {
-        let rows =
-            sqlx::query("SELECT doc FROM bom_items WHERE revision_id = $1 ORDER BY position")
-                .bind(id_text(revision_id))
-                .fetch_all(&mut *self.tx)
-                .await?;
-        rows.iter()
-            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
-            .collect()
+        self.docs(
+            "SELECT doc FROM bom_items WHERE revision_id = $1 ORDER BY position",
+            Some(id_text(revision_id)),
+        )
+        .await
     }
 
     /// Replaces a revision's BOM.
@@ -250,24 +243,24 @@ impl ProductTx<'_> {
 
     /// A relation by id.
     pub async fn relation(&mut self, id: Uuid) -> ApiResult<Option<ProductRevisionRelation>> {
-        let row = sqlx::query("SELECT doc FROM revision_relations WHERE relation_id = $1")
-            .bind(id_text(id))
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.map(|r| from_doc(&r.try_get::<String, _>(0)?))
-            .transpose()
+        self.doc(
+            "SELECT doc FROM revision_relations WHERE relation_id = $1",
+            id_text(id),
+        )
+        .await
     }
 
     /// The relations of a parent revision, with the children's part numbers and revisions,
     /// by item number, then child part number and revision.
     pub async fn relations_of(&mut self, parent: Uuid) -> ApiResult<Vec<ProductRevisionRelation>> {
-        let rows = sqlx::query("SELECT doc FROM revision_relations WHERE parent_revision_id = $1")
-            .bind(id_text(parent))
-            .fetch_all(&mut *self.tx)
+        let rels: Vec<ProductRevisionRelation> = self
+            .docs(
+                "SELECT doc FROM revision_relations WHERE parent_revision_id = $1",
+                Some(id_text(parent)),
+            )
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let mut rel: ProductRevisionRelation = from_doc(&r.try_get::<String, _>(0)?)?;
+        let mut out = Vec::with_capacity(rels.len());
+        for mut rel in rels {
             if let Some(child) = rel.child_product_revision_id {
                 if let Some(c) = self.revision_by_id(child).await? {
                     rel.child_part_number = c.part_number;
@@ -329,17 +322,12 @@ impl ProductTx<'_> {
         if insert && existing.is_some() {
             return Err(ApiError::bad_request("ProductRevisionRelationId: the relation exists; update it with PutProductRevisionRelation"));
         }
-        let mut obj = match &existing {
-            Some(e) => to_object(e)?,
-            None => Map::new(),
-        };
-        overlay(
-            &mut obj,
+        let mut rel: ProductRevisionRelation = merged(
+            existing.as_ref(),
             to_object(&incoming)?,
             &["ChildPartNumber", "ChildRevision"],
-        );
-        let mut rel: ProductRevisionRelation = serde_json::from_value(obj.into())
-            .map_err(|e| ApiError::bad_request(format!("relation: {e}")))?;
+            "relation",
+        )?;
         let parent = rel
             .parent_product_revision_id
             .ok_or_else(|| ApiError::bad_request("ParentProductRevisionId is required"))?;
