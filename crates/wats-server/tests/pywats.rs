@@ -1,6 +1,8 @@
 //! The unmodified pyWATS client (`pywats-api==0.6.0rc1`, its sync `pyWATS` class) drives a
 //! `wats-server` on loopback: version, processes, a UUT with nested steps submitted and read
-//! back, header queries, a UUR referencing it, attachments, certificate, WSXF and errors.
+//! back, header queries, a UUR referencing it, attachments, certificate, WSXF and errors; then
+//! the product service: products, revisions, groups, tags, vendors, categories, BOMs (JSON and
+//! WSBF), a box-build template and the product hierarchy.
 //! The Python side is `tests/pywats/compat.py`.
 //!
 //! The interpreter is `$PYWATS_PYTHON` if set, else the virtualenv `bench/setup-pywats.sh`
