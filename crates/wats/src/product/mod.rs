@@ -22,6 +22,11 @@
 
 mod box_build;
 
+/// The guide `docs/sdk/product.md`, whose examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/sdk/product.md")]
+pub struct ProductGuide;
+
 use reqwest::Method;
 use uuid::Uuid;
 
