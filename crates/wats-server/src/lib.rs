@@ -107,6 +107,7 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
         .routes(routes!(api::app::processes))
         .routes(routes!(api::app::levels))
         .routes(routes!(api::app::product_groups))
+        .routes(routes!(api::level::get_level, api::level::post_level))
         .routes(routes!(api::process::get_processes))
         .routes(routes!(api::process::get_process))
         .routes(routes!(api::process::post_process))

@@ -1,4 +1,5 @@
-//! The `App` controller's metadata: server version, processes, levels, product groups.
+//! The `App` controller's metadata: server version, processes, levels, product groups; and
+//! creating levels (`/api/SystemManager/Level`).
 //!
 //! ```no_run
 //! # async fn run(wats: wats::Wats) -> wats::Result<()> {
@@ -108,6 +109,29 @@ impl AppHandler<'_> {
     /// The levels (`GET /api/App/Levels`).
     pub async fn levels(&self) -> Result<Vec<Level>> {
         self.wats.send_json(Request::get("/api/App/Levels")).await
+    }
+
+    /// Creates the levels of a hierarchy (names from the top level down) that do not exist
+    /// yet, and answers the last one's id (`POST /api/SystemManager/Level`).
+    pub async fn create_level(&self, hierarchy: &[&str]) -> Result<i64> {
+        let body = serde_json::to_vec(hierarchy)
+            .map_err(|e| crate::Error::Config(format!("cannot encode the hierarchy: {e}")))?;
+        let req = Request::new(reqwest::Method::POST, "/api/SystemManager/Level")
+            .body(body, "application/json");
+        let id = self.wats.send_json(req).await;
+        // `GET /api/App/Levels` lists it: not from a stale cache.
+        self.wats.invalidate("/api/App/Levels");
+        id
+    }
+
+    /// The id of the last level of a hierarchy, `None` when some level is missing
+    /// (`GET /api/SystemManager/Level`).
+    pub async fn level_id(&self, hierarchy: &[&str]) -> Result<Option<i64>> {
+        let mut req = Request::get("/api/SystemManager/Level").no_cache();
+        for name in hierarchy {
+            req = req.query("hierarchy", name);
+        }
+        self.wats.send_json(req).await
     }
 
     /// The product groups (`GET /api/App/ProductGroups`), with their filters when

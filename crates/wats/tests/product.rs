@@ -618,6 +618,75 @@ async fn box_builds(s: &TestServer) {
     assert!(p.box_build("BOX", "9").await.unwrap().is_none());
 }
 
+async fn levels_and_blocking(s: &TestServer) {
+    let wats = client(s);
+    let app = wats.app();
+    assert!(app.levels().await.unwrap().is_empty());
+    let line = app
+        .create_level(&["Europe", "Oslo", "Line 2"])
+        .await
+        .unwrap();
+    // Existing levels are reused, names compared without regard to case.
+    assert_eq!(
+        app.create_level(&["europe", "OSLO", "Line 2"])
+            .await
+            .unwrap(),
+        line
+    );
+    let other = app
+        .create_level(&["Europe", "Bergen", "Line 2"])
+        .await
+        .unwrap();
+    assert_ne!(other, line, "sibling names are unique, not global ones");
+    assert_eq!(
+        app.level_id(&["Europe", "Oslo", "Line 2"]).await.unwrap(),
+        Some(line)
+    );
+    assert_eq!(app.level_id(&["Europe", "Paris"]).await.unwrap(), None);
+    let levels = app.levels().await.unwrap();
+    assert_eq!(levels.len(), 5);
+    assert!(levels
+        .iter()
+        .any(|l| l.level_id == Some(line as i32) && l.level_name.as_deref() == Some("Line 2")));
+    bad_request(app.create_level(&[]).await.unwrap_err(), "hierarchy");
+    bad_request(
+        app.create_level(&["Europe", " "]).await.unwrap_err(),
+        "hierarchy[1]",
+    );
+
+    // The blocking client: the same calls, from a plain thread.
+    let base = s.base.clone();
+    std::thread::spawn(move || {
+        let wats = wats::blocking::Wats::builder()
+            .base_url(&base)
+            .credentials(USER, PASSWORD)
+            .no_rate_limit()
+            .build()
+            .unwrap();
+        let p = wats.product();
+        p.save(&Product::new("BLK-1")).unwrap();
+        p.save(&Product::new("BLK-2")).unwrap();
+        p.save_revisions(&[
+            ProductRevision::new("BLK-1", "A"),
+            ProductRevision::new("BLK-2", "A"),
+        ])
+        .unwrap();
+        let mut t = p.box_build("BLK-1", "A").unwrap().expect("BLK-1/A exists");
+        t.add("BLK-2", "A", 4).unwrap();
+        t.save().unwrap();
+        let rows = p.hierarchy("BLK-1", "A").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].quantity, Some(4));
+        let raw: serde_json::Value = wats
+            .send(wats.request(Method::GET, "/api/Product/BLK-2"))
+            .unwrap();
+        assert_eq!(raw["partNumber"], "BLK-2");
+        assert!(p.get("BLK-3").unwrap().is_none());
+    })
+    .join()
+    .unwrap();
+}
+
 async fn raw_requests(s: &TestServer) {
     let wats = client(s);
     wats.product().save(&Product::new("RAW-1")).await.unwrap();
@@ -685,5 +754,6 @@ both_backends!(
     groups_categories_vendors,
     boms,
     box_builds,
+    levels_and_blocking,
     raw_requests
 );

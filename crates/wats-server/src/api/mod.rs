@@ -1,6 +1,7 @@
 //! The REST endpoints, one module per WATS controller.
 
 pub mod app;
+pub mod level;
 pub mod process;
 pub mod product;
 pub mod product_internal;

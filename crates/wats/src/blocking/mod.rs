@@ -156,6 +156,15 @@ impl AppHandler<'_> {
     pub fn levels(&self) -> Result<Vec<Level>> {
         self.wats.wait(self.wats.inner.app().levels())
     }
+    /// See [`crate::app::AppHandler::create_level`].
+    pub fn create_level(&self, hierarchy: &[&str]) -> Result<i64> {
+        self.wats
+            .wait(self.wats.inner.app().create_level(hierarchy))
+    }
+    /// See [`crate::app::AppHandler::level_id`].
+    pub fn level_id(&self, hierarchy: &[&str]) -> Result<Option<i64>> {
+        self.wats.wait(self.wats.inner.app().level_id(hierarchy))
+    }
     /// See [`crate::app::AppHandler::product_groups`].
     pub fn product_groups(&self, include_filters: Option<bool>) -> Result<Vec<ProductGroup>> {
         self.wats
