@@ -6,8 +6,9 @@
 mod server;
 
 use server::{Backend, TestServer, PASSWORD, USER};
+use wats::odata::field;
 use wats::product::{
-    wsbf, BomItem, ChangeType, GroupFilter, Product, ProductCategory, ProductGroup,
+    wsbf, BomItem, ChangeType, GroupFilter, Product, ProductCategory, ProductGroup, ProductQuery,
     ProductRevision, ProductRevisionRelation, ProductState, Setting, Vendor,
 };
 use wats::{Error, Method, Require, Wats};
@@ -199,6 +200,33 @@ async fn products_and_revisions(s: &TestServer) {
         .map(|v| v.part_number.clone().unwrap())
         .collect();
     assert_eq!(pn, ["BULK-1", "BULK-2", "PCB-100", "PCB-200", "PCB-300"]);
+
+    // The query: filter (text ignoring case), order, page.
+    let pns = |list: Vec<wats::product::ProductView>| -> Vec<String> {
+        list.into_iter().map(|v| v.part_number.unwrap()).collect()
+    };
+    let q = ProductQuery::new()
+        .filter(
+            field("partNumber")
+                .starts_with("pcb-")
+                .and(field("state").eq(1)),
+        )
+        .order_by("partNumber desc");
+    assert_eq!(pns(p.query(&q).await.unwrap()), ["PCB-300", "PCB-200"]);
+    let q = ProductQuery::new().order_by("partNumber").skip(1).top(2);
+    assert_eq!(pns(p.query(&q).await.unwrap()), ["BULK-2", "PCB-100"]);
+    let q = ProductQuery::new().filter(field("description").eq("FIRST"));
+    assert_eq!(pns(p.query(&q).await.unwrap()), ["PCB-100"]);
+    let e = p
+        .query(&ProductQuery::new().filter(field("serialNumber").eq("x")))
+        .await
+        .unwrap_err();
+    bad_request(e, "serialNumber");
+    let e = p
+        .query(&ProductQuery::new().order_by("nope"))
+        .await
+        .unwrap_err();
+    bad_request(e, "nope");
 }
 
 async fn tags(s: &TestServer) {

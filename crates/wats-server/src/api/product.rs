@@ -14,18 +14,42 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wats_types::product::{Product, ProductGroup, ProductRevision, ProductView, Vendor};
+use wats_types::product::{
+    Product, ProductGroup, ProductRevision, ProductState, ProductView, Vendor,
+};
 use wats_types::wsbf;
 
 use super::{json_body, parse_uuid, part_and_revision, required_param, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::odata::eval::{self, Fields};
+use crate::odata::QueryOptions;
 use crate::store::product::not_found_product;
+use crate::store::product::to_object;
 use crate::store::product_links::GroupFilter;
 use crate::AppState;
 
-/// Every product in the list view.
+/// `GET /api/Product/Query` answers this many products when `$top` is absent (pyWATS's
+/// documentation of WATS: "Default page size: 1000").
+pub const QUERY_DEFAULT_TOP: i64 = 1000;
+
+/// The properties `GET /api/Product/Query` filters and sorts on.
+const QUERY_FIELDS: Fields = Fields(&[
+    "partNumber",
+    "name",
+    "description",
+    "category",
+    "productCategoryName",
+    "productCategoryId",
+    "nonSerial",
+    "state",
+]);
+
+/// Products in the list view, filtered (`$filter`: text compared without regard to case),
+/// sorted (`$orderby`, default part number) and paged (`$top`, default 1000; `$skip`).
 #[utoipa::path(get, path = "/api/Product/Query", tag = "Product",
-    params(("$top" = Option<i64>, Query, description = "At most this many"),
+    params(("$filter" = Option<String>, Query, description = "OData filter over partNumber, name, description, category, productCategoryName, productCategoryId, nonSerial, state"),
+           ("$orderby" = Option<String>, Query, description = "Sort order"),
+           ("$top" = Option<i64>, Query, description = "At most this many (default 1000)"),
            ("$skip" = Option<i64>, Query, description = "Skip this many first")),
     responses((status = 200, body = Vec<ProductView>), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody)))]
@@ -34,32 +58,53 @@ pub async fn query(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Vec<ProductView>>> {
     let params = Params::parse(query.as_deref())?;
-    for unsupported in ["$filter", "$orderby", "$select", "$expand"] {
-        if params.get(unsupported).is_some() {
-            return Err(ApiError::bad_request(format!(
-                "{unsupported} is not supported on /api/Product/Query by this server; \
-                 products are listed by part number"
-            )));
+    let options = QueryOptions::from_params(params.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if !options.select.is_empty() || !options.expand.is_empty() {
+        return Err(ApiError::bad_request(
+            "$select and $expand are not supported on /api/Product/Query",
+        ));
+    }
+    QUERY_FIELDS
+        .check_order(&options.order_by)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut tx = state.store.product_read().await?;
+    let mut rows = Vec::new();
+    for p in tx.products().await? {
+        let mut row = to_object(&p)?;
+        row.insert("category".into(), p.product_category_name.clone().into());
+        let keep = match &options.filter {
+            Some(f) => eval::test(f, &row, &QUERY_FIELDS)
+                .map_err(|e| ApiError::bad_request(format!("invalid $filter: {e}")))?,
+            None => true,
+        };
+        if keep {
+            rows.push(row);
         }
     }
-    let skip = non_negative(params.int("$skip")?, "$skip")?.unwrap_or(0);
-    let top = non_negative(params.int("$top")?, "$top")?;
-    let mut tx = state.store.product_read().await?;
-    let list = tx.product_views().await?;
-    let list = list.into_iter().skip(skip as usize);
-    Ok(Json(match top {
-        Some(t) => list.take(t as usize).collect(),
-        None => list.collect(),
-    }))
-}
-
-fn non_negative(v: Option<i64>, name: &str) -> ApiResult<Option<i64>> {
-    match v {
-        Some(n) if n < 0 => Err(ApiError::bad_request(format!(
-            "{name} must not be negative"
-        ))),
-        other => Ok(other),
-    }
+    eval::sort(&mut rows, &options.order_by, &QUERY_FIELDS);
+    let skip = options.skip.unwrap_or(0).max(0) as usize;
+    let top = options.top.unwrap_or(QUERY_DEFAULT_TOP).max(0) as usize;
+    let text = |row: &serde_json::Map<String, serde_json::Value>, k: &str| {
+        row.get(k).and_then(|v| v.as_str()).map(str::to_owned)
+    };
+    Ok(Json(
+        rows.into_iter()
+            .skip(skip)
+            .take(top)
+            .map(|row| ProductView {
+                part_number: text(&row, "partNumber"),
+                name: text(&row, "name"),
+                category: text(&row, "category"),
+                non_serial: row.get("nonSerial").and_then(|v| v.as_bool()),
+                state: row
+                    .get("state")
+                    .and_then(|v| v.as_i64())
+                    .map(|s| ProductState(s as i32)),
+                extra: Default::default(),
+            })
+            .collect(),
+    ))
 }
 
 /// A product with its revisions and tags.

@@ -5,6 +5,7 @@
 //! ([`parser`]) into an [`Expr`] tree, which [`sql`] compiles into a parameterized SQL
 //! condition over a whitelist of columns. Nothing the client writes reaches SQL as text.
 
+pub mod eval;
 pub mod lexer;
 pub mod parser;
 pub mod sql;

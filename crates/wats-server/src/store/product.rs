@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
-use wats_types::product::{Product, ProductRevision, ProductState, ProductView};
+use wats_types::product::{Product, ProductRevision, ProductState};
 use wats_types::{ChangeType, Setting};
 
 use super::Store;
@@ -73,8 +73,8 @@ pub fn check_state(state: Option<ProductState>, field: &str) -> ApiResult<()> {
     }
 }
 
-/// A value as a JSON object (the types here always serialize to one).
-pub(super) fn to_object<T: Serialize>(value: &T) -> ApiResult<Map<String, Value>> {
+/// A value as a JSON object (the wire types always serialize to one).
+pub fn to_object<T: Serialize>(value: &T) -> ApiResult<Map<String, Value>> {
     match serde_json::to_value(value).map_err(anyhow::Error::from)? {
         Value::Object(m) => Ok(m),
         _ => Err(ApiError::Internal(anyhow::anyhow!("not a JSON object"))),
@@ -237,27 +237,20 @@ impl ProductTx<'_> {
         Ok(())
     }
 
-    /// Every product in the list view, by part number.
-    pub async fn product_views(&mut self) -> ApiResult<Vec<ProductView>> {
-        let rows: Vec<Product> = self
+    /// Every product (without revisions), with its category's name, by part number.
+    pub async fn products(&mut self) -> ApiResult<Vec<Product>> {
+        let mut rows: Vec<Product> = self
             .docs("SELECT doc FROM products ORDER BY pn_key", None)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for p in rows {
-            let category = match p.product_category_id {
+        for p in &mut rows {
+            p.product_category_name = match p.product_category_id {
                 Some(id) => self.category_name(id).await?,
                 None => None,
             };
-            out.push(ProductView {
-                part_number: p.part_number,
-                name: p.name,
-                category,
-                non_serial: Some(p.non_serial.unwrap_or(false)),
-                state: Some(p.state.unwrap_or(ProductState::ACTIVE)),
-                extra: Map::new(),
-            });
+            p.state.get_or_insert(ProductState::ACTIVE);
+            p.non_serial.get_or_insert(false);
         }
-        Ok(out)
+        Ok(rows)
     }
 
     /// Inserts or updates a product (matched by `productId`, else by part number) and the

@@ -26,7 +26,8 @@ factories, the way a pyWATS user would:
                                          AuthenticationError (wrong token)
 11. products                           api.product.create_product(), get_product(),
                                          update_product(), bulk_save_products(),
-                                         get_products(), get_active_products()
+                                         get_products(), get_active_products(),
+                                         query_products() ($filter, $orderby, $top)
 12. revisions                          create_revision(), get_revisions(), get_revision(),
                                          update_revision(), bulk_save_revisions()
 13. groups                             create_group(), get_groups(), get_groups_for_product(),
@@ -413,6 +414,10 @@ def products(api, url: str, token: str, suffix: str) -> None:
     check(ps.get_product(child2).non_serial is True, "non_serial was not stored")
     listed = {p.part_number: p for p in ps.get_products()}
     check(pn in listed and listed[pn].name == "Compat box", f"get_products: {list(listed)}")
+    queried = ps.query_products(filter=f"startswith(partNumber, 'pyw-') and name eq 'PSU'",
+                                orderby="partNumber desc", top=5)
+    check([p.part_number for p in queried] == [child2],
+          f"query_products returned {[p.part_number for p in queried]}")
     inactive = ps.get_product(child2)
     inactive.state = 0
     ps.update_product(inactive)

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Wats;
 use crate::error::Result;
 use crate::product::{
-    wsbf, BomItem, GroupFilter, Product, ProductCategory, ProductGroup, ProductInfo,
+    wsbf, BomItem, GroupFilter, Product, ProductCategory, ProductGroup, ProductInfo, ProductQuery,
     ProductRevision, ProductRevisionRelation, ProductView, Setting, Vendor,
 };
 
@@ -33,6 +33,8 @@ macro_rules! mirror {
 mirror! {
     /// See [`crate::product::ProductHandler::products`].
     fn products(&self) -> Vec<ProductView>;
+    /// See [`crate::product::ProductHandler::query`].
+    fn query(&self, query: &ProductQuery) -> Vec<ProductView>;
     /// See [`crate::product::ProductHandler::active_products`].
     fn active_products(&self) -> Vec<ProductView>;
     /// See [`crate::product::ProductHandler::get`].

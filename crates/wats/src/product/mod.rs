@@ -75,6 +75,59 @@ impl GroupFilter {
     }
 }
 
+/// Which products [`ProductHandler::query`] lists: an OData `$filter` (over `partNumber`,
+/// `name`, `description`, `category`, `productCategoryName`, `productCategoryId`,
+/// `nonSerial`, `state`; text compared without regard to case), `$orderby`, `$top` (WATS's
+/// default: 1000) and `$skip`.
+///
+/// ```
+/// use wats::odata::field;
+/// use wats::product::ProductQuery;
+/// let q = ProductQuery::new()
+///     .filter(field("partNumber").starts_with("PCB-").and(field("state").eq(1)))
+///     .order_by("name desc")
+///     .top(50);
+/// # let _ = q;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ProductQuery {
+    filter: Option<crate::odata::Filter>,
+    order_by: Option<String>,
+    top: Option<u32>,
+    skip: Option<u32>,
+}
+
+impl ProductQuery {
+    /// Every product (up to the server's default page).
+    pub fn new() -> Self {
+        ProductQuery::default()
+    }
+
+    /// The `$filter` (replaces an earlier one; combine with `Filter::and`).
+    pub fn filter(mut self, filter: crate::odata::Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// The `$orderby`, e.g. `"name desc, partNumber"`.
+    pub fn order_by(mut self, order: impl Into<String>) -> Self {
+        self.order_by = Some(order.into());
+        self
+    }
+
+    /// At most this many.
+    pub fn top(mut self, top: u32) -> Self {
+        self.top = Some(top);
+        self
+    }
+
+    /// Skip this many first.
+    pub fn skip(mut self, skip: u32) -> Self {
+        self.skip = Some(skip);
+        self
+    }
+}
+
 /// The product endpoints. Get one with [`Wats::product`].
 #[derive(Clone, Copy, Debug)]
 pub struct ProductHandler<'a> {
@@ -102,6 +155,19 @@ impl ProductHandler<'_> {
         self.wats
             .send_json(Request::get("/api/Product/Query"))
             .await
+    }
+
+    /// The products a query selects, in the list view (`GET /api/Product/Query`).
+    pub async fn query(&self, query: &ProductQuery) -> Result<Vec<ProductView>> {
+        let req = Request::get("/api/Product/Query")
+            .query_opt(
+                "$filter",
+                query.filter.as_ref().map(|f| f.as_str().to_owned()),
+            )
+            .query_opt("$orderby", query.order_by.as_deref())
+            .query_opt("$top", query.top)
+            .query_opt("$skip", query.skip);
+        self.wats.send_json(req).await
     }
 
     /// Every active product.
