@@ -129,7 +129,7 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
         .routes(routes!(api::product::put_group))
         .routes(routes!(api::product::post_group_filter))
         .routes(routes!(api::product::groups_by_product))
-        .routes(routes!(api::product::put_bom_wsbf))
+        .routes(routes!(api::product::put_bom, api::product::get_bom))
         .routes(routes!(
             api::product::get_vendors,
             api::product::put_vendors,

@@ -1,4 +1,7 @@
-//! WSBF, the WATS Standard BOM Format: the XML body of `PUT /api/Product/BOM`.
+//! WSBF, the WATS Standard BOM Format: the XML body of `PUT /api/Product/BOM`. The same
+//! document as JSON is WATS's public BOM (`GET /api/Product/BOM`, and `PUT` with
+//! `Content-Type: application/json`): `partNumber`, `revision`, `description`, `components`
+//! of `number`, `revision`, `quantity`, `description`, `reference`, `functionBlock`.
 //!
 //! ```xml
 //! <BOM xmlns="http://wats.virinco.com/schemas/WATS/wsbf" Partnumber="100100" Revision="1.0" Desc="…">
@@ -13,11 +16,13 @@
 //!     revision: "1.0".into(),
 //!     description: None,
 //!     components: vec![Component { number: Some("R-10k".into()), quantity: Some(4), ..Default::default() }],
+//!     ..Default::default()
 //! };
 //! let xml = bom.to_xml();
 //! assert_eq!(Bom::from_xml(&xml).unwrap(), bom);
 //! ```
 
+use serde::{Deserialize, Serialize};
 use wats_report::xml::{Token, Tokenizer};
 
 use crate::common::Extra;
@@ -30,33 +35,55 @@ pub const NAMESPACE: &str = "http://wats.virinco.com/schemas/WATS/wsbf";
 pub const MAX_COMPONENTS: usize = 100_000;
 
 /// A WSBF document: the BOM of one product revision.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
 pub struct Bom {
     /// `Partnumber`: the product.
+    #[serde(default, alias = "PartNumber")]
     pub part_number: String,
     /// `Revision`: the product's revision.
+    #[serde(default, alias = "Revision")]
     pub revision: String,
     /// `Desc`.
+    #[serde(skip_serializing_if = "Option::is_none", alias = "Description")]
     pub description: Option<String>,
     /// The components.
+    #[serde(default, alias = "Components")]
     pub components: Vec<Component>,
+    /// Other keys (JSON only; XML attributes must be known).
+    #[serde(flatten)]
+    #[cfg_attr(feature = "utoipa", schema(ignore))]
+    pub extra: Extra,
 }
 
 /// One `<Component>`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
 pub struct Component {
     /// `Number`: the component's part number.
+    #[serde(skip_serializing_if = "Option::is_none", alias = "Number")]
     pub number: Option<String>,
     /// `Rev`: the component's revision.
+    #[serde(skip_serializing_if = "Option::is_none", alias = "Rev")]
     pub revision: Option<String>,
     /// `Qty`.
+    #[serde(skip_serializing_if = "Option::is_none", alias = "Qty")]
     pub quantity: Option<i64>,
     /// `Desc`.
+    #[serde(skip_serializing_if = "Option::is_none", alias = "Desc")]
     pub description: Option<String>,
     /// `Ref`: reference designators (`A30;A31`).
+    #[serde(skip_serializing_if = "Option::is_none", alias = "Ref")]
     pub reference: Option<String>,
     /// `FunctionBlock`.
+    #[serde(skip_serializing_if = "Option::is_none", alias = "FunctionBlock")]
     pub function_block: Option<String>,
+    /// Other keys (JSON only), kept on the BOM item.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "utoipa", schema(ignore))]
+    pub extra: Extra,
 }
 
 /// A WSBF document that cannot be read, with what is wrong.
@@ -68,7 +95,7 @@ impl Component {
     /// The component as a BOM item (`Rev` and `FunctionBlock`, which a BOM item has no field
     /// for, are kept as `revision` and `functionBlock`).
     pub fn to_bom_item(&self) -> BomItem {
-        let mut extra = Extra::new();
+        let mut extra = self.extra.clone();
         if let Some(r) = &self.revision {
             extra.insert("revision".into(), r.clone().into());
         }
@@ -93,6 +120,9 @@ impl Component {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned)
         };
+        let mut extra = item.extra.clone();
+        extra.remove("revision");
+        extra.remove("functionBlock");
         Component {
             number: item.part_number.clone(),
             revision: text("revision"),
@@ -100,6 +130,7 @@ impl Component {
             description: item.description.clone(),
             reference: item.component_ref.clone(),
             function_block: text("functionBlock"),
+            extra,
         }
     }
 }
@@ -276,6 +307,19 @@ mod tests {
     }
 
     #[test]
+    fn json_is_the_public_bom() {
+        let bom: Bom = serde_json::from_str(
+            r#"{"partNumber":"P","revision":"A","components":[{"number":"R1","Qty":2,"x":1}]}"#,
+        )
+        .unwrap();
+        assert_eq!(bom.components[0].quantity, Some(2));
+        let v = serde_json::to_value(&bom).unwrap();
+        assert_eq!(v["components"][0]["quantity"], 2);
+        assert_eq!(v["components"][0]["x"], 1);
+        assert_eq!(bom.components[0].to_bom_item().extra["x"], 1);
+    }
+
+    #[test]
     fn bad_documents_name_the_problem() {
         let e = Bom::from_xml(r#"<BOM Revision="A"/>"#).unwrap_err();
         assert!(e.0.contains("Partnumber"), "{e}");
@@ -293,7 +337,7 @@ mod tests {
             part_number: "P&<\"1".into(),
             revision: "A".into(),
             description: Some("line1\nline2".into()),
-            components: vec![],
+            ..Bom::default()
         };
         assert_eq!(Bom::from_xml(&bom.to_xml()).unwrap(), bom);
     }

@@ -479,6 +479,7 @@ async fn boms(s: &TestServer) {
             reference: Some("U1".into()),
             ..Default::default()
         }],
+        ..Default::default()
     };
     p.upload_wsbf(&doc).await.unwrap();
     let read = p.bom("BOM-1", "A").await.unwrap();
@@ -486,6 +487,28 @@ async fn boms(s: &TestServer) {
     assert_eq!(read[0].part_number.as_deref(), Some("U-1"));
     assert_eq!(read[0].extra["revision"], "2");
     assert_eq!(wsbf::Component::from_bom_item(&read[0]), doc.components[0]);
+    let public = p.bom_document("bom-1", "A").await.unwrap().unwrap();
+    assert_eq!(public.part_number, "BOM-1");
+    assert_eq!(public.components, doc.components);
+    assert!(p.bom_document("BOM-1", "Z").await.unwrap().is_none());
+    // The same document as JSON.
+    let body = serde_json::json!({"partNumber": "BOM-1", "revision": "A",
+        "components": [{"number": "Q-1", "quantity": 5, "reference": "Q1"}]});
+    wats.request(Method::PUT, "/api/Product/BOM")
+        .json_body(&body)
+        .send()
+        .await
+        .unwrap();
+    let read = p.bom("BOM-1", "A").await.unwrap();
+    assert_eq!(read[0].part_number.as_deref(), Some("Q-1"));
+    assert_eq!(read[0].quantity, Some(5));
+    let e = wats
+        .request(Method::PUT, "/api/Product/BOM")
+        .json_body(&serde_json::json!({"revision": "A"}))
+        .send()
+        .await
+        .unwrap_err();
+    bad_request(e, "partNumber");
 
     // A BOM for a missing revision is refused with the reason; bad XML names the problem.
     let mut missing = doc.clone();

@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::odata::eval::{self, Fields};
 use crate::odata::QueryOptions;
 use crate::store::product::not_found_product;
-use crate::store::product::to_object;
+use crate::store::product::{required, to_object};
 use crate::store::product_links::GroupFilter;
 use crate::AppState;
 
@@ -315,13 +315,15 @@ pub async fn groups_by_product(
     Ok(Json(tx.groups_for(pn, rev).await?))
 }
 
-/// Replaces a revision's BOM from a WSBF document (`Content-Type: application/xml`). The
+/// Replaces a revision's BOM from a WSBF document (`Content-Type: application/xml`) or the
+/// same document as JSON (`application/json`, as pyWATS's `upload_bom_json` sends it). The
 /// product revision must exist.
 #[utoipa::path(put, path = "/api/Product/BOM", tag = "Product",
-    request_body(content = String, content_type = "application/xml", description = "WSBF"),
+    request_body(description = "WSBF XML, or the same document as JSON",
+        content((String = "application/xml"), (wsbf::Bom = "application/json"))),
     responses((status = 200, body = bool), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
-pub async fn put_bom_wsbf(
+pub async fn put_bom(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Bytes,
@@ -330,27 +332,46 @@ pub async fn put_bom_wsbf(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if ct.contains("json") {
-        return Err(ApiError::bad_request(
-            "PUT /api/Product/BOM takes WSBF XML (Content-Type: application/xml); \
-             a JSON BOM goes to PUT /api/internal/Product/BOM",
-        ));
-    }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::bad_request("the WSBF document is not UTF-8"))?;
-    let bom = wsbf::Bom::from_xml(text).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let bom: wsbf::Bom = if ct.contains("json") {
+        json_body(&body, "BOM")?
+    } else {
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| ApiError::bad_request("the WSBF document is not UTF-8"))?;
+        wsbf::Bom::from_xml(text).map_err(|e| ApiError::bad_request(e.to_string()))?
+    };
+    let pn = required(Some(&bom.part_number), "partNumber")?;
+    let rev = required(Some(&bom.revision), "revision")?;
     let mut tx = state.store.product_write().await?;
-    let rev = tx
-        .existing_revision(&bom.part_number, &bom.revision)
-        .await?;
+    let r = tx.existing_revision(pn, rev).await?;
     let items = bom
         .components
         .iter()
         .map(wsbf::Component::to_bom_item)
         .collect();
-    tx.replace_bom(&rev, items).await?;
+    tx.replace_bom(&r, items).await?;
     tx.commit().await?;
     Ok(Json(true))
+}
+
+/// A revision's BOM as the public JSON document.
+#[utoipa::path(get, path = "/api/Product/BOM", tag = "Product",
+    params(("partNumber" = String, Query, description = "Part number"),
+           ("revision" = String, Query, description = "Revision")),
+    responses((status = 200, body = wsbf::Bom), (status = 404, body = ErrorBody)))]
+pub async fn get_bom(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<wsbf::Bom>> {
+    let (pn, rev) = part_and_revision(query.as_deref())?;
+    let mut tx = state.store.product_read().await?;
+    let r = tx.existing_revision(&pn, &rev).await?;
+    let items = tx.bom(r.product_revision_id.unwrap_or_default()).await?;
+    Ok(Json(wsbf::Bom {
+        part_number: r.part_number.unwrap_or(pn),
+        revision: r.revision.unwrap_or(rev),
+        components: items.iter().map(wsbf::Component::from_bom_item).collect(),
+        ..wsbf::Bom::default()
+    }))
 }
 
 /// Every vendor.

@@ -36,7 +36,7 @@ factories, the way a pyWATS user would:
 15. vendors and categories             save_vendor(), get_vendors(), delete_vendor(),
                                          save_product_categories(), get_product_categories()
 16. BOM                                upload_bom() (JSON), get_bom(), update_bom() (WSBF),
-                                         get_bom_items()
+                                         get_bom_items(), get_bom_public(), upload_bom_json()
 17. box build and hierarchy            get_box_build_template(): add_subunit(), save(),
                                          set_quantity(), remove_subunit(), validate_subunit();
                                          add_subunit(), remove_subunit(),
@@ -63,6 +63,7 @@ from datetime import datetime, timedelta, timezone
 from pywats import AuthenticationError, NotFoundError, Station, ValidationError, pyWATS
 from pywats import __version__ as PYWATS_VERSION
 from pywats.domains.product import BomItem, ProductRevision
+from pywats.domains.product.models import PublicBom
 from pywats.domains.report import ReportType
 from pywats.domains.report.report_models import Attachment, CompOp, UURReport, UUTReport
 
@@ -535,6 +536,18 @@ def products(api, url: str, token: str, suffix: str) -> None:
     items = ps.get_bom_items(pn, "A")
     check([(b.part_number, b.component_ref, b.quantity, b.description) for b in items]
           == [("U-1", "U1", 3, "mcu")], f"get_bom_items after WSBF: {items!r}")
+    public = ps.get_bom_public(pn, "A")
+    check(public.part_number == pn and [(c.number, c.quantity, c.reference)
+          for c in public.components] == [("U-1", 3, "U1")], f"get_bom_public: {public!r}")
+    check(ps.upload_bom_json(PublicBom.model_validate({
+        "partNumber": pn, "revision": "B", "components": [
+            {"number": "Q-1", "quantity": 4, "reference": "Q1", "functionBlock": "PSU"}]})),
+          "upload_bom_json returned False")
+    items = ps.get_bom(pn, "B")
+    check([(b.part_number, b.quantity, b.component_ref) for b in items] == [("Q-1", 4, "Q1")],
+          f"get_bom after upload_bom_json: {items!r}")
+    check(ps.get_bom_public(pn, "B").components[0].function_block == "PSU",
+          "the function block did not survive the public BOM")
     check(ps.delete_vendor(vendor["vendorId"]), "delete_vendor returned False")
     check(all(v.get("vendorId") != vendor["vendorId"] for v in ps.get_vendors()),
           "the deleted vendor is still listed")
@@ -543,8 +556,8 @@ def products(api, url: str, token: str, suffix: str) -> None:
         check(False, "a BOM for a missing revision was accepted")
     except NotFoundError:
         pass
-    ok("2 JSON lines, then 1 WSBF line; vendor in use refused, then deleted; missing "
-       "revision refused")
+    ok("2 JSON lines, then 1 WSBF line, read as the public BOM; public JSON upload; vendor in "
+       "use refused, then deleted; missing revision refused")
 
     # 17. Box build and hierarchy --------------------------------------------------------
     step(17, "box-build template and product hierarchy")

@@ -85,6 +85,8 @@ mirror! {
     fn upload_bom(&self, part_number: &str, revision: &str, items: &[BomItem]) -> Vec<BomItem>;
     /// See [`crate::product::ProductHandler::upload_wsbf`].
     fn upload_wsbf(&self, bom: &wsbf::Bom) -> ();
+    /// See [`crate::product::ProductHandler::bom_document`].
+    fn bom_document(&self, part_number: &str, revision: &str) -> Option<wsbf::Bom>;
     /// See [`crate::product::ProductHandler::hierarchy`].
     fn hierarchy(&self, part_number: &str, revision: &str) -> Vec<ProductInfo>;
     /// See [`crate::product::ProductHandler::add_relation`].

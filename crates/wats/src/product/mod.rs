@@ -415,6 +415,19 @@ impl ProductHandler<'_> {
         self.wats.send(req).await.map(drop)
     }
 
+    /// A revision's BOM as the public document (`GET /api/Product/BOM`); `None` when the
+    /// revision does not exist.
+    pub async fn bom_document(
+        &self,
+        part_number: &str,
+        revision: &str,
+    ) -> Result<Option<wsbf::Bom>> {
+        let req = Request::get("/api/Product/BOM")
+            .query("partNumber", part_number)
+            .query("revision", revision);
+        optional(self.wats.send_json(req).await)
+    }
+
     // ---- box builds -----------------------------------------------------------------
 
     /// The revision and its box-build children, depth first
