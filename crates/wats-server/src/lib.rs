@@ -114,8 +114,14 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
         .routes(routes!(api::process::put_process))
         .routes(routes!(api::process::delete_process))
         .routes(routes!(api::product::query))
-        .routes(routes!(api::product::get_product))
-        .routes(routes!(api::product::get_revision))
+        .routes(routes!(
+            api::product::get_product,
+            api::product::delete_product
+        ))
+        .routes(routes!(
+            api::product::get_revision,
+            api::product::delete_revision
+        ))
         .routes(routes!(
             api::product::get_revision_by_query,
             api::product::put_product

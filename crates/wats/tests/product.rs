@@ -663,10 +663,23 @@ async fn box_builds(s: &TestServer) {
             .await
             .unwrap_err(),
     );
+    // A child in a template is not deleted from under it.
+    bad_request(p.delete("pcb").await.unwrap_err(), "BOX/1");
+    bad_request(p.delete_revision("PCB", "B").await.unwrap_err(), "BOX/1");
     t.clear();
     t.save().await.unwrap();
     assert_eq!(p.hierarchy("BOX", "1").await.unwrap().len(), 1);
     assert!(p.box_build("BOX", "9").await.unwrap().is_none());
+    p.delete_revision("PCB", "b").await.unwrap();
+    assert!(p.revision("PCB", "B").await.unwrap().is_none());
+    // A product goes with its revisions, templates and BOMs.
+    t.add("PCB", "A", 1).await.unwrap();
+    t.save().await.unwrap();
+    p.delete("BOX").await.unwrap();
+    assert!(p.get("BOX").await.unwrap().is_none());
+    not_found(p.hierarchy("BOX", "1").await.unwrap_err());
+    not_found(p.delete("BOX").await.unwrap_err());
+    p.delete("PCB").await.unwrap();
 }
 
 async fn levels_and_blocking(s: &TestServer) {

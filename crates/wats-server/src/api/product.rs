@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -117,6 +117,39 @@ pub async fn get_product(
 ) -> ApiResult<Json<Product>> {
     let mut tx = state.store.product_read().await?;
     Ok(Json(tx.existing_product(&part_number).await?))
+}
+
+/// Deletes a product, its revisions, their BOMs and box-build templates (204). Refused while
+/// a revision of it is a child in another product's template.
+#[utoipa::path(delete, path = "/api/Product/{partNumber}", tag = "Product",
+    params(("partNumber" = String, Path, description = "Part number")),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn delete_product(
+    State(state): State<Arc<AppState>>,
+    Path(part_number): Path<String>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.store.product_write().await?;
+    tx.delete_product(&part_number).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a revision, its BOM and box-build template (204). Refused while it is a child in
+/// a template.
+#[utoipa::path(delete, path = "/api/Product/{partNumber}/{revision}", tag = "Product",
+    params(("partNumber" = String, Path, description = "Part number"),
+           ("revision" = String, Path, description = "Revision")),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn delete_revision(
+    State(state): State<Arc<AppState>>,
+    Path((part_number, revision)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.store.product_write().await?;
+    tx.delete_revision(&part_number, &revision).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A revision by part number and revision in the path.

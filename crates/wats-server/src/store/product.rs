@@ -507,6 +507,91 @@ impl ProductTx<'_> {
         Ok(r)
     }
 
+    /// Revisions among `ids` that are a child in another product's box-build template, as
+    /// `PN/REV` of their parents; deleting them would change those templates unseen.
+    async fn used_as_child_elsewhere(
+        &mut self,
+        ids: &[Uuid],
+        product_id: Uuid,
+    ) -> ApiResult<Vec<String>> {
+        let mut parents = Vec::new();
+        for id in ids {
+            let rows = sqlx::query(
+                "SELECT parent_revision_id FROM revision_relations WHERE child_revision_id = $1",
+            )
+            .bind(id_text(*id))
+            .fetch_all(&mut *self.tx)
+            .await?;
+            for r in rows {
+                let parent: String = r.try_get(0)?;
+                let Ok(parent) = Uuid::parse_str(&parent) else {
+                    continue;
+                };
+                if let Some(p) = self.revision_by_id(parent).await? {
+                    if p.product_id != Some(product_id) || !ids.contains(&parent) {
+                        parents.push(format!(
+                            "{}/{}",
+                            p.part_number.unwrap_or_default(),
+                            p.revision.unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+        }
+        parents.sort();
+        parents.dedup();
+        Ok(parents)
+    }
+
+    /// Deletes a product with its revisions, their BOMs and templates. Refused (400) while a
+    /// revision of it is a child in another template. This server keeps no units, so nothing
+    /// makes WATS's "deactivate instead" case arise.
+    pub async fn delete_product(&mut self, part_number: &str) -> ApiResult<()> {
+        let p = self
+            .product_row(part_number)
+            .await?
+            .ok_or_else(|| not_found_product(part_number))?;
+        let id = p.product_id.unwrap_or_default();
+        let revs: Vec<Uuid> = self
+            .revisions_of(id)
+            .await?
+            .iter()
+            .filter_map(|r| r.product_revision_id)
+            .collect();
+        let parents = self.used_as_child_elsewhere(&revs, id).await?;
+        if !parents.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "Product '{part_number}' is in the box-build templates of {}; remove it there first",
+                parents.join(", ")
+            )));
+        }
+        sqlx::query("DELETE FROM products WHERE product_id = $1")
+            .bind(id_text(id))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a revision with its BOM and template; refused (400) while it is a child in a
+    /// template.
+    pub async fn delete_revision(&mut self, part_number: &str, revision: &str) -> ApiResult<()> {
+        let r = self.existing_revision(part_number, revision).await?;
+        let id = r.product_revision_id.unwrap_or_default();
+        let parents = self.used_as_child_elsewhere(&[id], Uuid::nil()).await?;
+        if !parents.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "Revision '{part_number}' '{revision}' is in the box-build templates of {}; \
+                 remove it there first",
+                parents.join(", ")
+            )));
+        }
+        sqlx::query("DELETE FROM product_revisions WHERE revision_id = $1")
+            .bind(id_text(id))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     // ---- tags -----------------------------------------------------------------------
 
     /// Replaces a product's tags; answers them as stored.

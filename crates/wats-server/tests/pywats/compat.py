@@ -40,7 +40,8 @@ factories, the way a pyWATS user would:
 17. box build and hierarchy            get_box_build_template(): add_subunit(), save(),
                                          set_quantity(), remove_subunit(), validate_subunit();
                                          add_subunit(), remove_subunit(),
-                                         get_product_hierarchy(), get_box_build_subunits()
+                                         get_product_hierarchy(), get_box_build_subunits();
+                                         delete_revision(), delete_product()
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
@@ -591,8 +592,18 @@ def products(api, url: str, token: str, suffix: str) -> None:
           "the subunit added to B is not listed")
     check(ps.remove_subunit(rel.relation_id), "remove_subunit returned False")
     check(ps.get_box_build_subunits(pn, "B") == [], "the removed subunit is still listed")
+    gone = ps.delete_revision(pn, "B")
+    check(gone["deleted"] and gone["status_code"] == 204, f"delete_revision: {gone!r}")
+    check([r.revision for r in ps.get_revisions(pn)] == ["A"], "revision B is still listed")
+    gone = ps.delete_product(f"PYW-CAT-{suffix}")
+    check(gone["deleted"], f"delete_product: {gone!r}")
+    try:
+        missing = ps.get_product(f"PYW-CAT-{suffix}")
+    except NotFoundError:
+        missing = None
+    check(missing is None, f"the deleted product is still there: {missing!r}")
     ok("template saved (2 children, a mask), edited (quantity, removal), hierarchy rows, "
-       "service add/remove")
+       "service add/remove; a revision and a product deleted")
 
 
 def main() -> int:

@@ -43,6 +43,10 @@ mirror! {
     fn save(&self, product: &Product) -> Product;
     /// See [`crate::product::ProductHandler::save_many`].
     fn save_many(&self, products: &[Product]) -> Vec<Product>;
+    /// See [`crate::product::ProductHandler::delete`].
+    fn delete(&self, part_number: &str) -> ();
+    /// See [`crate::product::ProductHandler::delete_revision`].
+    fn delete_revision(&self, part_number: &str, revision: &str) -> ();
     /// See [`crate::product::ProductHandler::revisions`].
     fn revisions(&self, part_number: &str) -> Vec<ProductRevision>;
     /// See [`crate::product::ProductHandler::revision`].

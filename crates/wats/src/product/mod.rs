@@ -201,6 +201,17 @@ impl ProductHandler<'_> {
             .await
     }
 
+    /// Deletes a product with its revisions, their BOMs and box-build templates
+    /// (`DELETE /api/Product/{partNumber}`). Refused ([`Error::Validation`]) while a revision
+    /// of it is a child in another product's template.
+    pub async fn delete(&self, part_number: &str) -> Result<()> {
+        let path = format!("/api/Product/{}", crate::client::segment(part_number));
+        self.wats
+            .send(Request::new(Method::DELETE, path))
+            .await
+            .map(drop)
+    }
+
     // ---- revisions ------------------------------------------------------------------
 
     /// A product's revisions (from `GET /api/Product/{partNumber}`); empty when the product
@@ -243,6 +254,21 @@ impl ProductHandler<'_> {
         self.wats
             .send_json(put_json("/api/Product/Revisions", &revisions)?)
             .await
+    }
+
+    /// Deletes a revision with its BOM and box-build template
+    /// (`DELETE /api/Product/{partNumber}/{revision}`); refused while it is a child in a
+    /// template.
+    pub async fn delete_revision(&self, part_number: &str, revision: &str) -> Result<()> {
+        let path = format!(
+            "/api/Product/{}/{}",
+            crate::client::segment(part_number),
+            crate::client::segment(revision)
+        );
+        self.wats
+            .send(Request::new(Method::DELETE, path))
+            .await
+            .map(drop)
     }
 
     // ---- tags -----------------------------------------------------------------------
