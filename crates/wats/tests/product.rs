@@ -751,6 +751,37 @@ async fn levels_and_blocking(s: &TestServer) {
     .unwrap();
 }
 
+async fn concurrent_saves(s: &TestServer) {
+    // The same new part number from many requests at once: one product, and every answer a
+    // success or a 409 (PostgreSQL may see the race), never a 500.
+    let wats = client(s);
+    let saves = (0..8).map(|i| {
+        let wats = wats.clone();
+        async move {
+            wats.product()
+                .save(&Product {
+                    name: Some(format!("racer {i}")),
+                    ..Product::new("RACE-1")
+                })
+                .await
+        }
+    });
+    let results = futures_util::future::join_all(saves).await;
+    for r in &results {
+        assert!(
+            matches!(r, Ok(_) | Err(Error::Conflict { .. })),
+            "unexpected answer {r:?}"
+        );
+    }
+    assert!(results.iter().any(Result::is_ok));
+    let list = wats
+        .product()
+        .query(&ProductQuery::new().filter(field("partNumber").eq("RACE-1")))
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+}
+
 async fn raw_requests(s: &TestServer) {
     let wats = client(s);
     wats.product().save(&Product::new("RAW-1")).await.unwrap();
@@ -819,5 +850,6 @@ both_backends!(
     boms,
     box_builds,
     levels_and_blocking,
+    concurrent_saves,
     raw_requests
 );
