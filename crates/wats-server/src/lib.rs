@@ -131,10 +131,19 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
         .routes(routes!(api::product::put_revision))
         .routes(routes!(api::product::put_revisions))
         .routes(routes!(api::product::put_revisions_odata))
-        .routes(routes!(api::product::get_groups))
-        .routes(routes!(api::product::put_group))
-        .routes(routes!(api::product::post_group_filter))
-        .routes(routes!(api::product::groups_by_product))
+        .routes(routes!(api::product_groups::get_groups))
+        .routes(routes!(api::product_groups::put_group))
+        .routes(routes!(
+            api::product_groups::get_group_definitions,
+            api::product_groups::post_group_definition,
+            api::product_groups::put_group_definition
+        ))
+        .routes(routes!(api::product_groups::delete_group_definition))
+        .routes(routes!(
+            api::product_groups::post_group_filter,
+            api::product_groups::get_group_filters
+        ))
+        .routes(routes!(api::product_groups::groups_by_product))
         .routes(routes!(api::product::put_bom, api::product::get_bom))
         .routes(routes!(
             api::product::get_vendors,

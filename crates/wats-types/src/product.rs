@@ -174,6 +174,87 @@ pub struct ProductGroup {
     pub extra: Extra,
 }
 
+/// A product group as `/api/Product/ProductGroup` manages it (pyWATS's `get_product_groups`,
+/// `create_product_group`, …): the group with its description, visibility and, on request,
+/// its filters. The names are pyWATS's (WATS's OpenAPI does not list this endpoint).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ProductGroupDefinition {
+    /// Id (the same as [`ProductGroup::product_group_id`]), minted on insert.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i32>,
+    /// Name (unique, compared without regard to case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Visible to every user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
+    /// The filters deciding which products the group holds (with `includeFilters`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<ProductGroupFilter>>,
+    /// Other keys.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "utoipa", schema(ignore))]
+    pub extra: Extra,
+}
+
+/// One filter of a product group: a part number (a trailing `%` matches a prefix),
+/// optionally revisions (same syntax), included or excluded.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ProductGroupFilter {
+    /// Id, minted on insert.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i32>,
+    /// The group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_group_id: Option<i32>,
+    /// Part number pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_number: Option<String>,
+    /// Revision pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// Excludes what it matches instead of including it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<bool>,
+    /// Other keys.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "utoipa", schema(ignore))]
+    pub extra: Extra,
+}
+
+impl ProductGroupFilter {
+    /// A filter including a part number (pattern).
+    pub fn include(part_number: impl Into<String>) -> Self {
+        ProductGroupFilter {
+            part_number: Some(part_number.into()),
+            exclude: Some(false),
+            ..ProductGroupFilter::default()
+        }
+    }
+
+    /// A filter excluding a part number (pattern).
+    pub fn exclude(part_number: impl Into<String>) -> Self {
+        ProductGroupFilter {
+            part_number: Some(part_number.into()),
+            exclude: Some(true),
+            ..ProductGroupFilter::default()
+        }
+    }
+
+    /// Only for these revisions (pattern).
+    pub fn revision(mut self, revision: impl Into<String>) -> Self {
+        self.revision = Some(revision.into());
+        self
+    }
+}
+
 /// A product category (`GET`/`PUT /api/internal/Product/GetProductCategories`,
 /// `PutProductCategories`; PascalCase as WATS's model).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -8,8 +8,9 @@ mod server;
 use server::{Backend, TestServer, PASSWORD, USER};
 use wats::odata::field;
 use wats::product::{
-    wsbf, BomItem, ChangeType, GroupFilter, Product, ProductCategory, ProductGroup, ProductQuery,
-    ProductRevision, ProductRevisionRelation, ProductState, Setting, Vendor,
+    wsbf, BomItem, ChangeType, Product, ProductCategory, ProductGroup, ProductGroupDefinition,
+    ProductGroupFilter, ProductQuery, ProductRevision, ProductRevisionRelation, ProductState,
+    Setting, Vendor,
 };
 use wats::{Error, Method, Require, Wats};
 
@@ -304,10 +305,10 @@ async fn groups_categories_vendors(s: &TestServer) {
     assert_eq!(app, vec![g.clone()]);
     assert_eq!(p.groups().await.unwrap(), vec![g.clone()]);
 
-    p.add_group_filter("Boards", &GroupFilter::include("GRP-%"))
+    p.add_group_filter("Boards", &ProductGroupFilter::include("GRP-%"))
         .await
         .unwrap();
-    p.add_group_filter("boards", &GroupFilter::exclude("GRP-2"))
+    p.add_group_filter("boards", &ProductGroupFilter::exclude("GRP-2"))
         .await
         .unwrap();
     assert_eq!(
@@ -321,7 +322,7 @@ async fn groups_categories_vendors(s: &TestServer) {
     );
     not_found(p.groups_for_product("NO-SUCH").await.unwrap_err());
     not_found(
-        p.add_group_filter("No group", &GroupFilter::include("X"))
+        p.add_group_filter("No group", &ProductGroupFilter::include("X"))
             .await
             .unwrap_err(),
     );
@@ -333,6 +334,80 @@ async fn groups_categories_vendors(s: &TestServer) {
         .await
         .unwrap();
     assert_eq!(renamed.product_group_id, g.product_group_id);
+
+    // The full form: description, visibility, filters; the same groups.
+    let defs = p.group_definitions(None, true).await.unwrap();
+    assert_eq!(defs.len(), 1);
+    assert_eq!(defs[0].id, g.product_group_id);
+    assert_eq!(defs[0].name.as_deref(), Some("PCBAs"));
+    assert_eq!(defs[0].is_public, Some(true));
+    let filters = defs[0].filters.clone().unwrap();
+    assert_eq!(filters.len(), 2);
+    assert_eq!(filters[1].exclude, Some(true));
+    assert_eq!(p.group_filters(g.product_group_id).await.unwrap(), filters);
+    let private = p
+        .create_group_definition(&ProductGroupDefinition {
+            name: Some("Lab only".into()),
+            description: Some("not for analytics".into()),
+            is_public: Some(false),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let id = private.id.unwrap();
+    assert_eq!(private.is_public, Some(false));
+    let updated = p
+        .update_group_definition(&ProductGroupDefinition {
+            id: Some(id),
+            name: Some("Lab".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.description.as_deref(),
+        Some("not for analytics"),
+        "kept"
+    );
+    assert_eq!(updated.is_public, Some(false), "kept");
+    bad_request(
+        p.update_group_definition(&ProductGroupDefinition {
+            id: Some(id),
+            name: Some("pcbas".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err(),
+        "name",
+    );
+    not_found(
+        p.update_group_definition(&ProductGroupDefinition {
+            id: Some(999),
+            name: Some("X".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(wats.app().product_groups(None).await.unwrap().len(), 2);
+    let f = p
+        .add_group_filter("Lab", &ProductGroupFilter::include("GRP-2").revision("A"))
+        .await
+        .unwrap();
+    assert_eq!(f.product_group_id, Some(id));
+    assert_eq!(p.groups_for_revision("GRP-2", "A").await.unwrap().len(), 1);
+    assert!(p
+        .groups_for_revision("GRP-2", "B")
+        .await
+        .unwrap()
+        .is_empty());
+    p.delete_group(id).await.unwrap();
+    not_found(p.delete_group(id).await.unwrap_err());
+    assert!(
+        p.group_filters(Some(id)).await.unwrap().is_empty(),
+        "filters go too"
+    );
+    assert_eq!(wats.app().product_groups(None).await.unwrap().len(), 1);
 
     // Categories: created, named on the product, renamed.
     let cats = p

@@ -50,13 +50,17 @@ CREATE TABLE vendors (
     doc TEXT NOT NULL
 );
 
+-- Product groups (created in 0001) get a description and a visibility.
+ALTER TABLE product_groups ADD COLUMN description TEXT;
+ALTER TABLE product_groups ADD COLUMN is_public BIGINT NOT NULL DEFAULT 1;
+
 -- Which products a product group holds: part-number patterns (`%` at the end: a prefix),
 -- optionally one revision pattern, included or excluded.
 CREATE TABLE product_group_filters (
+    filter_id BIGINT PRIMARY KEY,
     product_group_id BIGINT NOT NULL REFERENCES product_groups (product_group_id) ON DELETE CASCADE,
-    position BIGINT NOT NULL,
     part_number TEXT NOT NULL,
     revision TEXT,
-    exclude BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (product_group_id, position)
+    exclude BIGINT NOT NULL DEFAULT 0
 );
+CREATE INDEX product_group_filters_group ON product_group_filters (product_group_id);

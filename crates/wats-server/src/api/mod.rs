@@ -4,6 +4,7 @@ pub mod app;
 pub mod level;
 pub mod process;
 pub mod product;
+pub mod product_groups;
 pub mod product_internal;
 pub mod report;
 

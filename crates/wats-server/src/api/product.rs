@@ -14,18 +14,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wats_types::product::{
-    Product, ProductGroup, ProductRevision, ProductState, ProductView, Vendor,
-};
+use wats_types::product::{Product, ProductRevision, ProductState, ProductView, Vendor};
 use wats_types::wsbf;
 
-use super::{json_body, parse_uuid, part_and_revision, required_param, Params};
+use super::{json_body, parse_uuid, part_and_revision, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::odata::eval::{self, Fields};
 use crate::odata::QueryOptions;
-use crate::store::product::not_found_product;
 use crate::store::product::{required, to_object};
-use crate::store::product_links::GroupFilter;
 use crate::AppState;
 
 /// `GET /api/Product/Query` answers this many products when `$top` is absent (pyWATS's
@@ -273,79 +269,6 @@ pub async fn put_revisions_odata(
     body: Bytes,
 ) -> ApiResult<Json<Vec<ProductRevision>>> {
     save_revisions(&state, &body).await
-}
-
-/// Every product group.
-#[utoipa::path(get, path = "/api/Product/Groups", tag = "Product",
-    responses((status = 200, body = Vec<ProductGroup>), (status = 401, body = ErrorBody)))]
-pub async fn get_groups(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<ProductGroup>>> {
-    let mut tx = state.store.product_read().await?;
-    Ok(Json(tx.groups().await?))
-}
-
-/// Creates a product group (no `productGroupId`) or renames one.
-#[utoipa::path(put, path = "/api/Product/Group", tag = "Product", request_body = ProductGroup,
-    responses((status = 200, body = ProductGroup), (status = 400, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
-pub async fn put_group(
-    State(state): State<Arc<AppState>>,
-    body: Bytes,
-) -> ApiResult<Json<ProductGroup>> {
-    let g: ProductGroup = json_body(&body, "product group")?;
-    let mut tx = state.store.product_write().await?;
-    let saved = tx.save_group(g).await?;
-    tx.commit().await?;
-    Ok(Json(saved))
-}
-
-/// Adds a filter to a product group: the part number (a trailing `%` matches a prefix),
-/// optionally a revision, included or (`exclude=true`) excluded.
-#[utoipa::path(post, path = "/api/Product/ProductGroupFilter", tag = "Product",
-    params(("productGroup" = String, Query, description = "The group's name (or id)"),
-           ("partNumber" = String, Query, description = "Part number pattern"),
-           ("revision" = Option<String>, Query, description = "Revision pattern"),
-           ("exclude" = Option<bool>, Query, description = "Exclude instead of include")),
-    responses((status = 200, body = ProductGroup), (status = 400, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
-pub async fn post_group_filter(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-) -> ApiResult<Json<ProductGroup>> {
-    let params = Params::parse(query.as_deref())?;
-    let group = required_param(&params, "productGroup")?;
-    let filter = GroupFilter {
-        part_number: required_param(&params, "partNumber")?.to_owned(),
-        revision: params
-            .get("revision")
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned),
-        exclude: params.bool("exclude")?.unwrap_or(false),
-    };
-    let mut tx = state.store.product_write().await?;
-    let g = tx.group_named(group).await?;
-    tx.add_group_filter(g.product_group_id.unwrap_or_default(), &filter)
-        .await?;
-    tx.commit().await?;
-    Ok(Json(g))
-}
-
-/// The product groups holding a product (and revision).
-#[utoipa::path(get, path = "/api/Product/ProductGroupsByProduct", tag = "Product",
-    params(("partNumber" = String, Query, description = "Part number"),
-           ("revision" = Option<String>, Query, description = "Revision")),
-    responses((status = 200, body = Vec<ProductGroup>), (status = 404, body = ErrorBody)))]
-pub async fn groups_by_product(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-) -> ApiResult<Json<Vec<ProductGroup>>> {
-    let params = Params::parse(query.as_deref())?;
-    let pn = required_param(&params, "partNumber")?;
-    let rev = params.get("revision").filter(|r| !r.is_empty());
-    let mut tx = state.store.product_read().await?;
-    if tx.product_row(pn).await?.is_none() {
-        return Err(not_found_product(pn));
-    }
-    Ok(Json(tx.groups_for(pn, rev).await?))
 }
 
 /// Replaces a revision's BOM from a WSBF document (`Content-Type: application/xml`) or the

@@ -14,6 +14,7 @@
 
 pub mod level;
 pub mod product;
+pub mod product_groups;
 pub mod product_links;
 pub mod query;
 pub mod reports;

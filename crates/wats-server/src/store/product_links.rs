@@ -1,13 +1,12 @@
 //! The Product domain beyond products and revisions: box-build relations and the hierarchy
-//! they form, BOMs, vendors, categories and product groups. Runs in the same
+//! they form, BOMs, vendors and categories (product groups: [`super::product_groups`]). Runs in the same
 //! [`ProductTx`] as [`super::product`].
 
 use serde_json::Map;
 use sqlx::Row;
 use uuid::Uuid;
 use wats_types::product::{
-    mask_matches, BomItem, ProductCategory, ProductGroup, ProductInfo, ProductRevision,
-    ProductRevisionRelation, Vendor,
+    BomItem, ProductCategory, ProductInfo, ProductRevision, ProductRevisionRelation, Vendor,
 };
 
 use super::product::{key, merged, required, to_object, ProductTx};
@@ -22,17 +21,6 @@ fn id_text(id: Uuid) -> String {
 
 fn json(value: &impl serde::Serialize) -> ApiResult<String> {
     Ok(serde_json::to_string(value).map_err(anyhow::Error::from)?)
-}
-
-/// A product group filter: which part numbers (and revisions) a group holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupFilter {
-    /// Part-number pattern (`%` at the end: a prefix).
-    pub part_number: String,
-    /// Revision pattern, if the filter is for some revisions only.
-    pub revision: Option<String>,
-    /// Excludes what it matches instead of including it.
-    pub exclude: bool,
 }
 
 /// The tables of named documents (a unique name, compared by `name_key`).
@@ -432,157 +420,5 @@ impl ProductTx<'_> {
             }
         }
         Ok(out)
-    }
-
-    // ---- product groups -------------------------------------------------------------
-
-    /// Every product group, by id.
-    pub async fn groups(&mut self) -> ApiResult<Vec<ProductGroup>> {
-        let rows = sqlx::query("SELECT product_group_id, product_group_name FROM product_groups ORDER BY product_group_id")
-            .fetch_all(&mut *self.tx)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ProductGroup {
-                    product_group_id: Some(r.try_get::<i64, _>(0)? as i32),
-                    product_group_name: Some(r.try_get(1)?),
-                    extra: Map::new(),
-                })
-            })
-            .collect()
-    }
-
-    /// Inserts (no id) or renames (by id) a product group; names are unique ignoring case.
-    pub async fn save_group(&mut self, g: ProductGroup) -> ApiResult<ProductGroup> {
-        let name = required(g.product_group_name.as_deref(), "productGroupName")?.to_owned();
-        let all = self.groups().await?;
-        if let Some(other) = all
-            .iter()
-            .find(|e| e.product_group_name.as_deref().map(key) == Some(key(&name)))
-        {
-            if g.product_group_id
-                .is_none_or(|id| other.product_group_id != Some(id))
-            {
-                return Err(ApiError::bad_request(format!(
-                    "productGroupName: a product group named '{name}' exists"
-                )));
-            }
-        }
-        let id = match g.product_group_id {
-            Some(id) => {
-                if !all.iter().any(|e| e.product_group_id == Some(id)) {
-                    return Err(ApiError::not_found(format!("No product group {id}")));
-                }
-                sqlx::query(
-                    "UPDATE product_groups SET product_group_name = $2 WHERE product_group_id = $1",
-                )
-                .bind(id as i64)
-                .bind(&name)
-                .execute(&mut *self.tx)
-                .await?;
-                id
-            }
-            None => {
-                let id = all
-                    .iter()
-                    .filter_map(|e| e.product_group_id)
-                    .max()
-                    .unwrap_or(0)
-                    + 1;
-                sqlx::query("INSERT INTO product_groups (product_group_id, product_group_name) VALUES ($1, $2)")
-                    .bind(id as i64)
-                    .bind(&name)
-                    .execute(&mut *self.tx)
-                    .await?;
-                id
-            }
-        };
-        Ok(ProductGroup {
-            product_group_id: Some(id),
-            product_group_name: Some(name),
-            extra: Map::new(),
-        })
-    }
-
-    /// The group a `productGroup` parameter names: by name (ignoring case), else by id.
-    pub async fn group_named(&mut self, name_or_id: &str) -> ApiResult<ProductGroup> {
-        let all = self.groups().await?;
-        let k = key(name_or_id.trim());
-        all.iter()
-            .find(|g| g.product_group_name.as_deref().map(key) == Some(k.clone()))
-            .or_else(|| {
-                let id: i32 = name_or_id.trim().parse().ok()?;
-                all.iter().find(|g| g.product_group_id == Some(id))
-            })
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(format!("No product group '{name_or_id}'")))
-    }
-
-    /// Adds a filter to a group.
-    pub async fn add_group_filter(&mut self, group: i32, f: &GroupFilter) -> ApiResult<()> {
-        let next: i64 = sqlx::query(
-            "SELECT COALESCE(MAX(position), -1) + 1 FROM product_group_filters WHERE product_group_id = $1",
-        )
-        .bind(group as i64)
-        .fetch_one(&mut *self.tx)
-        .await?
-        .try_get(0)?;
-        sqlx::query(
-            "INSERT INTO product_group_filters (product_group_id, position, part_number, revision, exclude) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(group as i64)
-        .bind(next)
-        .bind(&f.part_number)
-        .bind(f.revision.clone())
-        .bind(f.exclude as i64)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// The groups holding a part number (and revision, when given): some including filter
-    /// matches and no excluding one does.
-    pub async fn groups_for(
-        &mut self,
-        part_number: &str,
-        revision: Option<&str>,
-    ) -> ApiResult<Vec<ProductGroup>> {
-        let rows = sqlx::query(
-            "SELECT product_group_id, part_number, revision, exclude FROM product_group_filters \
-             ORDER BY product_group_id, position",
-        )
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let mut included: Vec<i64> = Vec::new();
-        let mut excluded: Vec<i64> = Vec::new();
-        for r in rows {
-            let group: i64 = r.try_get(0)?;
-            let pn: String = r.try_get(1)?;
-            let rev: Option<String> = r.try_get(2)?;
-            let exclude = r.try_get::<i64, _>(3)? != 0;
-            let rev_ok = match (rev.as_deref(), revision) {
-                (None | Some(""), _) => true,
-                (Some(mask), Some(given)) => mask_matches(mask, given),
-                // A filter for some revisions holds the product only when asked about them.
-                (Some(_), None) => exclude,
-            };
-            if mask_matches(&pn, part_number) && rev_ok {
-                if exclude {
-                    excluded.push(group)
-                } else {
-                    included.push(group)
-                }
-            }
-        }
-        Ok(self
-            .groups()
-            .await?
-            .into_iter()
-            .filter(|g| {
-                let id = g.product_group_id.unwrap_or_default() as i64;
-                included.contains(&id) && !excluded.contains(&id)
-            })
-            .collect())
     }
 }

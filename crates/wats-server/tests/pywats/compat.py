@@ -31,7 +31,9 @@ factories, the way a pyWATS user would:
 12. revisions                          create_revision(), get_revisions(), get_revision(),
                                          update_revision(), bulk_save_revisions()
 13. groups                             create_group(), get_groups(), get_groups_for_product(),
-                                         get_product_groups_by_product()
+                                         get_product_groups_by_product(), get_product_groups(),
+                                         get_product_group_filters(), create/update/
+                                         delete_product_group()
 14. tags                               set/add/get_product_tags(), set/add/get_revision_tags()
 15. vendors and categories             save_vendor(), get_vendors(), delete_vendor(),
                                          save_product_categories(), get_product_categories()
@@ -477,7 +479,25 @@ def products(api, url: str, token: str, suffix: str) -> None:
     by_product = ps.get_product_groups_by_product(pn, "A")
     check([g.get("productGroupId") for g in by_product] == [group.product_group_id],
           f"get_product_groups_by_product: {by_product!r}")
-    ok(f"group {group.product_group_id} holds {pn} after a filter")
+    full = ps.get_product_groups(group_id=group.product_group_id, include_filters=True)
+    check(len(full) == 1 and full[0]["name"] == group.product_group_name
+          and full[0]["isPublic"] is True
+          and [f["partNumber"] for f in full[0]["filters"]] == [pn],
+          f"get_product_groups: {full!r}")
+    filters = ps.get_product_group_filters(group_id=group.product_group_id)
+    check([f["partNumber"] for f in filters] == [pn], f"get_product_group_filters: {filters!r}")
+    lab = ps.create_product_group(f"PYW-Lab-{suffix}", description="lab", is_public=False)
+    check(lab["id"] and lab["isPublic"] is False and lab["description"] == "lab",
+          f"create_product_group: {lab!r}")
+    lab = ps.update_product_group(lab["id"], f"PYW-Lab2-{suffix}", description="lab 2",
+                                  is_public=True)
+    check(lab["name"] == f"PYW-Lab2-{suffix}" and lab["isPublic"] is True,
+          f"update_product_group: {lab!r}")
+    check(ps.delete_product_group(lab["id"]), "delete_product_group returned False")
+    check(all(g["id"] != lab["id"] for g in ps.get_product_groups()),
+          "the deleted group is still listed")
+    ok(f"group {group.product_group_id} holds {pn} after a filter; a second group created, "
+       "updated and deleted")
 
     # 14. Tags ---------------------------------------------------------------------------
     step(14, "product and revision tags")

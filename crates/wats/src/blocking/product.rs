@@ -7,8 +7,9 @@ use uuid::Uuid;
 use super::Wats;
 use crate::error::Result;
 use crate::product::{
-    wsbf, BomItem, GroupFilter, Product, ProductCategory, ProductGroup, ProductInfo, ProductQuery,
-    ProductRevision, ProductRevisionRelation, ProductView, Setting, Vendor,
+    wsbf, BomItem, Product, ProductCategory, ProductGroup, ProductGroupDefinition,
+    ProductGroupFilter, ProductInfo, ProductQuery, ProductRevision, ProductRevisionRelation,
+    ProductView, Setting, Vendor,
 };
 
 /// Blocking [`crate::product::ProductHandler`].
@@ -68,7 +69,17 @@ mirror! {
     /// See [`crate::product::ProductHandler::save_group`].
     fn save_group(&self, group: &ProductGroup) -> ProductGroup;
     /// See [`crate::product::ProductHandler::add_group_filter`].
-    fn add_group_filter(&self, group: &str, filter: &GroupFilter) -> ProductGroup;
+    fn add_group_filter(&self, group: &str, filter: &ProductGroupFilter) -> ProductGroupFilter;
+    /// See [`crate::product::ProductHandler::group_filters`].
+    fn group_filters(&self, group_id: Option<i32>) -> Vec<ProductGroupFilter>;
+    /// See [`crate::product::ProductHandler::group_definitions`].
+    fn group_definitions(&self, id: Option<i32>, include_filters: bool) -> Vec<ProductGroupDefinition>;
+    /// See [`crate::product::ProductHandler::create_group_definition`].
+    fn create_group_definition(&self, group: &ProductGroupDefinition) -> ProductGroupDefinition;
+    /// See [`crate::product::ProductHandler::update_group_definition`].
+    fn update_group_definition(&self, group: &ProductGroupDefinition) -> ProductGroupDefinition;
+    /// See [`crate::product::ProductHandler::delete_group`].
+    fn delete_group(&self, id: i32) -> ();
     /// See [`crate::product::ProductHandler::groups_for_product`].
     fn groups_for_product(&self, part_number: &str) -> Vec<ProductGroup>;
     /// See [`crate::product::ProductHandler::groups_for_revision`].

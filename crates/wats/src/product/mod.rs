@@ -38,43 +38,6 @@ pub use wats_types::{ChangeType, Setting};
 use crate::client::{Request, Wats};
 use crate::error::{optional, Error, Result};
 
-/// A filter that puts products into a product group
-/// ([`ProductHandler::add_group_filter`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GroupFilter {
-    /// Part number; a trailing `%` matches a prefix (`"PCB-%"`).
-    pub part_number: String,
-    /// Only these revisions (same pattern syntax), if set.
-    pub revision: Option<String>,
-    /// Excludes what it matches instead of including it.
-    pub exclude: bool,
-}
-
-impl GroupFilter {
-    /// Includes a part number (pattern).
-    pub fn include(part_number: impl Into<String>) -> Self {
-        GroupFilter {
-            part_number: part_number.into(),
-            ..GroupFilter::default()
-        }
-    }
-
-    /// Excludes a part number (pattern).
-    pub fn exclude(part_number: impl Into<String>) -> Self {
-        GroupFilter {
-            part_number: part_number.into(),
-            exclude: true,
-            ..GroupFilter::default()
-        }
-    }
-
-    /// Only for these revisions.
-    pub fn revision(mut self, revision: impl Into<String>) -> Self {
-        self.revision = Some(revision.into());
-        self
-    }
-}
-
 /// Which products [`ProductHandler::query`] lists: an OData `$filter` (over `partNumber`,
 /// `name`, `description`, `category`, `productCategoryName`, `productCategoryId`,
 /// `nonSerial`, `state`; text compared without regard to case), `$orderby`, `$top` (WATS's
@@ -332,18 +295,78 @@ impl ProductHandler<'_> {
         saved
     }
 
-    /// Adds a filter to a product group, named by name (`POST /api/Product/ProductGroupFilter`).
+    /// Adds a filter to a product group named by name (or id)
+    /// (`POST /api/Product/ProductGroupFilter`); answers the filter with its id.
     pub async fn add_group_filter(
         &self,
         group: &str,
-        filter: &GroupFilter,
-    ) -> Result<ProductGroup> {
+        filter: &ProductGroupFilter,
+    ) -> Result<ProductGroupFilter> {
         let req = Request::new(Method::POST, "/api/Product/ProductGroupFilter")
             .query("productGroup", group)
-            .query("partNumber", &filter.part_number)
+            .query(
+                "partNumber",
+                filter.part_number.as_deref().unwrap_or_default(),
+            )
             .query_opt("revision", filter.revision.as_deref())
-            .query("exclude", filter.exclude);
+            .query("exclude", filter.exclude.unwrap_or(false));
         self.wats.send_json(req).await
+    }
+
+    /// Filters of a product group, or of all (`GET /api/Product/ProductGroupFilter`).
+    pub async fn group_filters(&self, group_id: Option<i32>) -> Result<Vec<ProductGroupFilter>> {
+        let req =
+            Request::get("/api/Product/ProductGroupFilter").query_opt("productGroupId", group_id);
+        self.wats.send_json(req).await
+    }
+
+    /// Product groups in full: description, visibility and, when asked, filters
+    /// (`GET /api/Product/ProductGroup`); `id` for one.
+    pub async fn group_definitions(
+        &self,
+        id: Option<i32>,
+        include_filters: bool,
+    ) -> Result<Vec<ProductGroupDefinition>> {
+        let req = Request::get("/api/Product/ProductGroup")
+            .query_opt("id", id)
+            .query("includeFilters", include_filters);
+        self.wats.send_json(req).await
+    }
+
+    /// Creates a product group in full (`POST /api/Product/ProductGroup`).
+    pub async fn create_group_definition(
+        &self,
+        group: &ProductGroupDefinition,
+    ) -> Result<ProductGroupDefinition> {
+        let body = serde_json::to_vec(group)
+            .map_err(|e| Error::Config(format!("cannot encode the group: {e}")))?;
+        let req =
+            Request::new(Method::POST, "/api/Product/ProductGroup").body(body, "application/json");
+        let saved = self.wats.send_json(req).await;
+        self.wats.invalidate("/api/App/ProductGroups");
+        saved
+    }
+
+    /// Updates a product group by `id` (`PUT /api/Product/ProductGroup`); fields left `None`
+    /// keep their values.
+    pub async fn update_group_definition(
+        &self,
+        group: &ProductGroupDefinition,
+    ) -> Result<ProductGroupDefinition> {
+        let saved = self
+            .wats
+            .send_json(put_json("/api/Product/ProductGroup", group)?)
+            .await;
+        self.wats.invalidate("/api/App/ProductGroups");
+        saved
+    }
+
+    /// Deletes a product group and its filters (`DELETE /api/Product/ProductGroup/{id}`).
+    pub async fn delete_group(&self, id: i32) -> Result<()> {
+        let req = Request::new(Method::DELETE, format!("/api/Product/ProductGroup/{id}"));
+        let done = self.wats.send(req).await.map(drop);
+        self.wats.invalidate("/api/App/ProductGroups");
+        done
     }
 
     /// The groups holding a product (`GET /api/internal/Product/GetGroupsForProduct`).
