@@ -857,6 +857,43 @@ async fn concurrent_saves(s: &TestServer) {
     assert_eq!(list.len(), 1);
 }
 
+/// Bodies over the server's limit are refused (413) before they are read whole, on every
+/// product write; the product is not written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_are_refused() {
+    let s = server::start_limited(Backend::Sqlite, 16 * 1024)
+        .await
+        .unwrap();
+    let wats = client(&s);
+    let big = Product {
+        description: Some("x".repeat(32 * 1024)),
+        ..Product::new("BIG-1")
+    };
+    let e = wats.product().save(&big).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Server { status, .. } if status.as_u16() == 413),
+        "{e:?}"
+    );
+    let items = vec![
+        BomItem {
+            description: Some("y".repeat(1024)),
+            ..Default::default()
+        };
+        32
+    ];
+    let e = wats
+        .product()
+        .upload_bom("BIG-1", "A", &items)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Server { status, .. } if status.as_u16() == 413),
+        "{e:?}"
+    );
+    assert!(wats.product().get("BIG-1").await.unwrap().is_none());
+    s.stop().await;
+}
+
 async fn raw_requests(s: &TestServer) {
     let wats = client(s);
     wats.product().save(&Product::new("RAW-1")).await.unwrap();

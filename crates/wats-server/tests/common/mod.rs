@@ -124,6 +124,11 @@ macro_rules! both_backends {
 
 /// Starts a server on 127.0.0.1:0; `None` when PostgreSQL is wanted and not available.
 pub async fn start(backend: Backend) -> Option<TestServer> {
+    start_limited(backend, wats_server::DEFAULT_MAX_BODY_BYTES).await
+}
+
+/// [`start`] with another request body limit.
+pub async fn start_limited(backend: Backend, max_body_bytes: usize) -> Option<TestServer> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -149,7 +154,7 @@ pub async fn start(backend: Backend) -> Option<TestServer> {
         listen: "127.0.0.1:0".parse().unwrap(),
         database,
         admin: Some((USER.into(), PASSWORD.into())),
-        max_body_bytes: wats_server::DEFAULT_MAX_BODY_BYTES,
+        max_body_bytes,
     })
     .await
     .unwrap();
