@@ -390,6 +390,9 @@ async fn groups_categories_vendors(s: &TestServer) {
         .unwrap_err(),
     );
     assert_eq!(wats.app().product_groups(None).await.unwrap().len(), 2);
+    let with = wats.app().product_groups(Some(true)).await.unwrap();
+    assert_eq!(with[0].extra["filters"].as_array().map(Vec::len), Some(2));
+    assert_eq!(with[1].extra["filters"], serde_json::json!([]));
     let f = p
         .add_group_filter("Lab", &ProductGroupFilter::include("GRP-2").revision("A"))
         .await

@@ -127,7 +127,8 @@ pub async fn levels(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Le
     ))
 }
 
-/// Product groups.
+/// Product groups; with `includeFilters=true` each carries its `filters` (as
+/// `GET /api/Product/ProductGroupFilter` lists them).
 #[utoipa::path(get, path = "/api/App/ProductGroups", tag = "App",
     params(("includeFilters" = Option<bool>, Query, description = "Include product group filters")),
     responses((status = 200, body = Vec<ProductGroup>), (status = 401, body = ErrorBody)))]
@@ -135,18 +136,24 @@ pub async fn product_groups(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Vec<ProductGroup>>> {
-    Params::parse(query.as_deref())?.bool("includeFilters")?;
-    Ok(Json(
-        state
-            .store
-            .product_groups()
-            .await?
-            .into_iter()
-            .map(|(product_group_id, product_group_name)| ProductGroup {
-                product_group_id: Some(product_group_id as i32),
-                product_group_name: Some(product_group_name),
-                extra: Default::default(),
-            })
-            .collect(),
-    ))
+    let filters = Params::parse(query.as_deref())?
+        .bool("includeFilters")?
+        .unwrap_or(false);
+    let mut tx = state.store.product_read().await?;
+    let mut out = Vec::new();
+    for g in tx.group_definitions(None, filters).await? {
+        let mut extra = serde_json::Map::new();
+        if let Some(f) = g.filters {
+            extra.insert(
+                "filters".into(),
+                serde_json::to_value(f).map_err(anyhow::Error::from)?,
+            );
+        }
+        out.push(ProductGroup {
+            product_group_id: g.id,
+            product_group_name: g.name,
+            extra,
+        });
+    }
+    Ok(Json(out))
 }

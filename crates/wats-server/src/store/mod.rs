@@ -309,15 +309,6 @@ impl Store {
             .await
     }
 
-    /// Product groups: id and name.
-    pub async fn product_groups(&self) -> sqlx::Result<Vec<(i64, String)>> {
-        self.id_names(
-            "SELECT product_group_id, product_group_name FROM product_groups \
-             ORDER BY product_group_id",
-        )
-        .await
-    }
-
     async fn id_names(&self, sql: &str) -> sqlx::Result<Vec<(i64, String)>> {
         sqlx::query(sql)
             .fetch_all(&self.pool)
