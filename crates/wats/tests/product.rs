@@ -937,25 +937,69 @@ async fn raw_requests(s: &TestServer) {
         wats.request(Method::GET, "no-slash").send().await,
         Err(Error::Config(_))
     ));
-    // The OpenAPI document lists the product routes.
+    // The OpenAPI document lists every product (and level) route.
     let doc: serde_json::Value = wats
         .request(Method::GET, "/swagger/v1/swagger.json")
         .json()
         .await
         .unwrap();
-    for path in [
-        "/api/Product/Query",
-        "/api/Product/{partNumber}",
-        "/api/Product/BOM",
-        "/api/internal/Product/GetProductInfo",
-        "/api/internal/Product/PostProductRevisionRelation",
-    ] {
+    for (method, path) in ROUTES {
         assert!(
-            doc["paths"].get(path).is_some(),
-            "{path} not in the OpenAPI"
+            doc["paths"][path].get(method).is_some(),
+            "{method} {path} is not in the OpenAPI document"
         );
     }
 }
+
+/// The routes of the Product domain and of levels.
+const ROUTES: &[(&str, &str)] = &[
+    ("delete", "/api/Product/ProductGroup/{id}"),
+    ("delete", "/api/Product/Vendors"),
+    ("delete", "/api/Product/Vendors/{vendorId}"),
+    ("delete", "/api/Product/{partNumber}"),
+    ("delete", "/api/Product/{partNumber}/{revision}"),
+    (
+        "delete",
+        "/api/internal/Product/DeleteProductRevisionRelation",
+    ),
+    ("get", "/api/Product"),
+    ("get", "/api/Product/BOM"),
+    ("get", "/api/Product/Groups"),
+    ("get", "/api/Product/ProductGroup"),
+    ("get", "/api/Product/ProductGroupFilter"),
+    ("get", "/api/Product/ProductGroupsByProduct"),
+    ("get", "/api/Product/Query"),
+    ("get", "/api/Product/Vendors"),
+    ("get", "/api/Product/{partNumber}"),
+    ("get", "/api/Product/{partNumber}/{revision}"),
+    ("get", "/api/SystemManager/Level"),
+    ("get", "/api/internal/Product/BOM"),
+    ("get", "/api/internal/Product/GetGroupsForProduct"),
+    ("get", "/api/internal/Product/GetProductByPN"),
+    ("get", "/api/internal/Product/GetProductCategories"),
+    ("get", "/api/internal/Product/GetProductInfo"),
+    ("get", "/api/internal/Product/GetProductTags"),
+    ("get", "/api/internal/Product/GetRevisionTags"),
+    ("post", "/api/Product/ProductGroup"),
+    ("post", "/api/Product/ProductGroupFilter"),
+    ("post", "/api/SystemManager/Level"),
+    ("post", "/api/internal/Product/PostProductRevisionRelation"),
+    ("put", "/api/Product"),
+    ("put", "/api/Product/BOM"),
+    ("put", "/api/Product/Group"),
+    ("put", "/api/Product/ProductGroup"),
+    ("put", "/api/Product/Products"),
+    ("put", "/api/Product/Revision"),
+    ("put", "/api/Product/Revisions"),
+    ("put", "/api/Product/Vendors"),
+    ("put", "/api/Products"),
+    ("put", "/api/Products/Revisions"),
+    ("put", "/api/internal/Product/BOM"),
+    ("put", "/api/internal/Product/PutProductCategories"),
+    ("put", "/api/internal/Product/PutProductRevisionRelation"),
+    ("put", "/api/internal/Product/PutProductTags"),
+    ("put", "/api/internal/Product/PutRevisionTags"),
+];
 
 both_backends!(
     super::server::start;
