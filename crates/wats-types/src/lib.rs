@@ -10,6 +10,7 @@
 //! * [`wsbf`]: the WSBF XML BOM format (`PUT /api/Product/BOM`): written by the SDK, read by
 //!   the server.
 //! * [`level`]: levels (client groups, `GET /api/App/Levels`).
+//! * [`process`]: processes (operations), public and internal shapes.
 //!
 //! # Conventions
 //!
@@ -37,6 +38,7 @@
 
 pub mod common;
 pub mod level;
+pub mod process;
 pub mod product;
 pub mod wsbf;
 

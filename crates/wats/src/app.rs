@@ -11,49 +11,16 @@
 //! # Ok(()) }
 //! ```
 
-use serde::{Deserialize, Serialize};
-
 pub use wats_types::level::Level;
 pub use wats_types::product::ProductGroup;
 
 use crate::client::{Request, Wats};
 use crate::error::Result;
 
-/// Unknown JSON keys, kept so a model re-serializes without loss.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
-
 /// A process (operation): a test, repair or WIP step of production (`GET /api/App/Processes`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Process {
-    /// Process code, e.g. 100 (test) or 500 (repair).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<i32>,
-    /// Process name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether it is a test operation (used in UUT reports).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_test_operation: Option<bool>,
-    /// Whether it is a repair operation (used in UUR reports).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_repair_operation: Option<bool>,
-    /// Whether it is a work-in-progress operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_wip_operation: Option<bool>,
-    /// Sort index.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub process_index: Option<i32>,
-    /// State (active/inactive, server-defined integer).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<i32>,
-    /// Other keys the server sent.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub use wats_types::process::Process;
+/// Unknown JSON keys, kept so a model re-serializes without loss.
+pub use wats_types::Extra;
 
 /// Which processes `GET /api/App/Processes` returns. With every flag unset the server decides
 /// (WATS: active test, repair and WIP operations).

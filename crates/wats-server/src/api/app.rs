@@ -4,14 +4,13 @@ use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::Json;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::Params;
 use crate::error::{ApiResult, ErrorBody};
 use crate::store::Process;
 use crate::AppState;
 use wats_types::level::Level;
+use wats_types::process::Process as ProcessInfo;
 use wats_types::product::ProductGroup;
 
 /// The version string this server answers.
@@ -27,43 +26,19 @@ pub async fn version() -> Json<String> {
     Json(version_string())
 }
 
-/// A process as `GET /api/App/Processes` returns it.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProcessInfo {
-    /// Process code.
-    pub code: i64,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// A test operation.
-    pub is_test_operation: bool,
-    /// A repair operation.
-    pub is_repair_operation: bool,
-    /// A work-in-progress operation.
-    pub is_wip_operation: bool,
-    /// Sort order.
-    pub process_index: i64,
-    /// 1 = active, 0 = inactive.
-    pub state: i64,
-    /// Process id.
-    #[serde(rename = "ProcessID")]
-    pub process_id: String,
-}
-
 impl From<Process> for ProcessInfo {
     fn from(p: Process) -> Self {
         ProcessInfo {
-            code: p.code,
-            name: p.name,
+            code: i32::try_from(p.code).ok(),
+            name: Some(p.name),
             description: p.description,
-            is_test_operation: p.is_test_operation,
-            is_repair_operation: p.is_repair_operation,
-            is_wip_operation: p.is_wip_operation,
-            process_index: p.process_index,
-            state: p.state,
-            process_id: p.process_id,
+            is_test_operation: Some(p.is_test_operation),
+            is_repair_operation: Some(p.is_repair_operation),
+            is_wip_operation: Some(p.is_wip_operation),
+            process_index: i32::try_from(p.process_index).ok(),
+            state: i32::try_from(p.state).ok(),
+            process_id: uuid::Uuid::parse_str(&p.process_id).ok(),
+            extra: Default::default(),
         }
     }
 }
