@@ -155,6 +155,43 @@ pub async fn raw_requests(s: &TestServer) {
         .await
         .unwrap();
     assert_eq!(v["partNumber"], "RAW-1");
+
+    // The OpenAPI's spellings: bulk products at /api/Products, vendors as a list of
+    // {VendorName}, deleted by name in the body.
+    let saved: Vec<Product> = wats
+        .request(Method::PUT, "/api/Products")
+        .json_body(&[Product::new("RAW-2"), Product::new("RAW-3")])
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saved.len(), 2);
+    let vendors: serde_json::Value = wats
+        .request(Method::PUT, "/api/Product/Vendors")
+        .json_body(&serde_json::json!([{"VendorName": "V1"}, {"VendorName": "V2"}]))
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(vendors.as_array().map(Vec::len), Some(2));
+    assert!(vendors[0]["vendorId"].is_string());
+    let e = wats
+        .request(Method::DELETE, "/api/Product/Vendors")
+        .json_body(&serde_json::json!([{"VendorName": "v1"}, {"VendorName": "nope"}]))
+        .send()
+        .await
+        .unwrap_err();
+    not_found(e);
+    assert_eq!(
+        wats.product().vendors().await.unwrap().len(),
+        2,
+        "all or none"
+    );
+    wats.request(Method::DELETE, "/api/Product/Vendors")
+        .json_body(&serde_json::json!([{"VendorName": "v1"}, {"VendorName": "V2"}]))
+        .send()
+        .await
+        .unwrap();
+    assert!(wats.product().vendors().await.unwrap().is_empty());
+
     let r: ProductRevision = wats
         .request(Method::PUT, "/api/Products/Revisions")
         .json_body(&[ProductRevision::new("RAW-1", "A")])
