@@ -108,11 +108,64 @@ pub async fn boms(s: &TestServer) {
         .await
         .unwrap_err();
     bad_request(e, "[0].quantity");
-    assert_eq!(
-        p.bom("BOM-1", "A").await.unwrap().len(),
-        1,
-        "no partial write"
-    );
+    let kept = p.bom("BOM-1", "A").await.unwrap();
+    assert_eq!(kept.len(), 1, "no partial write");
+    assert_eq!(kept[0].part_number.as_deref(), Some("Q-1"));
+    // The internal upload takes WSBF too (format=xml), for the revision it names.
+    let xml = wsbf::Bom {
+        part_number: "BOM-1".into(),
+        revision: "A".into(),
+        components: vec![wsbf::Component {
+            number: Some("X-1".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+    .to_xml();
+    let stored: Vec<BomItem> = wats
+        .request(Method::PUT, "/api/internal/Product/BOM")
+        .query("partNumber", "bom-1")
+        .query("revision", "A")
+        .query("format", "xml")
+        .body(xml.clone(), "application/xml")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored[0].part_number.as_deref(), Some("X-1"));
+    let e = wats
+        .request(Method::PUT, "/api/internal/Product/BOM")
+        .query("partNumber", "OTHER")
+        .query("revision", "A")
+        .query("format", "xml")
+        .body(xml, "application/xml")
+        .send()
+        .await
+        .unwrap_err();
+    bad_request(e, "not OTHER/A");
+    let e = wats
+        .request(Method::PUT, "/api/internal/Product/BOM")
+        .query("partNumber", "BOM-1")
+        .query("revision", "A")
+        .query("format", "csv")
+        .body("a,b", "text/csv")
+        .send()
+        .await
+        .unwrap_err();
+    bad_request(e, "format 'csv'");
+    // A document type declaration is refused (no entity expansion, ever).
+    let e = wats
+        .request(Method::PUT, "/api/Product/BOM")
+        .body(
+            "<!DOCTYPE BOM [<!ENTITY x \"y\">]><BOM Partnumber=\"BOM-1\" Revision=\"A\"/>",
+            "application/xml",
+        )
+        .send()
+        .await
+        .unwrap_err();
+    bad_request(e, "document type");
+    let kept = p.bom("BOM-1", "A").await.unwrap();
+    assert_eq!(kept.len(), 1, "refused uploads write nothing");
+    assert_eq!(kept[0].part_number.as_deref(), Some("X-1"));
 }
 
 pub async fn box_builds(s: &TestServer) {
