@@ -165,6 +165,36 @@ pub async fn products_and_revisions(s: &TestServer) {
         .await
         .unwrap_err();
     bad_request(e, "nonSerial");
+    // Not JSON, or not the shape: 400 saying what was expected, for each endpoint.
+    for (path, body, says) in [
+        ("/api/Product", "{\"partNumber\": ", "invalid product"),
+        ("/api/Product", "[]", "invalid product"),
+        ("/api/Product/Products", "{}", "invalid products"),
+        ("/api/Product/Revision", "\"A\"", "invalid revision"),
+        (
+            "/api/Product/Group",
+            "{\"productGroupId\": \"x\"}",
+            "productGroupId",
+        ),
+        (
+            "/api/internal/Product/PutProductCategories",
+            "[{\"Name\": 1}]",
+            "[0].Name",
+        ),
+        (
+            "/api/internal/Product/PutProductRevisionRelation",
+            "{\"Quantity\": 1.5}",
+            "Quantity",
+        ),
+    ] {
+        let e = wats
+            .request(Method::PUT, path)
+            .body(body, "application/json")
+            .send()
+            .await
+            .unwrap_err();
+        bad_request(e, says);
+    }
 
     let list = p.products().await.unwrap();
     let pn: Vec<_> = list
