@@ -69,6 +69,13 @@ impl<'a> RawRequest<'a> {
         self
     }
 
+    /// Marks a POST (or PATCH) as safe to send twice, so it is retried like a PUT after a
+    /// broken connection or a 5xx.
+    pub fn idempotent(mut self) -> Self {
+        self.req = self.req.map(Request::idempotent);
+        self
+    }
+
     /// Bypasses the GET cache.
     pub fn no_cache(mut self) -> Self {
         self.req = self.req.map(Request::no_cache);

@@ -198,3 +198,32 @@ async fn every_product_call_on_the_wire() {
     );
     assert_eq!(body(37), r#"["A","B"]"#);
 }
+
+#[tokio::test]
+async fn raw_requests_retry_only_what_is_safe() {
+    // 503 for the first two requests that arrive, 200 after.
+    let server = serve(|_, i| {
+        if i < 2 {
+            json(503, r#"{"Message":"busy"}"#)
+        } else {
+            json(200, "[]")
+        }
+    })
+    .await;
+    let wats = server.client().no_cache().build().unwrap();
+    let e = wats
+        .request(wats::Method::POST, "/api/Product/X")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, wats::Error::Server { .. }), "{e:?}");
+    assert_eq!(server.hits(), 1, "a POST is not sent twice");
+    let v: serde_json::Value = wats
+        .request(wats::Method::POST, "/api/Product/X")
+        .idempotent()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v, serde_json::json!([]));
+    assert_eq!(server.hits(), 3, "an idempotent POST is retried");
+}
