@@ -17,7 +17,8 @@ use wats_types::{ChangeType, Setting};
 use super::Store;
 use crate::error::{ApiError, ApiResult};
 
-/// The longest part number, revision or name accepted (WATS's columns are 100 characters).
+/// The longest part number, revision or name accepted: 100 characters, the limit pyWATS
+/// checks on report part numbers and revisions (its `MAX_LENGTH`).
 pub const MAX_KEY_CHARS: usize = 100;
 
 /// One transaction over the Product tables.
