@@ -28,6 +28,10 @@ use crate::AppState;
 /// documentation of WATS: "Default page size: 1000").
 pub const QUERY_DEFAULT_TOP: i64 = 1000;
 
+/// The largest `$top` of `GET /api/Product/Query` (pyWATS's documentation of WATS: "Maximum:
+/// 100,000").
+pub const QUERY_MAX_TOP: i64 = 100_000;
+
 /// The properties `GET /api/Product/Query` filters and sorts on.
 const QUERY_FIELDS: Fields = Fields(&[
     "partNumber",
@@ -54,7 +58,8 @@ pub async fn query(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Vec<ProductView>>> {
     let params = Params::parse(query.as_deref())?;
-    let options = QueryOptions::from_params(params.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    let pairs = params.0.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let options = QueryOptions::from_params_up_to(pairs, QUERY_MAX_TOP)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     if !options.select.is_empty() || !options.expand.is_empty() {
         return Err(ApiError::bad_request(

@@ -229,6 +229,20 @@ pub async fn products_and_revisions(s: &TestServer) {
         .await
         .unwrap_err();
     bad_request(e, "nope");
+    // $top goes up to 100,000 here (the report query stops at 10,000).
+    assert_eq!(
+        p.query(&ProductQuery::new().top(100_000))
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+    bad_request(
+        p.query(&ProductQuery::new().top(100_001))
+            .await
+            .unwrap_err(),
+        "100000",
+    );
 }
 
 pub async fn tags(s: &TestServer) {
