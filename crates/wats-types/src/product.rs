@@ -68,11 +68,59 @@ pub struct Product {
 
 impl Product {
     /// A new product with a part number, to fill in and save.
+    ///
+    /// ```
+    /// use wats_types::product::{Product, ProductState};
+    /// let p = Product::new("PCB-1")
+    ///     .name("Main board")
+    ///     .non_serial(false)
+    ///     .state(ProductState::ACTIVE)
+    ///     .tag("family", "controllers");
+    /// assert_eq!(p.tags.unwrap()[0].key.as_deref(), Some("family"));
+    /// ```
     pub fn new(part_number: impl Into<String>) -> Self {
         Product {
             part_number: Some(part_number.into()),
             ..Product::default()
         }
+    }
+
+    /// With a name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// With a description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Units carry no serial numbers (or do).
+    pub fn non_serial(mut self, non_serial: bool) -> Self {
+        self.non_serial = Some(non_serial);
+        self
+    }
+
+    /// With a state.
+    pub fn state(mut self, state: ProductState) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// In a category (by id).
+    pub fn category(mut self, category_id: Uuid) -> Self {
+        self.product_category_id = Some(category_id);
+        self
+    }
+
+    /// With one more tag (added; the list sent replaces the stored tags).
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags
+            .get_or_insert_with(Vec::new)
+            .push(Setting::add(key, value));
+        self
     }
 }
 
@@ -127,6 +175,32 @@ impl ProductRevision {
             revision: Some(revision.into()),
             ..ProductRevision::default()
         }
+    }
+
+    /// With a name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// With a description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// With a state.
+    pub fn state(mut self, state: ProductState) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// With one more tag (added; the list sent replaces the stored tags).
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags
+            .get_or_insert_with(Vec::new)
+            .push(Setting::add(key, value));
+        self
     }
 }
 
