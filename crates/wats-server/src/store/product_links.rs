@@ -2,6 +2,8 @@
 //! they form, BOMs, vendors and categories (product groups: [`super::product_groups`]). Runs in the same
 //! [`ProductTx`] as [`super::product`].
 
+use std::collections::HashMap;
+
 use serde_json::Map;
 use sqlx::Row;
 use uuid::Uuid;
@@ -14,6 +16,10 @@ use crate::error::{ApiError, ApiResult};
 
 /// How deep `GetProductInfo` follows relations (a bound; cycles are refused on insert).
 pub const MAX_HIERARCHY_DEPTH: i32 = 32;
+
+/// The most rows `GetProductInfo` answers: a child shared by several parents appears under
+/// each, so a template of shared sub-assemblies can grow a tree far larger than its relations.
+pub const MAX_HIERARCHY_ROWS: usize = 100_000;
 
 fn id_text(id: Uuid) -> String {
     id.hyphenated().to_string()
@@ -389,6 +395,7 @@ impl ProductTx<'_> {
     /// follows its parent and precedes its parent's next child.
     pub async fn hierarchy(&mut self, root: &ProductRevision) -> ApiResult<Vec<ProductInfo>> {
         let mut out = Vec::new();
+        let mut memo: HashMap<Uuid, Vec<ProductRevisionRelation>> = HashMap::new();
         let mut stack = vec![ProductInfo {
             hlevel: Some(0),
             product_revision_id: root.product_revision_id,
@@ -398,14 +405,28 @@ impl ProductTx<'_> {
             ..ProductInfo::default()
         }];
         while let Some(row) = stack.pop() {
+            if out.len() >= MAX_HIERARCHY_ROWS {
+                return Err(ApiError::bad_request(format!(
+                    "the product hierarchy has more than {MAX_HIERARCHY_ROWS} rows"
+                )));
+            }
             let depth = row.hlevel.unwrap_or_default();
             let at = row.product_revision_id;
             out.push(row);
             let Some(at) = at.filter(|_| depth < MAX_HIERARCHY_DEPTH) else {
                 continue;
             };
+            // A revision under several parents is read once.
+            let rels = match memo.get(&at) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = self.relations_of(at).await?;
+                    memo.insert(at, r.clone());
+                    r
+                }
+            };
             // Reversed onto the stack, so the first child is expanded next.
-            for rel in self.relations_of(at).await?.into_iter().rev() {
+            for rel in rels.into_iter().rev() {
                 stack.push(ProductInfo {
                     hlevel: Some(depth + 1),
                     product_revision_relation_id: rel.product_revision_relation_id,

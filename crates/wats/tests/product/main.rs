@@ -39,7 +39,7 @@ mod structure;
 
 use catalog::{groups_categories_vendors, products_and_revisions, tags};
 use service::{concurrent_saves, levels_and_blocking, raw_requests};
-use structure::{boms, box_builds};
+use structure::{boms, box_builds, hierarchy_is_bounded};
 
 both_backends!(
     super::server::start;
@@ -48,6 +48,7 @@ both_backends!(
     groups_categories_vendors,
     boms,
     box_builds,
+    hierarchy_is_bounded,
     levels_and_blocking,
     concurrent_saves,
     raw_requests

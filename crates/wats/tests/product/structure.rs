@@ -307,3 +307,51 @@ pub async fn box_builds(s: &TestServer) {
     not_found(p.delete("BOX").await.unwrap_err());
     p.delete("PCB").await.unwrap();
 }
+
+/// Shared sub-assemblies multiply in the hierarchy (a child appears under each parent): a
+/// chain of 17 "diamonds" has 17 × 4 relations but over 2^17 paths. The answer is bounded.
+pub async fn hierarchy_is_bounded(s: &TestServer) {
+    let wats = client(s);
+    let p = wats.product();
+    let mut ids = Vec::new();
+    for level in 0..=17 {
+        for side in ["N", "L", "R"] {
+            let pn = format!("D{level}{side}");
+            p.save(&Product::new(pn.as_str())).await.unwrap();
+            let r = p
+                .save_revision(&ProductRevision::new(pn, "1"))
+                .await
+                .unwrap();
+            ids.push(r.product_revision_id);
+        }
+    }
+    let id = |level: usize, side: usize| ids[level * 3 + side];
+    for level in 0..17 {
+        for (from, to) in [(0, 1), (0, 2), (1, 3), (2, 3)] {
+            // (from, to) over (this N, L, R, next N).
+            let parent = if from == 0 {
+                id(level, 0)
+            } else {
+                id(level, from)
+            };
+            let child = if to == 3 {
+                id(level + 1, 0)
+            } else {
+                id(level, to)
+            };
+            p.add_relation(&ProductRevisionRelation {
+                parent_product_revision_id: parent,
+                child_product_revision_id: child,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        }
+    }
+    // Near the bottom it is small: a diamond's top, each side, and the next top under both
+    // (rows(k) = 1 + 2 * (1 + rows(k + 1)), rows(17) = 1).
+    assert_eq!(p.hierarchy("D16N", "1").await.unwrap().len(), 5);
+    assert_eq!(p.hierarchy("D15N", "1").await.unwrap().len(), 13);
+    let e = p.hierarchy("D0N", "1").await.unwrap_err();
+    bad_request(e, "more than 100000 rows");
+}
