@@ -102,71 +102,22 @@ pub const OPENAPI_PATH: &str = "/swagger/v1/swagger.json";
 
 /// Builds the application: the routes, their OpenAPI document, authentication.
 pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::openapi::OpenApi) {
-    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    // The domains added by the pattern in docs/ARCHITECTURE.md declare their own routes.
+    let router = api::level::routes(router);
+    let router = api::product::routes(router);
+    let router = api::product_groups::routes(router);
+    let router = api::product_internal::routes(router);
+    let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))
         .routes(routes!(api::app::levels))
         .routes(routes!(api::app::product_groups))
-        .routes(routes!(api::level::get_level, api::level::post_level))
         .routes(routes!(api::process::get_processes))
         .routes(routes!(api::process::get_process))
         .routes(routes!(api::process::post_process))
         .routes(routes!(api::process::put_process))
         .routes(routes!(api::process::delete_process))
-        .routes(routes!(api::product::query))
-        .routes(routes!(
-            api::product::get_product,
-            api::product::delete_product
-        ))
-        .routes(routes!(
-            api::product::get_revision,
-            api::product::delete_revision
-        ))
-        .routes(routes!(
-            api::product::get_revision_by_query,
-            api::product::put_product
-        ))
-        .routes(routes!(api::product::put_products))
-        .routes(routes!(api::product::put_products_odata))
-        .routes(routes!(api::product::put_revision))
-        .routes(routes!(api::product::put_revisions))
-        .routes(routes!(api::product::put_revisions_odata))
-        .routes(routes!(api::product_groups::get_groups))
-        .routes(routes!(api::product_groups::put_group))
-        .routes(routes!(
-            api::product_groups::get_group_definitions,
-            api::product_groups::post_group_definition,
-            api::product_groups::put_group_definition
-        ))
-        .routes(routes!(api::product_groups::delete_group_definition))
-        .routes(routes!(
-            api::product_groups::post_group_filter,
-            api::product_groups::get_group_filters
-        ))
-        .routes(routes!(api::product_groups::groups_by_product))
-        .routes(routes!(api::product::put_bom, api::product::get_bom))
-        .routes(routes!(
-            api::product::get_vendors,
-            api::product::put_vendors,
-            api::product::delete_vendors
-        ))
-        .routes(routes!(api::product::delete_vendor))
-        .routes(routes!(
-            api::product_internal::get_bom,
-            api::product_internal::put_bom
-        ))
-        .routes(routes!(api::product_internal::get_product_info))
-        .routes(routes!(api::product_internal::get_product_by_pn))
-        .routes(routes!(api::product_internal::post_relation))
-        .routes(routes!(api::product_internal::put_relation))
-        .routes(routes!(api::product_internal::delete_relation))
-        .routes(routes!(api::product_internal::groups_for_product))
-        .routes(routes!(api::product_internal::get_categories))
-        .routes(routes!(api::product_internal::put_categories))
-        .routes(routes!(api::product_internal::get_product_tags))
-        .routes(routes!(api::product_internal::put_product_tags))
-        .routes(routes!(api::product_internal::get_revision_tags))
-        .routes(routes!(api::product_internal::put_revision_tags))
         .routes(routes!(api::report::post_wsjf))
         .routes(routes!(api::report::post_wsxf))
         .routes(routes!(api::report::get_wsjf))

@@ -10,6 +10,8 @@ use axum::Json;
 use super::{json_body, Params};
 use crate::error::{ApiResult, ErrorBody};
 use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The id of the last level of a hierarchy (`hierarchy` repeated, top level first), or
 /// `null` when some level is missing.
@@ -38,4 +40,9 @@ pub async fn get_level(
 pub async fn post_level(State(state): State<Arc<AppState>>, body: Bytes) -> ApiResult<Json<i64>> {
     let hierarchy: Vec<String> = json_body(&body, "hierarchy")?;
     Ok(Json(state.store.create_levels(&hierarchy).await?))
+}
+
+/// Adds this module's routes (declared for the OpenAPI document).
+pub fn routes(router: OpenApiRouter<Arc<AppState>>) -> OpenApiRouter<Arc<AppState>> {
+    router.routes(routes!(get_level, post_level))
 }

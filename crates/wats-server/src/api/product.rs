@@ -23,6 +23,8 @@ use crate::odata::eval::{self, Fields};
 use crate::odata::QueryOptions;
 use crate::store::product::{required, to_object};
 use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// `GET /api/Product/Query` answers this many products when `$top` is absent (pyWATS's
 /// documentation of WATS: "Default page size: 1000").
@@ -427,4 +429,21 @@ pub async fn delete_vendors(
     }
     tx.commit().await?;
     Ok(Json(true))
+}
+
+/// Adds this module's routes (declared for the OpenAPI document).
+pub fn routes(router: OpenApiRouter<Arc<AppState>>) -> OpenApiRouter<Arc<AppState>> {
+    router
+        .routes(routes!(query))
+        .routes(routes!(get_product, delete_product))
+        .routes(routes!(get_revision, delete_revision))
+        .routes(routes!(get_revision_by_query, put_product))
+        .routes(routes!(put_products))
+        .routes(routes!(put_products_odata))
+        .routes(routes!(put_revision))
+        .routes(routes!(put_revisions))
+        .routes(routes!(put_revisions_odata))
+        .routes(routes!(put_bom, get_bom))
+        .routes(routes!(get_vendors, put_vendors, delete_vendors))
+        .routes(routes!(delete_vendor))
 }

@@ -14,6 +14,8 @@ use super::{json_body, required_param, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::store::product::not_found_product;
 use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Every product group (short form).
 #[utoipa::path(get, path = "/api/Product/Groups", tag = "Product",
@@ -177,4 +179,19 @@ pub async fn groups_by_product(
         return Err(not_found_product(pn));
     }
     Ok(Json(tx.groups_for(pn, rev).await?))
+}
+
+/// Adds this module's routes (declared for the OpenAPI document).
+pub fn routes(router: OpenApiRouter<Arc<AppState>>) -> OpenApiRouter<Arc<AppState>> {
+    router
+        .routes(routes!(get_groups))
+        .routes(routes!(put_group))
+        .routes(routes!(
+            get_group_definitions,
+            post_group_definition,
+            put_group_definition
+        ))
+        .routes(routes!(delete_group_definition))
+        .routes(routes!(post_group_filter, get_group_filters))
+        .routes(routes!(groups_by_product))
 }

@@ -17,6 +17,8 @@ use wats_types::{wsbf, Setting};
 use super::{json_body, parse_uuid, part_and_revision, required_param, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// A revision's BOM.
 #[utoipa::path(get, path = "/api/internal/Product/BOM", tag = "Product (internal)",
@@ -291,4 +293,22 @@ pub async fn put_revision_tags(
     let saved = tx.set_revision_tags(pn, rev, tags).await?;
     tx.commit().await?;
     Ok(Json(saved))
+}
+
+/// Adds this module's routes (declared for the OpenAPI document).
+pub fn routes(router: OpenApiRouter<Arc<AppState>>) -> OpenApiRouter<Arc<AppState>> {
+    router
+        .routes(routes!(get_bom, put_bom))
+        .routes(routes!(get_product_info))
+        .routes(routes!(get_product_by_pn))
+        .routes(routes!(post_relation))
+        .routes(routes!(put_relation))
+        .routes(routes!(delete_relation))
+        .routes(routes!(groups_for_product))
+        .routes(routes!(get_categories))
+        .routes(routes!(put_categories))
+        .routes(routes!(get_product_tags))
+        .routes(routes!(put_product_tags))
+        .routes(routes!(get_revision_tags))
+        .routes(routes!(put_revision_tags))
 }

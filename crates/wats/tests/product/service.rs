@@ -147,6 +147,24 @@ async fn oversized_bodies_are_refused() {
 
 pub async fn raw_requests(s: &TestServer) {
     let wats = client(s);
+    // Every product route is behind authentication.
+    let stranger = wats::Wats::builder()
+        .base_url(&s.base)
+        .credentials(USER, "wrong")
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    for (method, path) in [("GET", "/api/Product/Query"), ("PUT", "/api/Product")] {
+        let e = stranger
+            .request(method.parse().unwrap(), path)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Unauthorized { .. }),
+            "{method} {path}: {e:?}"
+        );
+    }
     wats.product().save(&Product::new("RAW-1")).await.unwrap();
     let v: serde_json::Value = wats
         .request(Method::GET, "/api/internal/Product/GetProductByPN")
