@@ -66,6 +66,42 @@ pub struct Product {
     pub extra: Extra,
 }
 
+/// The chained setters products and revisions share.
+macro_rules! common_setters {
+    ($type:ty) => {
+        impl $type {
+            /// With a name.
+            pub fn name(mut self, name: impl Into<String>) -> Self {
+                self.name = Some(name.into());
+                self
+            }
+
+            /// With a description.
+            pub fn description(mut self, description: impl Into<String>) -> Self {
+                self.description = Some(description.into());
+                self
+            }
+
+            /// With a state.
+            pub fn state(mut self, state: ProductState) -> Self {
+                self.state = Some(state);
+                self
+            }
+
+            /// With one more tag (added; the list sent replaces the stored tags).
+            pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+                self.tags
+                    .get_or_insert_with(Vec::new)
+                    .push(Setting::add(key, value));
+                self
+            }
+        }
+    };
+}
+
+common_setters!(Product);
+common_setters!(ProductRevision);
+
 impl Product {
     /// A new product with a part number, to fill in and save.
     ///
@@ -85,41 +121,15 @@ impl Product {
         }
     }
 
-    /// With a name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// With a description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
     /// Units carry no serial numbers (or do).
     pub fn non_serial(mut self, non_serial: bool) -> Self {
         self.non_serial = Some(non_serial);
         self
     }
 
-    /// With a state.
-    pub fn state(mut self, state: ProductState) -> Self {
-        self.state = Some(state);
-        self
-    }
-
     /// In a category (by id).
     pub fn category(mut self, category_id: Uuid) -> Self {
         self.product_category_id = Some(category_id);
-        self
-    }
-
-    /// With one more tag (added; the list sent replaces the stored tags).
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags
-            .get_or_insert_with(Vec::new)
-            .push(Setting::add(key, value));
         self
     }
 }
@@ -175,32 +185,6 @@ impl ProductRevision {
             revision: Some(revision.into()),
             ..ProductRevision::default()
         }
-    }
-
-    /// With a name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// With a description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
-    /// With a state.
-    pub fn state(mut self, state: ProductState) -> Self {
-        self.state = Some(state);
-        self
-    }
-
-    /// With one more tag (added; the list sent replaces the stored tags).
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags
-            .get_or_insert_with(Vec::new)
-            .push(Setting::add(key, value));
-        self
     }
 }
 

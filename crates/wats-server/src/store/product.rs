@@ -148,6 +148,26 @@ pub fn stored_tags(tags: Vec<Setting>, field: &str) -> ApiResult<Vec<Setting>> {
     Ok(out)
 }
 
+/// The id and name a saved record gets. Its stored id, else the one the request gave, else a
+/// new one. Its stored name when the request matched it by name (no id): the request named the
+/// record, it did not ask for a rename, which needs the id.
+fn identity(
+    stored: Option<(Option<Uuid>, Option<String>)>,
+    given_id: Option<Uuid>,
+    name: String,
+) -> (Uuid, String) {
+    let id = stored
+        .as_ref()
+        .and_then(|(id, _)| *id)
+        .or(given_id)
+        .unwrap_or_else(Uuid::new_v4);
+    let name = match (stored, given_id) {
+        (Some((_, Some(stored_name))), None) => stored_name,
+        _ => name,
+    };
+    (id, name)
+}
+
 fn id_text(id: Uuid) -> String {
     id.hyphenated().to_string()
 }
@@ -291,17 +311,13 @@ impl ProductTx<'_> {
             &["revisions", "productCategoryName", "category"],
             field,
         )?;
-        let id = existing
-            .as_ref()
-            .and_then(|e| e.product_id)
-            .or(incoming.product_id)
-            .unwrap_or_else(Uuid::new_v4);
-        // Matched by part number, the stored spelling stays: the request named the product,
-        // it did not ask for a rename (which needs the productId).
-        let pn = match (&existing, incoming.product_id) {
-            (Some(e), None) => e.part_number.clone().unwrap_or(pn),
-            _ => pn,
-        };
+        let (id, pn) = identity(
+            existing
+                .as_ref()
+                .map(|e| (e.product_id, e.part_number.clone())),
+            incoming.product_id,
+            pn,
+        );
         p.product_id = Some(id);
         p.part_number = Some(pn.clone());
         p.state.get_or_insert(ProductState::ACTIVE);
@@ -466,16 +482,13 @@ impl ProductTx<'_> {
         }
         let request = with_stored_tags(&incoming, incoming.tags.clone(), field)?;
         let mut r: ProductRevision = merged(existing.as_ref(), request, &[], field)?;
-        let id = existing
-            .as_ref()
-            .and_then(|e| e.product_revision_id)
-            .or(incoming.product_revision_id)
-            .unwrap_or_else(Uuid::new_v4);
-        // As for part numbers: matched by revision, the stored spelling stays.
-        let rev = match (&existing, incoming.product_revision_id) {
-            (Some(e), None) => e.revision.clone().unwrap_or(rev),
-            _ => rev,
-        };
+        let (id, rev) = identity(
+            existing
+                .as_ref()
+                .map(|e| (e.product_revision_id, e.revision.clone())),
+            incoming.product_revision_id,
+            rev,
+        );
         r.product_revision_id = Some(id);
         r.product_id = Some(product_id);
         r.revision = Some(rev.clone());
