@@ -230,6 +230,19 @@ pub async fn raw_requests(s: &TestServer) {
         by_query["productRevisionId"],
         r.product_revision_id.unwrap().to_string()
     );
+    // An unknown part number: 404 with WATS's error body, {"Message": "..."}.
+    let raw = reqwest::Client::new()
+        .get(format!("{}/api/Product/NO-SUCH", s.base))
+        .basic_auth(USER, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 404);
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"Message": "Product 'NO-SUCH' was not found"})
+    );
     not_found(
         wats.request(Method::GET, "/api/Product/NO-SUCH")
             .send()
