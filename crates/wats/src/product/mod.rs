@@ -310,7 +310,10 @@ impl ProductHandler<'_> {
             )
             .query_opt("revision", filter.revision.as_deref())
             .query("exclude", filter.exclude.unwrap_or(false));
-        self.wats.send_json(req).await
+        let saved = self.wats.send_json(req).await;
+        // `GET /api/App/ProductGroups?includeFilters=true` shows the filters.
+        self.wats.invalidate("/api/App/ProductGroups");
+        saved
     }
 
     /// Filters of a product group, or of all (`GET /api/Product/ProductGroupFilter`).
