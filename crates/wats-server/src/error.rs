@@ -20,6 +20,10 @@ pub enum ApiError {
     /// 404: the resource does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// 409: another request changed the same record at the same moment (a unique key taken
+    /// between this request's check and its write, on PostgreSQL); sending it again decides.
+    #[error("{0}")]
+    Conflict(String),
     /// 500: something broke on the server (details are logged, not sent).
     #[error("internal server error: {0}")]
     Internal(#[from] anyhow::Error),
@@ -42,6 +46,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -49,6 +54,17 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        // The domain rules check unique names before writing; a violation can then only come
+        // from a concurrent request, which is the client's race, not a server fault.
+        if e.as_database_error()
+            .is_some_and(|d| d.is_unique_violation())
+        {
+            return ApiError::Conflict(
+                "Another request wrote a record with the same key at the same time; \
+                 send the request again"
+                    .to_owned(),
+            );
+        }
         ApiError::Internal(anyhow::Error::new(e))
     }
 }

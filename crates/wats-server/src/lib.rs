@@ -102,7 +102,13 @@ pub const OPENAPI_PATH: &str = "/swagger/v1/swagger.json";
 
 /// Builds the application: the routes, their OpenAPI document, authentication.
 pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::openapi::OpenApi) {
-    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    // The domains added by the pattern in docs/ARCHITECTURE.md declare their own routes.
+    let router = api::level::routes(router);
+    let router = api::product::routes(router);
+    let router = api::product_groups::routes(router);
+    let router = api::product_internal::routes(router);
+    let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))
         .routes(routes!(api::app::levels))

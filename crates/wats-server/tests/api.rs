@@ -8,32 +8,8 @@ use common::{assert_json_eq, drop_keys, sample, start, Backend, TestServer, SERV
 use serde_json::{json, Value};
 use sqlx::Row as _;
 
-/// Runs each test against both backends (`sqlite_…`, `postgres_…`).
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let s = super::start(super::Backend::Sqlite).await.unwrap();
-                super::$name(&s).await;
-                s.stop().await;
-            }
-        )* }
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some(s) = super::start(super::Backend::Postgres).await else {
-                    eprintln!("SKIPPED: PostgreSQL not available ({})", stringify!($name));
-                    return;
-                };
-                super::$name(&s).await;
-                s.stop().await;
-            }
-        )* }
-    };
-}
-
-suite!(
+both_backends!(
+    super::start;
     samples_round_trip,
     wsxf_sample_reads_back_equal,
     overwrite_by_id,

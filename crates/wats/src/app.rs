@@ -1,4 +1,5 @@
-//! The `App` controller's metadata: server version, processes, levels, product groups.
+//! The `App` controller's metadata: server version, processes, levels, product groups; and
+//! creating levels (`/api/SystemManager/Level`).
 //!
 //! ```no_run
 //! # async fn run(wats: wats::Wats) -> wats::Result<()> {
@@ -10,76 +11,16 @@
 //! # Ok(()) }
 //! ```
 
-use serde::{Deserialize, Serialize};
+pub use wats_types::level::Level;
+pub use wats_types::product::ProductGroup;
 
 use crate::client::{Request, Wats};
 use crate::error::Result;
 
-/// Unknown JSON keys, kept so a model re-serializes without loss.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
-
 /// A process (operation): a test, repair or WIP step of production (`GET /api/App/Processes`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Process {
-    /// Process code, e.g. 100 (test) or 500 (repair).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<i32>,
-    /// Process name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether it is a test operation (used in UUT reports).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_test_operation: Option<bool>,
-    /// Whether it is a repair operation (used in UUR reports).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_repair_operation: Option<bool>,
-    /// Whether it is a work-in-progress operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_wip_operation: Option<bool>,
-    /// Sort index.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub process_index: Option<i32>,
-    /// State (active/inactive, server-defined integer).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<i32>,
-    /// Other keys the server sent.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// A level (client group) (`GET /api/App/Levels`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Level {
-    /// Level id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level_id: Option<i32>,
-    /// Level name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level_name: Option<String>,
-    /// Other keys the server sent.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// A product group (`GET /api/App/ProductGroups`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProductGroup {
-    /// Product group id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_group_id: Option<i32>,
-    /// Product group name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_group_name: Option<String>,
-    /// Other keys the server sent (filters, with `includeFilters`).
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+pub use wats_types::process::Process;
+/// Unknown JSON keys, kept so a model re-serializes without loss.
+pub use wats_types::Extra;
 
 /// Which processes `GET /api/App/Processes` returns. With every flag unset the server decides
 /// (WATS: active test, repair and WIP operations).
@@ -135,6 +76,29 @@ impl AppHandler<'_> {
     /// The levels (`GET /api/App/Levels`).
     pub async fn levels(&self) -> Result<Vec<Level>> {
         self.wats.send_json(Request::get("/api/App/Levels")).await
+    }
+
+    /// Creates the levels of a hierarchy (names from the top level down) that do not exist
+    /// yet, and answers the last one's id (`POST /api/SystemManager/Level`).
+    pub async fn create_level(&self, hierarchy: &[&str]) -> Result<i64> {
+        let body = serde_json::to_vec(hierarchy)
+            .map_err(|e| crate::Error::Config(format!("cannot encode the hierarchy: {e}")))?;
+        let req = Request::new(reqwest::Method::POST, "/api/SystemManager/Level")
+            .body(body, "application/json");
+        let id = self.wats.send_json(req).await;
+        // `GET /api/App/Levels` lists it: not from a stale cache.
+        self.wats.invalidate("/api/App/Levels");
+        id
+    }
+
+    /// The id of the last level of a hierarchy, `None` when some level is missing
+    /// (`GET /api/SystemManager/Level`).
+    pub async fn level_id(&self, hierarchy: &[&str]) -> Result<Option<i64>> {
+        let mut req = Request::get("/api/SystemManager/Level").no_cache();
+        for name in hierarchy {
+            req = req.query("hierarchy", name);
+        }
+        self.wats.send_json(req).await
     }
 
     /// The product groups (`GET /api/App/ProductGroups`), with their filters when

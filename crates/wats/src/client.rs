@@ -501,6 +501,14 @@ impl Wats {
         }
     }
 
+    /// Drops the cached GETs of the resource `path` belongs to (after a write that changes
+    /// what another resource's GET answers).
+    pub(crate) fn invalidate(&self, path: &str) {
+        if let Some(cache) = &self.inner.cache {
+            cache.invalidate_resource(path);
+        }
+    }
+
     /// Sends a request through the pipeline and decodes a JSON answer.
     pub(crate) async fn send_json<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
         let path = req.path.clone();

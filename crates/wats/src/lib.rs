@@ -28,7 +28,9 @@
 //!   certificates) and the request pipeline.
 //! * [`layers`]: retry, rate limit, circuit breaker and GET cache, each configurable and
 //!   each can be turned off on the builder.
-//! * One module per WATS domain: [`app`], [`process`], [`report`].
+//! * One module per WATS domain: [`app`], [`process`], [`product`], [`report`].
+//! * [`Wats::request`]: any other endpoint, typed or as `serde_json::Value`, through the
+//!   same pipeline.
 //! * [`odata`]: a typed `$filter` builder; [`paging`]: `$top`/`$skip` pages as a `Stream`.
 //! * [`blocking`]: the same API without async.
 //!
@@ -49,9 +51,14 @@ pub mod layers;
 pub mod odata;
 pub mod paging;
 pub mod process;
+pub mod product;
+mod raw;
 pub mod report;
 
 pub use client::{Async, Blocking, Wats, WatsBuilder, ENV_BASE_URL, ENV_TOKEN};
 pub use error::{Error, Require, Result};
 pub use layers::{BreakerConfig, BreakerState, CacheConfig, RateLimit, RetryConfig};
+pub use raw::RawRequest;
+pub use reqwest::Method;
 pub use wats_report;
+pub use wats_types;

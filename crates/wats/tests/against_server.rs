@@ -201,28 +201,8 @@ async fn uur_for_a_failed_uut(s: &TestServer) {
     assert!(refs.iter().any(|r| r.id == uur.id));
 }
 
-macro_rules! on_both {
-    ($($name:ident),*) => {
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let s = super::server::start(super::Backend::Sqlite).await.unwrap();
-                super::$name(&s).await;
-                s.stop().await;
-            }
-        )* }
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some(s) = super::server::start(super::Backend::Postgres).await else { return };
-                super::$name(&s).await;
-                s.stop().await;
-            }
-        )* }
-    };
-}
-
-on_both!(
+both_backends!(
+    super::server::start;
     roundtrip_samples,
     queries_page,
     errors_map,

@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::Json;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::Params;
 use crate::error::{ApiResult, ErrorBody};
 use crate::store::Process;
 use crate::AppState;
+use wats_types::level::Level;
+use wats_types::process::Process as ProcessInfo;
+use wats_types::product::ProductGroup;
 
 /// The version string this server answers.
 pub fn version_string() -> String {
@@ -25,43 +26,19 @@ pub async fn version() -> Json<String> {
     Json(version_string())
 }
 
-/// A process as `GET /api/App/Processes` returns it.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProcessInfo {
-    /// Process code.
-    pub code: i64,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// A test operation.
-    pub is_test_operation: bool,
-    /// A repair operation.
-    pub is_repair_operation: bool,
-    /// A work-in-progress operation.
-    pub is_wip_operation: bool,
-    /// Sort order.
-    pub process_index: i64,
-    /// 1 = active, 0 = inactive.
-    pub state: i64,
-    /// Process id.
-    #[serde(rename = "ProcessID")]
-    pub process_id: String,
-}
-
 impl From<Process> for ProcessInfo {
     fn from(p: Process) -> Self {
         ProcessInfo {
-            code: p.code,
-            name: p.name,
+            code: i32::try_from(p.code).ok(),
+            name: Some(p.name),
             description: p.description,
-            is_test_operation: p.is_test_operation,
-            is_repair_operation: p.is_repair_operation,
-            is_wip_operation: p.is_wip_operation,
-            process_index: p.process_index,
-            state: p.state,
-            process_id: p.process_id,
+            is_test_operation: Some(p.is_test_operation),
+            is_repair_operation: Some(p.is_repair_operation),
+            is_wip_operation: Some(p.is_wip_operation),
+            process_index: i32::try_from(p.process_index).ok(),
+            state: i32::try_from(p.state).ok(),
+            process_id: uuid::Uuid::parse_str(&p.process_id).ok(),
+            extra: Default::default(),
         }
     }
 }
@@ -106,45 +83,27 @@ pub async fn processes(
     Ok(Json(list))
 }
 
-/// A level (client group).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct LevelInfo {
-    /// Id.
-    pub level_id: i64,
-    /// Name.
-    pub level_name: String,
-}
-
 /// Levels (client groups).
 #[utoipa::path(get, path = "/api/App/Levels", tag = "App",
-    responses((status = 200, body = Vec<LevelInfo>), (status = 401, body = ErrorBody)))]
-pub async fn levels(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<LevelInfo>>> {
+    responses((status = 200, body = Vec<Level>), (status = 401, body = ErrorBody)))]
+pub async fn levels(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Level>>> {
     Ok(Json(
         state
             .store
             .levels()
             .await?
             .into_iter()
-            .map(|(level_id, level_name)| LevelInfo {
-                level_id,
-                level_name,
+            .map(|(level_id, level_name)| Level {
+                level_id: Some(level_id as i32),
+                level_name: Some(level_name),
+                extra: Default::default(),
             })
             .collect(),
     ))
 }
 
-/// A product group.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProductGroup {
-    /// Id.
-    pub product_group_id: i64,
-    /// Name.
-    pub product_group_name: String,
-}
-
-/// Product groups.
+/// Product groups; with `includeFilters=true` each carries its `filters` (as
+/// `GET /api/Product/ProductGroupFilter` lists them).
 #[utoipa::path(get, path = "/api/App/ProductGroups", tag = "App",
     params(("includeFilters" = Option<bool>, Query, description = "Include product group filters")),
     responses((status = 200, body = Vec<ProductGroup>), (status = 401, body = ErrorBody)))]
@@ -152,17 +111,24 @@ pub async fn product_groups(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Vec<ProductGroup>>> {
-    Params::parse(query.as_deref())?.bool("includeFilters")?;
-    Ok(Json(
-        state
-            .store
-            .product_groups()
-            .await?
-            .into_iter()
-            .map(|(product_group_id, product_group_name)| ProductGroup {
-                product_group_id,
-                product_group_name,
-            })
-            .collect(),
-    ))
+    let filters = Params::parse(query.as_deref())?
+        .bool("includeFilters")?
+        .unwrap_or(false);
+    let mut tx = state.store.product_read().await?;
+    let mut out = Vec::new();
+    for g in tx.group_definitions(None, filters).await? {
+        let mut extra = serde_json::Map::new();
+        if let Some(f) = g.filters {
+            extra.insert(
+                "filters".into(),
+                serde_json::to_value(f).map_err(anyhow::Error::from)?,
+            );
+        }
+        out.push(ProductGroup {
+            product_group_id: g.id,
+            product_group_name: g.name,
+            extra,
+        });
+    }
+    Ok(Json(out))
 }

@@ -1,7 +1,11 @@
 //! The REST endpoints, one module per WATS controller.
 
 pub mod app;
+pub mod level;
 pub mod process;
+pub mod product;
+pub mod product_groups;
+pub mod product_internal;
 pub mod report;
 
 use crate::error::ApiError;
@@ -69,4 +73,35 @@ pub fn parse_uuid(text: &str, name: &str) -> Result<uuid::Uuid, ApiError> {
             "The value '{text}' is not valid for {name}: expected a GUID."
         ))
     })
+}
+
+/// Parses a JSON body; a 400 names `what` and the JSON path that did not fit.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::bad_request(if at == "." {
+            format!("invalid {what}: {inner}")
+        } else {
+            format!("invalid {what} at {at}: {inner}")
+        })
+    })
+}
+
+/// A required query parameter, with a 400 naming it.
+pub fn required_param<'p>(params: &'p Params, name: &str) -> Result<&'p str, ApiError> {
+    params
+        .get(name)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request(format!("The query parameter {name} is required.")))
+}
+
+/// The `partNumber` and `revision` query parameters, both required.
+pub fn part_and_revision(query: Option<&str>) -> Result<(String, String), ApiError> {
+    let params = Params::parse(query)?;
+    Ok((
+        required_param(&params, "partNumber")?.to_owned(),
+        required_param(&params, "revision")?.to_owned(),
+    ))
 }

@@ -5,55 +5,27 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::parse_uuid;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::store::Process;
 use crate::AppState;
-
-/// A process in WATS's internal (PascalCase) shape.
-#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
-#[serde(rename_all = "PascalCase")]
-pub struct MesProcess {
-    /// Code.
-    pub code: Option<i64>,
-    /// Id (minted by the server when absent on insert).
-    #[serde(rename = "ProcessID")]
-    pub process_id: Option<uuid::Uuid>,
-    /// Name.
-    pub name: Option<String>,
-    /// Description.
-    pub description: Option<String>,
-    /// Sort order.
-    pub process_index: Option<i64>,
-    /// 1 = active, 0 = inactive.
-    pub state: Option<i64>,
-    /// Free-form properties.
-    pub properties: Option<String>,
-    /// A test operation.
-    pub is_test_operation: Option<bool>,
-    /// A WIP operation.
-    #[serde(rename = "IsWIPOperation")]
-    pub is_wip_operation: Option<bool>,
-    /// A repair operation.
-    pub is_repair_operation: Option<bool>,
-}
+pub use wats_types::process::MesProcess;
 
 impl From<Process> for MesProcess {
     fn from(p: Process) -> Self {
         MesProcess {
-            code: Some(p.code),
+            code: i32::try_from(p.code).ok(),
             process_id: uuid::Uuid::parse_str(&p.process_id).ok(),
             name: Some(p.name),
             description: p.description,
-            process_index: Some(p.process_index),
-            state: Some(p.state),
+            process_index: i32::try_from(p.process_index).ok(),
+            state: i32::try_from(p.state).ok(),
             properties: p.properties,
             is_test_operation: Some(p.is_test_operation),
             is_wip_operation: Some(p.is_wip_operation),
             is_repair_operation: Some(p.is_repair_operation),
+            extra: Default::default(),
         }
     }
 }
@@ -65,6 +37,7 @@ fn parse_body(body: &[u8]) -> ApiResult<MesProcess> {
 async fn save(state: &AppState, m: MesProcess, insert: bool) -> ApiResult<Json<MesProcess>> {
     let code = m
         .code
+        .map(i64::from)
         .ok_or_else(|| ApiError::bad_request("Code is required"))?;
     let name = m
         .name
@@ -119,8 +92,8 @@ async fn save(state: &AppState, m: MesProcess, insert: bool) -> ApiResult<Json<M
         is_test_operation: m.is_test_operation.unwrap_or(false),
         is_repair_operation: m.is_repair_operation.unwrap_or(false),
         is_wip_operation: m.is_wip_operation.unwrap_or(false),
-        process_index: m.process_index.unwrap_or(code),
-        state: m.state.unwrap_or(1),
+        process_index: m.process_index.map(i64::from).unwrap_or(code),
+        state: m.state.map(i64::from).unwrap_or(1),
         properties: m.properties,
     };
     state.store.put_process(&p).await?;

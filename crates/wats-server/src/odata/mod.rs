@@ -5,6 +5,7 @@
 //! ([`parser`]) into an [`Expr`] tree, which [`sql`] compiles into a parameterized SQL
 //! condition over a whitelist of columns. Nothing the client writes reaches SQL as text.
 
+pub mod eval;
 pub mod lexer;
 pub mod parser;
 pub mod sql;
@@ -88,6 +89,14 @@ impl QueryOptions {
     pub fn from_params<'a>(
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<QueryOptions, ODataError> {
+        Self::from_params_up_to(params, MAX_TOP)
+    }
+
+    /// [`from_params`](Self::from_params) for an endpoint whose `$top` may go up to `max_top`.
+    pub fn from_params_up_to<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+        max_top: i64,
+    ) -> Result<QueryOptions, ODataError> {
         let mut out = QueryOptions::default();
         for (key, value) in params {
             let Some(name) = key.strip_prefix('$') else {
@@ -98,9 +107,9 @@ impl QueryOptions {
                 "filter" => out.filter = Some(parse_filter(value).map_err(option_error)?),
                 "top" => {
                     let top = parse_count("$top", value)?;
-                    if top > MAX_TOP {
+                    if top > max_top {
                         return Err(ODataError::new(format!(
-                            "the limit of {MAX_TOP} for $top has been exceeded ({top}); \
+                            "the limit of {max_top} for $top has been exceeded ({top}); \
                              page with $skip"
                         )));
                     }

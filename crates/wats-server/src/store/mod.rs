@@ -12,6 +12,10 @@
 //! Column types are restricted to what `Any` decodes the same on both: `TEXT`, `BIGINT` and
 //! `DOUBLE PRECISION`/`REAL`. Times are microseconds since the epoch, booleans 0/1.
 
+pub mod level;
+pub mod product;
+pub mod product_groups;
+pub mod product_links;
 pub mod query;
 pub mod reports;
 
@@ -300,15 +304,6 @@ impl Store {
     pub async fn levels(&self) -> sqlx::Result<Vec<(i64, String)>> {
         self.id_names("SELECT level_id, level_name FROM levels ORDER BY level_id")
             .await
-    }
-
-    /// Product groups: id and name.
-    pub async fn product_groups(&self) -> sqlx::Result<Vec<(i64, String)>> {
-        self.id_names(
-            "SELECT product_group_id, product_group_name FROM product_groups \
-             ORDER BY product_group_id",
-        )
-        .await
     }
 
     async fn id_names(&self, sql: &str) -> sqlx::Result<Vec<(i64, String)>> {

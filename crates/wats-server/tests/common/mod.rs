@@ -93,8 +93,42 @@ impl TestServer {
     }
 }
 
+/// Runs each named `async fn(&TestServer)` against both backends, as the tests
+/// `sqlite::<name>` and `postgres::<name>` (PostgreSQL is skipped, with the message [`start`]
+/// prints, when it is absent). The first argument is the path of [`start`] from inside the
+/// generated modules (`super::start`, or `super::server::start` where this module is
+/// included under that name).
+#[macro_export]
+macro_rules! both_backends {
+    ($start:path; $($name:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let s = $start(super::Backend::Sqlite).await.unwrap();
+                super::$name(&s).await;
+                s.stop().await;
+            }
+        )* }
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(s) = $start(super::Backend::Postgres).await else {
+                    return;
+                };
+                super::$name(&s).await;
+                s.stop().await;
+            }
+        )* }
+    };
+}
+
 /// Starts a server on 127.0.0.1:0; `None` when PostgreSQL is wanted and not available.
 pub async fn start(backend: Backend) -> Option<TestServer> {
+    start_limited(backend, wats_server::DEFAULT_MAX_BODY_BYTES).await
+}
+
+/// [`start`] with another request body limit.
+pub async fn start_limited(backend: Backend, max_body_bytes: usize) -> Option<TestServer> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -120,7 +154,7 @@ pub async fn start(backend: Backend) -> Option<TestServer> {
         listen: "127.0.0.1:0".parse().unwrap(),
         database,
         admin: Some((USER.into(), PASSWORD.into())),
-        max_body_bytes: wats_server::DEFAULT_MAX_BODY_BYTES,
+        max_body_bytes,
     })
     .await
     .unwrap();

@@ -24,6 +24,26 @@ factories, the way a pyWATS user would:
                                          get_report_xml(), submit_report_xml()
 10. errors                             NotFoundError, ValueError (rejected submit),
                                          AuthenticationError (wrong token)
+11. products                           api.product.create_product(), get_product(),
+                                         update_product(), bulk_save_products(),
+                                         get_products(), get_active_products(),
+                                         query_products() ($filter, $orderby, $top)
+12. revisions                          create_revision(), get_revisions(), get_revision(),
+                                         update_revision(), bulk_save_revisions()
+13. groups                             create_group(), get_groups(), get_groups_for_product(),
+                                         get_product_groups_by_product(), get_product_groups(),
+                                         get_product_group_filters(), create/update/
+                                         delete_product_group()
+14. tags                               set/add/get_product_tags(), set/add/get_revision_tags()
+15. vendors and categories             save_vendor(), get_vendors(), delete_vendor(),
+                                         save_product_categories(), get_product_categories()
+16. BOM                                upload_bom() (JSON), get_bom(), update_bom() (WSBF),
+                                         get_bom_items(), get_bom_public(), upload_bom_json()
+17. box build and hierarchy            get_box_build_template(): add_subunit(), save(),
+                                         set_quantity(), remove_subunit(), validate_subunit();
+                                         add_subunit(), remove_subunit(),
+                                         get_product_hierarchy(), get_box_build_subunits();
+                                         delete_revision(), delete_product()
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
@@ -32,16 +52,21 @@ message on the first failure.
 from __future__ import annotations
 
 import argparse
+import base64
 import io
+import json
 import os
 import sys
 import traceback
+import urllib.request
 import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
 
-from pywats import AuthenticationError, NotFoundError, Station, pyWATS
+from pywats import AuthenticationError, NotFoundError, Station, ValidationError, pyWATS
 from pywats import __version__ as PYWATS_VERSION
+from pywats.domains.product import BomItem, ProductRevision
+from pywats.domains.product.models import PublicBom
 from pywats.domains.report import ReportType
 from pywats.domains.report.report_models import Attachment, CompOp, UURReport, UUTReport
 
@@ -348,8 +373,257 @@ def run(url: str, token: str) -> None:
     bad.close()
     ok(f"NotFoundError; {rejected!r}; AuthenticationError")
 
+    products(api, url, token, suffix)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
+
+
+def raw(url: str, token: str, method: str, path: str) -> None:
+    """One call pyWATS has no method for (adding a product group filter), with urllib."""
+    req = urllib.request.Request(url + path, method=method, data=b"",
+                                 headers={"Authorization": f"Basic {token}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        check(r.status == 200, f"{method} {path} answered {r.status}")
+
+
+def products(api, url: str, token: str, suffix: str) -> None:
+    """Steps 11-17: the product service, every method with its values checked."""
+    ps = api.product
+    pn = f"PYW-PROD-{suffix}"
+    child1, child2 = f"PYW-PCB-{suffix}", f"PYW-PSU-{suffix}"
+
+    # 11. Products -----------------------------------------------------------------------
+    step(11, "products: create, get, update, bulk save, list")
+    created = ps.create_product(pn, name="Compat box", description="first")
+    check(created is not None and created.product_id is not None,
+          f"create_product returned {created!r}")
+    check(created.part_number == pn and created.state == 1 and created.non_serial is False,
+          f"created product {created!r}")
+    got = ps.get_product(pn)
+    check(got.product_id == created.product_id and got.name == "Compat box"
+          and got.description == "first", f"get_product returned {got!r}")
+    check(ps.get_product(pn.lower()).product_id == created.product_id,
+          "part numbers are not matched without regard to case")
+    got.description = "second"
+    updated = ps.update_product(got)
+    check(updated.description == "second" and updated.name == "Compat box",
+          f"update_product returned {updated!r}")
+    check(ps.get_product(pn).description == "second", "the update was not stored")
+    bulk = ps.bulk_save_products([
+        type(created)(part_number=child1, name="PCB"),
+        type(created)(part_number=child2, name="PSU", non_serial=True),
+    ])
+    check(sorted(p.part_number for p in bulk) == sorted([child1, child2]),
+          f"bulk_save_products returned {bulk!r}")
+    check(ps.get_product(child2).non_serial is True, "non_serial was not stored")
+    listed = {p.part_number: p for p in ps.get_products()}
+    check(pn in listed and listed[pn].name == "Compat box", f"get_products: {list(listed)}")
+    queried = ps.query_products(filter=f"startswith(partNumber, 'pyw-') and name eq 'PSU'",
+                                orderby="partNumber desc", top=5)
+    check([p.part_number for p in queried] == [child2],
+          f"query_products returned {[p.part_number for p in queried]}")
+    inactive = ps.get_product(child2)
+    inactive.state = 0
+    ps.update_product(inactive)
+    active = {p.part_number for p in ps.get_active_products()}
+    check(pn in active and child2 not in active, f"get_active_products: {active}")
+    check(ps.is_active(ps.get_product(pn)) and not ps.is_active(ps.get_product(child2)),
+          "is_active disagrees with the state")
+    try:
+        missing = ps.get_product(f"PYW-NONE-{suffix}")
+    except NotFoundError:
+        missing = None
+    check(missing is None, f"get_product(unknown) returned {missing!r}")
+    ok(f"{pn} created, read case-insensitively, updated; bulk of 2; lists filter by state")
+
+    # 12. Revisions ----------------------------------------------------------------------
+    step(12, "revisions: create, get, update, bulk")
+    rev_a = ps.create_revision(pn, "A", name="first build")
+    check(rev_a is not None and rev_a.product_revision_id is not None
+          and rev_a.product_id == created.product_id, f"create_revision returned {rev_a!r}")
+    ps.create_revision(pn, "B", description="second build")
+    revs = ps.get_revisions(pn)
+    check([r.revision for r in revs] == ["A", "B"], f"get_revisions: {revs!r}")
+    got_a = ps.get_revision(pn, "A")
+    check(got_a.product_revision_id == rev_a.product_revision_id and got_a.name == "first build"
+          and got_a.part_number == pn, f"get_revision returned {got_a!r}")
+    got_a.description = "updated"
+    check(ps.update_revision(got_a).description == "updated", "update_revision did not apply")
+    check(ps.get_revision(pn, "A").description == "updated", "the revision update was lost")
+    saved = ps.bulk_save_revisions([
+        ProductRevision(part_number=child1, revision="A"),
+        ProductRevision(part_number=child2, revision="A"),
+    ])
+    check(len(saved) == 2 and all(r.product_revision_id for r in saved),
+          f"bulk_save_revisions returned {saved!r}")
+    try:
+        ps.create_revision(f"PYW-NONE-{suffix}", "A")
+        check(False, "a revision of an unknown product was accepted")
+    except NotFoundError:
+        pass
+    ok("revisions A and B; update stored; bulk of 2; unknown product refused (404)")
+
+    # 13. Groups -------------------------------------------------------------------------
+    step(13, "groups: create, list, membership")
+    group = ps.create_group(f"PYW-Group-{suffix}")
+    check(group is not None and group.product_group_id is not None,
+          f"create_group returned {group!r}")
+    check(any(g.product_group_id == group.product_group_id for g in ps.get_groups()),
+          "get_groups does not list the new group")
+    check(ps.get_groups_for_product(pn) == [], "the product is in a group before any filter")
+    raw(url, token, "POST", f"/api/Product/ProductGroupFilter?productGroup=PYW-Group-{suffix}"
+        f"&partNumber=PYW-PROD-{suffix}")
+    in_groups = ps.get_groups_for_product(pn)
+    check([g.product_group_name for g in in_groups] == [group.product_group_name],
+          f"get_groups_for_product: {in_groups!r}")
+    by_product = ps.get_product_groups_by_product(pn, "A")
+    check([g.get("productGroupId") for g in by_product] == [group.product_group_id],
+          f"get_product_groups_by_product: {by_product!r}")
+    full = ps.get_product_groups(group_id=group.product_group_id, include_filters=True)
+    check(len(full) == 1 and full[0]["name"] == group.product_group_name
+          and full[0]["isPublic"] is True
+          and [f["partNumber"] for f in full[0]["filters"]] == [pn],
+          f"get_product_groups: {full!r}")
+    filters = ps.get_product_group_filters(group_id=group.product_group_id)
+    check([f["partNumber"] for f in filters] == [pn], f"get_product_group_filters: {filters!r}")
+    lab = ps.create_product_group(f"PYW-Lab-{suffix}", description="lab", is_public=False)
+    check(lab["id"] and lab["isPublic"] is False and lab["description"] == "lab",
+          f"create_product_group: {lab!r}")
+    lab = ps.update_product_group(lab["id"], f"PYW-Lab2-{suffix}", description="lab 2",
+                                  is_public=True)
+    check(lab["name"] == f"PYW-Lab2-{suffix}" and lab["isPublic"] is True,
+          f"update_product_group: {lab!r}")
+    check(ps.delete_product_group(lab["id"]), "delete_product_group returned False")
+    check(all(g["id"] != lab["id"] for g in ps.get_product_groups()),
+          "the deleted group is still listed")
+    ok(f"group {group.product_group_id} holds {pn} after a filter; a second group created, "
+       "updated and deleted")
+
+    # 14. Tags ---------------------------------------------------------------------------
+    step(14, "product and revision tags")
+    ps.set_product_tags(pn, [{"key": "family", "value": "boxes"}])
+    ps.add_product_tag(pn, "owner", "qa")
+    ps.add_product_tag(pn, "owner", "rd")
+    tags = {t["key"]: t["value"] for t in ps.get_product_tags(pn)}
+    check(tags == {"family": "boxes", "owner": "rd"}, f"product tags: {tags}")
+    ps.set_revision_tags(pn, "A", [{"key": "fw", "value": "1.0"}])
+    ps.add_revision_tag(pn, "A", "fw", "1.1")
+    ps.add_revision_tag(pn, "A", "hw", "3")
+    tags = {t["key"]: t["value"] for t in ps.get_revision_tags(pn, "A")}
+    check(tags == {"fw": "1.1", "hw": "3"}, f"revision tags: {tags}")
+    check(ps.get_revision_tags(pn, "B") == [], "revision B has tags it was not given")
+    ok("set, added and updated on the product and on revision A")
+
+    # 15. Vendors and categories ---------------------------------------------------------
+    step(15, "vendors and categories")
+    vendor_name = f"PYW Vendor {suffix}"
+    vendor = ps.save_vendor(vendor_name, city="Oslo")
+    check(isinstance(vendor, dict) and vendor.get("VendorName") == vendor_name
+          and vendor.get("vendorId") and vendor.get("city") == "Oslo",
+          f"save_vendor returned {vendor!r}")
+    check(any(v.get("vendorId") == vendor["vendorId"] for v in ps.get_vendors()),
+          "get_vendors does not list the vendor")
+    category_name = f"PYW Category {suffix}"
+    check(ps.save_product_categories([{"Name": category_name, "Description": "compat"}]),
+          "save_product_categories returned False")
+    cats = [c for c in ps.get_product_categories() if c.get("Name") == category_name]
+    check(len(cats) == 1 and cats[0].get("ProductCategoryId")
+          and cats[0].get("Description") == "compat", f"get_product_categories: {cats!r}")
+    boxed = ps.create_product(f"PYW-CAT-{suffix}", name="In a category",
+                              product_category_id=cats[0]["ProductCategoryId"])
+    check(boxed.product_category_name == category_name,
+          f"the category's name is not on the product: {boxed!r}")
+    ok(f"vendor {vendor['vendorId']}, category {cats[0]['ProductCategoryId']}")
+
+    # 16. BOM ----------------------------------------------------------------------------
+    step(16, "BOM: JSON upload, WSBF upload, read back")
+    check(ps.upload_bom(pn, "A", [
+        {"partNumber": "R-10k", "componentRef": "R1;R2", "quantity": 2, "vendor": vendor_name},
+        {"partNumber": "C-1u", "description": "cap"},
+    ]), "upload_bom returned False")
+    bom = ps.get_bom(pn, "A")
+    check([(b.part_number, b.component_ref, b.quantity) for b in bom]
+          == [("R-10k", "R1;R2", 2), ("C-1u", None, 1)], f"get_bom: {bom!r}")
+    check(all(b.product_revision_id == rev_a.product_revision_id and b.bom_item_id for b in bom),
+          "BOM items lack their ids")
+    try:
+        ps.delete_vendor(vendor["vendorId"])
+        check(False, "a vendor named by a BOM line was deleted")
+    except ValidationError:
+        pass
+    check(ps.update_bom(pn, "A", [BomItem(part_number="U-1", component_ref="U1", quantity=3,
+                                          description="mcu")], description="box"),
+          "update_bom returned False")
+    items = ps.get_bom_items(pn, "A")
+    check([(b.part_number, b.component_ref, b.quantity, b.description) for b in items]
+          == [("U-1", "U1", 3, "mcu")], f"get_bom_items after WSBF: {items!r}")
+    public = ps.get_bom_public(pn, "A")
+    check(public.part_number == pn and [(c.number, c.quantity, c.reference)
+          for c in public.components] == [("U-1", 3, "U1")], f"get_bom_public: {public!r}")
+    check(ps.upload_bom_json(PublicBom.model_validate({
+        "partNumber": pn, "revision": "B", "components": [
+            {"number": "Q-1", "quantity": 4, "reference": "Q1", "functionBlock": "PSU"}]})),
+          "upload_bom_json returned False")
+    items = ps.get_bom(pn, "B")
+    check([(b.part_number, b.quantity, b.component_ref) for b in items] == [("Q-1", 4, "Q1")],
+          f"get_bom after upload_bom_json: {items!r}")
+    check(ps.get_bom_public(pn, "B").components[0].function_block == "PSU",
+          "the function block did not survive the public BOM")
+    check(ps.delete_vendor(vendor["vendorId"]), "delete_vendor returned False")
+    check(all(v.get("vendorId") != vendor["vendorId"] for v in ps.get_vendors()),
+          "the deleted vendor is still listed")
+    try:
+        ps.update_bom(pn, "Z", [BomItem(part_number="U-1")])
+        check(False, "a BOM for a missing revision was accepted")
+    except NotFoundError:
+        pass
+    ok("2 JSON lines, then 1 WSBF line, read as the public BOM; public JSON upload; vendor in "
+       "use refused, then deleted; missing revision refused")
+
+    # 17. Box build and hierarchy --------------------------------------------------------
+    step(17, "box-build template and product hierarchy")
+    tpl = ps.get_box_build_template(pn, "A")
+    check(tpl.subunits == [], f"a new template has subunits: {tpl.subunits!r}")
+    tpl.add_subunit(child1, "A", quantity=2)
+    tpl.add_subunit(child2, "A", quantity=1, revision_mask="A,B%")
+    check(tpl.has_pending_changes, "add_subunit left no pending change")
+    tpl.save()
+    tpl.reload()
+    subs = {s.child_part_number: s for s in tpl.subunits}
+    check(set(subs) == {child1, child2} and subs[child1].quantity == 2
+          and subs[child2].revision_mask == "A,B%", f"template after save: {tpl.subunits!r}")
+    check(tpl.validate_subunit(child2, "B7") and not tpl.validate_subunit(child2, "C"),
+          "validate_subunit does not follow the revision mask")
+    rows = ps.get_product_hierarchy(pn, "A")
+    check([(r["hlevel"], r["PartNumber"]) for r in rows]
+          == [(0, pn), (1, child1), (1, child2)], f"get_product_hierarchy: {rows!r}")
+    check(rows[1]["Quantity"] == 2 and rows[1]["ParentProductRevisionId"]
+          == str(rev_a.product_revision_id), f"hierarchy row {rows[1]!r}")
+    tpl.set_quantity(child1, "A", 5)
+    tpl.remove_subunit(child2, "A")
+    tpl.save()
+    subs = ps.get_box_build_subunits(pn, "A")
+    check([(s.child_part_number, s.quantity) for s in subs] == [(child1, 5)],
+          f"get_box_build_subunits after the edit: {subs!r}")
+    rel = ps.add_subunit(pn, "B", child1, "A", quantity=3)
+    check(rel is not None and rel.relation_id and rel.quantity == 3,
+          f"add_subunit returned {rel!r}")
+    check([s.quantity for s in ps.get_box_build_subunits(pn, "B")] == [3],
+          "the subunit added to B is not listed")
+    check(ps.remove_subunit(rel.relation_id), "remove_subunit returned False")
+    check(ps.get_box_build_subunits(pn, "B") == [], "the removed subunit is still listed")
+    gone = ps.delete_revision(pn, "B")
+    check(gone["deleted"] and gone["status_code"] == 204, f"delete_revision: {gone!r}")
+    check([r.revision for r in ps.get_revisions(pn)] == ["A"], "revision B is still listed")
+    gone = ps.delete_product(f"PYW-CAT-{suffix}")
+    check(gone["deleted"], f"delete_product: {gone!r}")
+    try:
+        missing = ps.get_product(f"PYW-CAT-{suffix}")
+    except NotFoundError:
+        missing = None
+    check(missing is None, f"the deleted product is still there: {missing!r}")
+    ok("template saved (2 children, a mask), edited (quantity, removal), hierarchy rows, "
+       "service add/remove; a revision and a product deleted")
 
 
 def main() -> int:

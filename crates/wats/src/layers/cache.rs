@@ -56,7 +56,14 @@ pub(crate) fn resource_of(path: &str) -> String {
             first = segments.next().unwrap_or_default();
         }
     }
-    first.to_ascii_lowercase()
+    let resource = first.to_ascii_lowercase();
+    // WATS's OData controllers are the plural of the ones whose data they share: a write
+    // through `/api/Products` changes what `/api/Product/{pn}` answers.
+    match resource.as_str() {
+        "products" => "product".to_owned(),
+        "assets" => "asset".to_owned(),
+        _ => resource,
+    }
 }
 
 /// The cache key of a GET: resource, then path and query.
@@ -119,6 +126,7 @@ mod tests {
         assert_eq!(resource_of("/api/Report/Wsjf/abc"), "report");
         assert_eq!(resource_of("/api/internal/Product/Bom"), "product");
         assert_eq!(resource_of("/api/App/Processes"), "app");
+        assert_eq!(resource_of("/api/Products/Revisions"), "product");
     }
 
     #[test]

@@ -19,6 +19,8 @@
 //! # Ok(()) }
 //! ```
 
+mod product;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -34,6 +36,8 @@ use crate::paging::Paged;
 use crate::process::{ProcessKind, ProcessRef};
 use crate::report::{AttachmentRef, FetchOptions, HeaderQuery, ReportHeader, SubmitResult};
 use crate::BreakerState;
+
+pub use product::{BoxBuildTemplate, ProductHandler};
 
 /// The blocking WATS client. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -109,6 +113,24 @@ impl Wats {
         ProcessHandler { wats: self }
     }
 
+    /// Products, revisions, groups, categories, vendors, tags, BOMs and box builds.
+    pub fn product(&self) -> ProductHandler<'_> {
+        ProductHandler { wats: self }
+    }
+
+    /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
+    pub fn request(&self, method: crate::Method, path: &str) -> crate::RawRequest<'_> {
+        self.inner.request(method, path)
+    }
+
+    /// Waits for a request built with [`request`](Self::request) and decodes its JSON answer.
+    pub fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: crate::RawRequest<'_>,
+    ) -> Result<T> {
+        self.wait(request.json())
+    }
+
     /// Reports.
     pub fn report(&self) -> ReportHandler<'_> {
         ReportHandler { wats: self }
@@ -133,6 +155,15 @@ impl AppHandler<'_> {
     /// See [`crate::app::AppHandler::levels`].
     pub fn levels(&self) -> Result<Vec<Level>> {
         self.wats.wait(self.wats.inner.app().levels())
+    }
+    /// See [`crate::app::AppHandler::create_level`].
+    pub fn create_level(&self, hierarchy: &[&str]) -> Result<i64> {
+        self.wats
+            .wait(self.wats.inner.app().create_level(hierarchy))
+    }
+    /// See [`crate::app::AppHandler::level_id`].
+    pub fn level_id(&self, hierarchy: &[&str]) -> Result<Option<i64>> {
+        self.wats.wait(self.wats.inner.app().level_id(hierarchy))
     }
     /// See [`crate::app::AppHandler::product_groups`].
     pub fn product_groups(&self, include_filters: Option<bool>) -> Result<Vec<ProductGroup>> {
