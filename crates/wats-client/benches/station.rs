@@ -1,7 +1,7 @@
 //! The station end to end: N report files (100 numeric steps each) dropped into a watch
 //! folder at once, timed until every report is accepted by a `wats-server` (SQLite, in this
-//! bench process on loopback). Measures `wats-client`'s throughput, CPU time, idle and peak
-//! RSS (from `/proc`), so the figures are the station's own, not the server's.
+//! bench process on loopback). Measures `wats-client`'s throughput, CPU time, idle, peak and
+//! after-burst RSS (from `/proc`), so the figures are the station's own, not the server's.
 //!
 //! `cargo bench -p wats-client --bench station` (`WATS_BENCH_FILES`, default 10000).
 
@@ -208,6 +208,9 @@ fn main() {
     let (server_after, _, _) = usage(std::process::id());
     let (user, system) = (cpu_after.0 - cpu_before.0, cpu_after.1 - cpu_before.1);
     let server_cpu = (server_after.0 + server_after.1) - (server_before.0 + server_before.1);
+    // After the burst: once idle for a while the station gives freed memory back.
+    std::thread::sleep(Duration::from_secs(25));
+    let (_, after_rss, _) = usage(pid);
     let _ = child.kill();
     let _ = child.wait();
 
@@ -241,9 +244,10 @@ fn main() {
         server_cpu * 1000.0 / files as f64
     );
     println!(
-        "  wats-client RSS: idle {:.1} MB, peak {:.1} MB",
+        "  wats-client RSS: idle {:.1} MB, peak {:.1} MB, 25 s after the burst {:.1} MB",
         idle_rss as f64 / 1024.0,
-        peak_rss as f64 / 1024.0
+        peak_rss as f64 / 1024.0,
+        after_rss as f64 / 1024.0
     );
     match pywats {
         Some(p) => {

@@ -1243,7 +1243,7 @@ impl Instance {
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
-        fs::create_dir_all(&self.config_dir).map_err(io_err(&self.config_dir))?;
+        crate::private::dir(&self.config_dir).map_err(io_err(&self.config_dir))?;
         let doc = config.to_document(&self.sealer()?)?;
         let mut text = serde_json::to_string_pretty(&doc).expect("serializes");
         text.push('\n');
@@ -1253,7 +1253,7 @@ impl Instance {
     /// Takes the instance's exclusive lock, held until the returned guard is dropped. A second
     /// holder, in this process or another, gets [`ConfigError::Locked`].
     pub fn lock(&self) -> Result<InstanceLock, ConfigError> {
-        fs::create_dir_all(&self.config_dir).map_err(io_err(&self.config_dir))?;
+        crate::private::dir(&self.config_dir).map_err(io_err(&self.config_dir))?;
         let path = self.config_dir.join(LOCK_FILE);
         let mut file = owner_only(OpenOptions::new().read(true).write(true).create(true))
             .truncate(false)

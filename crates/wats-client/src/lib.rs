@@ -7,6 +7,7 @@ pub mod control;
 pub mod intake;
 pub mod logging;
 pub mod metrics;
+pub mod private;
 pub mod queue;
 pub mod source;
 pub mod station;

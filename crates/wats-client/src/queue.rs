@@ -509,11 +509,15 @@ impl Queue {
     pub fn open(path: impl AsRef<Path>, options: QueueOptions) -> Result<Queue> {
         let path = path.as_ref().to_owned();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| QueueError::CreateDir {
+            crate::private::dir(dir).map_err(|source| QueueError::CreateDir {
                 path: dir.to_owned(),
                 source,
             })?;
         }
+        crate::private::file(&path).map_err(|source| QueueError::CreateDir {
+            path: path.clone(),
+            source,
+        })?;
         let conn = Connection::open(&path).map_err(QueueError::storage("open the database"))?;
         conn.busy_timeout(options.busy_timeout)
             .map_err(QueueError::storage("set the busy timeout"))?;

@@ -196,11 +196,15 @@ impl Ledger {
     /// Opens (creating) the ledger at `path`.
     pub fn open(path: &Path) -> Result<Self, SourceError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| SourceError::Io {
+            crate::private::dir(dir).map_err(|source| SourceError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        crate::private::file(path).map_err(|source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let err = |source| SourceError::Ledger {
             path: path.to_path_buf(),
             source,

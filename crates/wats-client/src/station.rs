@@ -323,7 +323,7 @@ pub async fn run(
         );
     }
     let data = instance.data_dir().to_path_buf();
-    std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
+    crate::private::dir(&data).with_context(|| format!("creating {}", data.display()))?;
 
     // Local mode: an embedded server under the data folder.
     let local_mode = config.service_address.trim().is_empty();
@@ -461,6 +461,11 @@ pub async fn run(
     let mut in_flight = 0usize;
     let mut prune = tokio::time::interval(Duration::from_secs(3600));
     let mut intake_check = tokio::time::interval(Duration::from_secs(1));
+    // Memory back to the system once a burst is over (see `release_memory`).
+    let mut idle_check = tokio::time::interval(IDLE_TRIM_AFTER);
+    let activity =
+        || metrics.files_seen.load(Ordering::Relaxed) + shared.uploader.status().uploaded;
+    let (mut last_activity, mut trimmed_at) = (activity(), activity());
     let keep_done = Duration::from_secs(config.keep_done_hours.saturating_mul(3600));
     let exit = loop {
         tokio::select! {
@@ -504,6 +509,15 @@ pub async fn run(
                     },
                 }
             }
+            _ = idle_check.tick() => {
+                // Quiet for a whole period after some work: give the freed memory back.
+                let now = activity();
+                if now == last_activity && now != trimmed_at && in_flight == 0 {
+                    release_memory();
+                    trimmed_at = now;
+                }
+                last_activity = now;
+            }
             Some(()) = rescan_rx.recv() => source.rescan(),
             _ = prune.tick() => {
                 let before = SystemTime::now() - keep_done;
@@ -539,6 +553,25 @@ pub async fn run(
     }
     let _ = std::fs::remove_file(data.join(CONTROL_INFO_FILE));
     Ok(exit)
+}
+
+/// How long the station must be quiet (no file taken, no report delivered) after some work
+/// before it gives freed memory back.
+const IDLE_TRIM_AFTER: Duration = Duration::from_secs(10);
+
+/// Returns the allocator's free memory to the system. glibc keeps what a burst of conversions
+/// freed in its per-thread arenas (measured: 17 MB idle, 104 MB after 25 files, and it stayed
+/// there); `malloc_trim` releases it. Elsewhere a no-op.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: malloc_trim only walks the allocator's own free lists.
+        let released = unsafe { libc::malloc_trim(0) };
+        tracing::debug!(
+            released = released != 0,
+            "idle: freed memory returned to the system"
+        );
+    }
 }
 
 /// Acks or releases a file after its worker's verdict.

@@ -1011,6 +1011,30 @@ fn start_without_configuration_runs_in_local_mode() {
         .block_on(wats.report().get_wsjf(id, &FetchOptions::default()))
         .unwrap();
     assert!(back.is_some(), "the UUR is on the embedded server");
+    // The station's state is its user's alone: folders 0700, databases and configuration 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&cfg.join("default")), 0o700);
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&cfg.join("default/config.json")), 0o600);
+        let databases: Vec<PathBuf> = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name.ends_with(".sqlite")
+                    || name.ends_with(".sqlite-wal")
+                    || name.ends_with(".password")
+                    || name.ends_with(".secret")
+            })
+            .collect();
+        assert!(databases.len() >= 4, "{databases:?}");
+        for db in databases {
+            assert_eq!(mode(&db), 0o600, "{}", db.display());
+        }
+    }
     assert!(command(&["stop"]).status().unwrap().success());
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
