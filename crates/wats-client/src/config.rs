@@ -577,6 +577,7 @@ const CONVERTER: &[(&str, Kind)] = &[
     ("error_folder", Kind::Str),
     ("priority", Kind::Int(1, 10)),
     ("arguments", Kind::Object),
+    ("follow_symlinks", Kind::Bool),
 ];
 
 fn kind_of(path: &[Segment]) -> Option<Kind> {

@@ -230,7 +230,12 @@ async fn status(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "uptime_seconds": shared.started.elapsed().map(|d| d.as_secs()).unwrap_or(0),
         "connectivity": up.connectivity.as_str(),
         "uploads_paused": up.paused,
-        "intake": { "paused": shared.intake.is_paused(), "reason": shared.intake.reason() },
+        "intake": {
+            "paused": shared.intake.is_paused(), "reason": shared.intake.reason(),
+            "skipped": shared.skipped.list(100).into_iter()
+                .map(|(path, reason)| json!({ "path": path, "reason": reason }))
+                .collect::<Vec<_>>(),
+        },
         "queue": stats_json(&shared),
         "files": {
             "seen": load(&m.files_seen), "converted": load(&m.files_converted),

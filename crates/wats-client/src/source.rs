@@ -24,7 +24,7 @@
 //!   watch folder when the pattern contains a `/`. `recursive` descends into subfolders,
 //!   except the excluded ones (a converter's done and error folders).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -83,8 +83,12 @@ pub struct ReadyFile {
     pub path: PathBuf,
     pub size: u64,
     pub mtime: SystemTime,
-    /// SHA-256 of the content, lowercase hex.
+    /// SHA-256 of the content, lowercase hex (empty when `refused`).
     pub hash: String,
+    /// Not taken: a symlink out of the watch folder (without `follow_symlinks`), a dangling
+    /// one or a loop. Its target was not read; the station moves the link to the error folder
+    /// with this reason in the note.
+    pub refused: Option<String>,
 }
 
 /// How one folder is watched.
@@ -103,6 +107,9 @@ pub struct SourceConfig {
     pub settle: Duration,
     /// Time between two full rescans (and the poll period in [`WatchMode::Poll`]).
     pub rescan_interval: Duration,
+    /// Take symlinks whose target is outside the folder (default: refuse them; a link to a
+    /// file inside the folder is always taken).
+    pub follow_symlinks: bool,
 }
 
 impl SourceConfig {
@@ -118,6 +125,7 @@ impl SourceConfig {
             exclude: Vec::new(),
             settle: Duration::from_secs(2),
             rescan_interval: Duration::from_secs(60),
+            follow_symlinks: false,
         }
     }
 
@@ -132,6 +140,11 @@ impl SourceConfig {
             exclude: vec![converter.done_path(), converter.error_path()],
             settle: config.settle(),
             rescan_interval: Duration::from_secs(config.rescan_interval_seconds.max(1)),
+            follow_symlinks: converter
+                .extra
+                .get("follow_symlinks")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
         }
     }
 }
@@ -371,6 +384,40 @@ struct Shared {
     /// The ledger's entries under this source's folder.
     seen: HashMap<PathBuf, LedgerEntry>,
     in_flight: HashMap<PathBuf, ReadyFile>,
+    /// Entries matching the patterns that are not files to take (a FIFO, a socket, a device, a
+    /// folder; a refused symlink), with why: each is logged once, shown in the status, and
+    /// forgotten when it leaves the folder.
+    skipped: BTreeMap<PathBuf, String>,
+}
+
+/// A view of what the sources skip, for the status (cheap to clone, valid while they run).
+#[derive(Clone, Default)]
+pub struct SkippedList(Vec<Arc<Mutex<Shared>>>);
+
+impl SkippedList {
+    /// The skipped entries and why, by path (at most `limit`).
+    pub fn list(&self, limit: usize) -> Vec<(PathBuf, String)> {
+        let mut all: Vec<(PathBuf, String)> = self
+            .0
+            .iter()
+            .flat_map(|s| {
+                lock(s)
+                    .skipped
+                    .iter()
+                    .map(|(p, r)| (p.clone(), r.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        all.sort();
+        all.truncate(limit);
+        all
+    }
+}
+
+impl std::fmt::Debug for SkippedList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SkippedList").finish_non_exhaustive()
+    }
 }
 
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
@@ -423,12 +470,14 @@ fn start_one(
         ledger,
         seen,
         in_flight: HashMap::new(),
+        skipped: BTreeMap::new(),
     }));
     let (tx_msg, rx_msg) = std_mpsc::channel();
     let mut worker = Worker {
         name: config.name.clone(),
         folder,
         recursive: config.recursive,
+        follow_symlinks: config.follow_symlinks,
         mode: config.mode,
         exclude,
         settle: config.settle,
@@ -493,6 +542,11 @@ impl Source {
         Self::start_many(configs, &ledger_path(instance))
     }
 
+    /// What the sources skip (special files, folders, refused symlinks), for the status.
+    pub fn skipped(&self) -> SkippedList {
+        SkippedList(self.watched.iter().map(|w| w.shared.clone()).collect())
+    }
+
     /// The sources (converters) watched.
     pub fn names(&self) -> Vec<&str> {
         self.watched.iter().map(|w| w.name.as_str()).collect()
@@ -548,6 +602,7 @@ impl Source {
             let mut shared = lock(&watched.shared);
             for path in gone {
                 shared.in_flight.remove(path);
+                shared.skipped.remove(path);
             }
             let entries: Vec<(PathBuf, LedgerEntry)> = present
                 .iter()
@@ -684,6 +739,7 @@ struct Worker {
     name: String,
     folder: PathBuf,
     recursive: bool,
+    follow_symlinks: bool,
     mode: WatchMode,
     exclude: Vec<PathBuf>,
     settle: Duration,
@@ -818,24 +874,41 @@ impl Worker {
         }
     }
 
-    /// Looks at one path: starts or restarts its settle clock, or forgets it when gone.
+    /// Looks at one path: starts or restarts its settle clock, or forgets it when gone. What
+    /// is not a file to take is skipped (reported once) or, for a symlink that may not be
+    /// followed, handed over refused, without reading its target.
     fn observe(&mut self, path: &Path) {
         if !self.wanted(path) {
             return;
         }
-        let meta = match std::fs::metadata(path) {
+        let meta = match std::fs::symlink_metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 self.forget(path);
                 return;
             }
             Err(e) => {
-                tracing::debug!(path = %path.display(), error = %e, "cannot stat");
+                self.skip(path, format!("cannot be read: {e}"));
                 return;
             }
         };
+        let meta = if meta.file_type().is_symlink() {
+            match self.follow(path) {
+                Ok(target) => target,
+                Err(reason) => {
+                    self.refuse(path, reason);
+                    return;
+                }
+            }
+        } else {
+            meta
+        };
         if !meta.is_file() {
+            self.skip(path, not_a_file(&meta.file_type()).to_string());
             return;
+        }
+        if lock(&self.shared).skipped.remove(path).is_some() {
+            tracing::info!(source = %self.name, path = %path.display(), "now a file: taken");
         }
         let size = meta.len();
         let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
@@ -871,9 +944,62 @@ impl Worker {
         }
     }
 
+    /// The metadata of a symlink's target, when the link may be followed: its target is inside
+    /// the watch folder, or `follow_symlinks` is set. Otherwise why not.
+    fn follow(&self, path: &Path) -> Result<std::fs::Metadata, String> {
+        let target = std::fs::canonicalize(path)
+            .map_err(|e| format!("a symlink that leads nowhere (dangling, or a loop): {e}"))?;
+        if !self.follow_symlinks && !target.starts_with(&self.folder) {
+            return Err(format!(
+                "a symlink to {}, outside the watch folder; not followed (set follow_symlinks \
+                 on the converter to take such links)",
+                target.display()
+            ));
+        }
+        std::fs::metadata(&target)
+            .map_err(|e| format!("a symlink whose target cannot be read: {e}"))
+    }
+
+    /// Notes once that `path` is not taken, and why.
+    fn skip(&mut self, path: &Path, reason: String) {
+        self.candidates.remove(path);
+        let mut shared = lock(&self.shared);
+        if shared.skipped.get(path) != Some(&reason) {
+            tracing::warn!(source = %self.name, path = %path.display(), %reason, "not taken");
+            shared.skipped.insert(path.to_path_buf(), reason);
+        }
+    }
+
+    /// Hands a symlink that may not be followed over as refused (once; the station moves it to
+    /// the error folder with a note).
+    fn refuse(&mut self, path: &Path, reason: String) {
+        self.candidates.remove(path);
+        let ready = {
+            let mut shared = lock(&self.shared);
+            if shared.in_flight.contains_key(path) || shared.skipped.get(path) == Some(&reason) {
+                return;
+            }
+            shared.skipped.insert(path.to_path_buf(), reason.clone());
+            let ready = ReadyFile {
+                source: self.name.clone(),
+                path: path.to_path_buf(),
+                size: 0,
+                mtime: UNIX_EPOCH,
+                hash: String::new(),
+                refused: Some(reason),
+            };
+            shared.in_flight.insert(path.to_path_buf(), ready.clone());
+            ready
+        };
+        if self.out.blocking_send(ready).is_err() {
+            lock(&self.shared).in_flight.remove(path);
+        }
+    }
+
     fn forget(&mut self, path: &Path) {
         self.candidates.remove(path);
         let mut shared = lock(&self.shared);
+        shared.skipped.remove(path);
         if shared.seen.remove(path).is_some() {
             if let Err(e) = shared.ledger.forget(path) {
                 tracing::warn!(path = %path.display(), error = %e, "cannot update the ledger");
@@ -911,6 +1037,9 @@ impl Worker {
                     Ok(t) if t.is_dir() => {
                         if self.recursive && !self.excluded(&path) {
                             stack.push(path);
+                        } else if !self.recursive && self.wanted(&path) {
+                            // A folder matching the patterns (`x.json/`): reported, not taken.
+                            found.push(path);
                         }
                     }
                     Ok(_) => {
@@ -947,7 +1076,8 @@ impl Worker {
         let gone =
             |p: &PathBuf| !present.contains(p) && p.parent().is_some_and(|d| listed.contains(d));
         let forgotten: Vec<PathBuf> = {
-            let shared = lock(&self.shared);
+            let mut shared = lock(&self.shared);
+            shared.skipped.retain(|p, _| !gone(p));
             shared.seen.keys().filter(|p| gone(p)).cloned().collect()
         };
         for path in forgotten {
@@ -1046,7 +1176,30 @@ impl Worker {
             size,
             mtime,
             hash,
+            refused: None,
         })
+    }
+}
+
+/// Why an entry of this type is not a file to take.
+fn not_a_file(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe), not a file";
+        }
+        if t.is_socket() {
+            return "a socket, not a file";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device, not a file";
+        }
+    }
+    if t.is_dir() {
+        "a folder, not a file (the converter is not recursive)"
+    } else {
+        "not a regular file"
     }
 }
 

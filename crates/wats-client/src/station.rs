@@ -156,6 +156,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Intake state.
     pub intake: Arc<Intake>,
+    /// What the watch folders do not take (special files, folders, refused symlinks).
+    pub skipped: crate::source::SkippedList,
     /// The configuration with the token redacted.
     pub config: Value,
     /// The server reports go to.
@@ -417,6 +419,7 @@ pub async fn run(
     let intake = Arc::new(Intake::default());
     let (exit_tx, mut exit_rx) = watch::channel(None);
     let (rescan_tx, mut rescan_rx) = mpsc::unbounded_channel();
+    let mut source = Source::start_many(source_configs, &crate::source::ledger_path(instance))?;
     let secret = read_or_create_secret(&data.join(CONTROL_SECRET_FILE))?;
     let shared = Arc::new(Shared {
         instance: instance.name().to_string(),
@@ -424,6 +427,7 @@ pub async fn run(
         uploader: uploader.control(),
         metrics: metrics.clone(),
         intake: intake.clone(),
+        skipped: source.skipped(),
         config: config.redacted_json(),
         server_url: server_url.clone(),
         probe,
@@ -436,7 +440,6 @@ pub async fn run(
     });
     let control = crate::control::serve(shared.clone(), &config.control_address, &data).await?;
 
-    let mut source = Source::start_many(source_configs, &crate::source::ledger_path(instance))?;
     let scheduler = tokio::spawn(run_scheduled(
         scheduled,
         queue.clone(),
@@ -750,6 +753,10 @@ fn process(
     let Some(setup) = setups.get(&file.source) else {
         return Verdict::Vanished;
     };
+    if let Some(reason) = &file.refused {
+        // A symlink that may not be followed: moved aside with the reason, target unread.
+        return fail(setup, &file.path, None, reason, metrics);
+    }
     // A folder converter's unit is the folder holding the marker.
     let unit_folder = setup.folder.as_ref().map(|rule| {
         let folder = file.path.parent().unwrap_or(&setup.watch).to_path_buf();

@@ -537,3 +537,107 @@ async fn a_watch_folder_removed_and_created_again_is_picked_up() {
     src.ack(&again.path).unwrap();
     none_for(&mut src, Duration::from_millis(700)).await;
 }
+
+/// What the inbox holds besides files is never read, never retried in a loop, and said once:
+/// a symlink out of the folder is handed over refused (target unread), one inside is taken, a
+/// dangling one is refused, a FIFO and a folder named like a file are skipped and listed.
+#[cfg(unix)]
+#[tokio::test]
+async fn links_and_special_files_are_refused_or_skipped_never_read() {
+    use std::os::unix::fs::symlink;
+    let d = dir();
+    let outside = d.watch.parent().unwrap().join("secret.json");
+    write(&outside, "{\"secret\":1}");
+    write(&d.watch.join("real.json"), "{\"real\":1}");
+    symlink(&outside, d.watch.join("out.json")).unwrap();
+    symlink(d.watch.join("real.json"), d.watch.join("in.json")).unwrap();
+    symlink(d.watch.join("nowhere.json"), d.watch.join("dangling.json")).unwrap();
+    let fifo = d.watch.join("pipe.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    fs::create_dir(d.watch.join("folder.json")).unwrap();
+    let mut src = Source::start(events_config(&d), &d.ledger).unwrap();
+    let mut got = std::collections::BTreeMap::new();
+    for _ in 0..4 {
+        let f = next(&mut src).await;
+        got.insert(
+            f.path.file_name().unwrap().to_string_lossy().into_owned(),
+            f,
+        );
+    }
+    none_for(&mut src, Duration::from_millis(800)).await;
+    let names: Vec<&str> = got.keys().map(String::as_str).collect();
+    assert_eq!(names, ["dangling.json", "in.json", "out.json", "real.json"]);
+    assert!(got["out.json"]
+        .refused
+        .as_deref()
+        .unwrap()
+        .contains("outside the watch folder"));
+    assert!(got["out.json"].hash.is_empty(), "the target was not read");
+    assert!(got["dangling.json"]
+        .refused
+        .as_deref()
+        .unwrap()
+        .contains("leads nowhere"));
+    assert_eq!(got["in.json"].refused, None);
+    assert_eq!(
+        got["in.json"].hash,
+        hash_file(&d.watch.join("real.json")).unwrap()
+    );
+    let skipped = src.skipped().list(10);
+    let reasons: Vec<(String, &str)> = skipped
+        .iter()
+        .map(|(p, r)| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                r.as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        reasons.contains(&("pipe.json".into(), "a FIFO (named pipe), not a file")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|(n, r)| n == "folder.json" && r.starts_with("a folder")),
+        "{reasons:?}"
+    );
+    // A rescan says nothing new, and yields nothing again.
+    src.rescan();
+    none_for(&mut src, Duration::from_millis(800)).await;
+    // Gone from the folder: forgotten.
+    fs::remove_file(&fifo).unwrap();
+    src.rescan();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!src
+        .skipped()
+        .list(10)
+        .iter()
+        .any(|(p, _)| p.ends_with("pipe.json")));
+}
+
+/// With `follow_symlinks`, a link out of the folder is taken like a file.
+#[cfg(unix)]
+#[tokio::test]
+async fn follow_symlinks_takes_links_out_of_the_folder() {
+    let d = dir();
+    let outside = d.watch.parent().unwrap().join("shared.json");
+    write(&outside, "{\"shared\":1}");
+    std::os::unix::fs::symlink(&outside, d.watch.join("link.json")).unwrap();
+    let mut src = Source::start(
+        SourceConfig {
+            follow_symlinks: true,
+            ..events_config(&d)
+        },
+        &d.ledger,
+    )
+    .unwrap();
+    let f = next(&mut src).await;
+    assert_eq!(f.refused, None);
+    assert_eq!(f.hash, hash_file(&outside).unwrap());
+}

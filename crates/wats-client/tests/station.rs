@@ -838,6 +838,51 @@ fn upload_twice_leaves_one_report_each_with_the_station_identity() {
     );
 }
 
+/// The inbox says what it does with what is not a file: a symlink out of the folder (to a
+/// "secret" here) goes to the error folder with a note, its target never read or uploaded; a
+/// FIFO is listed in `status` and left alone.
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_inbox_is_refused_with_a_note_and_a_fifo_is_listed() {
+    let server = Server::start();
+    let mut station = Station::new(&server.url(), json!({}));
+    let secret = generated("SECRET-PN", "SN-SECRET", true);
+    let outside = station.dir.path().join("secret.json");
+    std::fs::write(&outside, wats_report::wsjf::to_string(&secret)).unwrap();
+    std::os::unix::fs::symlink(&outside, station.inbox().join("link.json")).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(station.inbox().join("pipe.json"))
+        .status()
+        .unwrap()
+        .success());
+    station.start();
+    station.wait_running();
+    let note = station.inbox().join("Error/link.json.error");
+    wait(20, "the refused link's note", || note.exists());
+    let text = std::fs::read_to_string(&note).unwrap();
+    assert!(text.contains("outside the watch folder"), "{text}");
+    assert!(
+        std::fs::symlink_metadata(station.inbox().join("Error/link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(outside.exists(), "the target is untouched");
+    wait(10, "the FIFO in the status", || {
+        station.status().unwrap()["intake"]["skipped"]
+            .as_array()
+            .is_some_and(|a| {
+                a.iter()
+                    .any(|e| e["path"].as_str().unwrap().ends_with("pipe.json"))
+            })
+    });
+    assert!(
+        server.get(secret.id.unwrap()).is_none(),
+        "never read, never uploaded"
+    );
+    station.stop();
+}
+
 /// A small tmpfs, unmounted on drop.
 struct Tmpfs(PathBuf);
 

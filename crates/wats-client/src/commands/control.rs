@@ -172,6 +172,16 @@ pub fn status(instance_name: &str, args: StatusArgs) -> anyhow::Result<u8> {
     if get("/intake/paused") == Value::Bool(true) {
         println!("INTAKE PAUSED: {}", get("/intake/reason"));
     }
+    if let Some(skipped) = get("/intake/skipped").as_array().filter(|a| !a.is_empty()) {
+        println!("not taken from the watch folders ({}):", skipped.len());
+        for e in skipped.iter().take(10) {
+            println!(
+                "  {}: {}",
+                e["path"].as_str().unwrap_or("?"),
+                e["reason"].as_str().unwrap_or("?")
+            );
+        }
+    }
     if get("/gate/state").as_str() == Some("closed") {
         let ago = |p: &str| {
             get(p)
