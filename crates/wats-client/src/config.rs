@@ -578,6 +578,7 @@ const CONVERTER: &[(&str, Kind)] = &[
     ("priority", Kind::Int(1, 10)),
     ("arguments", Kind::Object),
     ("follow_symlinks", Kind::Bool),
+    ("auto_truncate", Kind::Bool),
 ];
 
 fn kind_of(path: &[Segment]) -> Option<Kind> {

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use wats_convert::{Context, ConvertError, Converter, Registry, Source};
+
 use wats_report::{ReadError, Report, Validator};
 
 /// Whose rules a report must pass before it is queued or sent.
@@ -59,6 +60,9 @@ pub struct Recipe<'a> {
     pub context: &'a Context,
     /// The rules reports must pass.
     pub validator: &'a Validator,
+    /// Cut texts over WATS's limits (recording the cut) instead of refusing: the converter's
+    /// own choice ([`Converter::auto_truncate`]) unless the configuration says (`Some`).
+    pub auto_truncate: Option<bool>,
 }
 
 /// What a file gave: the converter that read it and its reports, ready to queue or send.
@@ -67,6 +71,8 @@ pub struct Converted {
     pub converter: Arc<dyn Converter>,
     /// The reports, with frozen ids and the station's identity, valid.
     pub reports: Vec<Report>,
+    /// Texts cut to WATS's limits (AutoTruncate), per report: `report N: path from→to`.
+    pub truncated: Vec<String>,
 }
 
 /// Why a file gave no reports.
@@ -180,6 +186,31 @@ pub fn convert(
             converter: converter.name().to_string(),
         });
     }
+    let mut truncated = Vec::new();
+    if recipe
+        .auto_truncate
+        .unwrap_or_else(|| converter.auto_truncate())
+    {
+        let several = reports.len() > 1;
+        for (i, report) in reports.iter_mut().enumerate() {
+            let cuts =
+                wats_report::truncate::auto_truncate(report, recipe.validator).map_err(|e| {
+                    IntakeError::Convert {
+                        converter: Some(converter.name().to_string()),
+                        error: ConvertError::new(format!("cannot shorten the report's texts: {e}"))
+                            .in_file(path),
+                    }
+                })?;
+            wats_report::truncate::record(report, &cuts);
+            truncated.extend(cuts.iter().map(|c| {
+                if several {
+                    format!("report {i}: {c}")
+                } else {
+                    c.to_string()
+                }
+            }));
+        }
+    }
     let ids = Ids::FromFile {
         stable: converter.stable_ids(),
         hash,
@@ -191,7 +222,11 @@ pub fn convert(
             problems,
         }
     })?;
-    Ok(Converted { converter, reports })
+    Ok(Converted {
+        converter,
+        reports,
+        truncated,
+    })
 }
 
 /// Where ids come from when a report has none (or its converter's ids are not its own).

@@ -184,6 +184,8 @@ struct Setup {
     context: Context,
     /// The target's rules (the embedded server's in local mode).
     validator: Validator,
+    /// The configuration's `auto_truncate`, if it sets one (else the converter's choice).
+    auto_truncate: Option<bool>,
     post_action: PostAction,
     watch: PathBuf,
     done: PathBuf,
@@ -633,6 +635,7 @@ fn setup(c: &ConverterConfig, config: &Config, registry: &Registry) -> anyhow::R
         converter,
         context,
         validator: intake::Rules::for_config(Some(config)).validator(),
+        auto_truncate: c.extra.get("auto_truncate").and_then(Value::as_bool),
         post_action: c.post_action,
         watch: PathBuf::from(&c.watch_folder),
         done: c.done_path(),
@@ -795,12 +798,19 @@ fn process(
         converter: setup.converter.as_ref(),
         context: &setup.context,
         validator: &setup.validator,
+        auto_truncate: setup.auto_truncate,
     };
-    let Converted { converter, reports } =
-        match intake::convert(path, relative, &bytes, &file.hash, &recipe) {
-            Ok(converted) => converted,
-            Err(e) => return fail(setup, path, e.converter(), &e.to_string(), metrics),
-        };
+    let Converted {
+        converter,
+        reports,
+        truncated,
+    } = match intake::convert(path, relative, &bytes, &file.hash, &recipe) {
+        Ok(converted) => converted,
+        Err(e) => return fail(setup, path, e.converter(), &e.to_string(), metrics),
+    };
+    if !truncated.is_empty() {
+        tracing::warn!(file = %path.display(), converter = converter.name(), cuts = %truncated.join("; "), "texts over WATS's limits cut (AutoTruncate); the cut is recorded in the report");
+    }
     for report in &reports {
         match queue.enqueue(report, Some(path)) {
             Ok(_) => {

@@ -207,3 +207,35 @@ fn every_vendor_sample_converts_from_the_command_line() {
         assert_eq!(reports, *count, "{rel}");
     }
 }
+
+/// ATML is converted as Virinco's own converter does, in AutoTruncate mode: a step name over
+/// WATS's 100 characters is cut (on a character boundary) and the cut recorded, instead of the
+/// report being refused.
+#[test]
+fn an_overlong_atml_step_name_is_cut_and_the_cut_recorded() {
+    let sample = samples().join("atml/ATML 2.02 [123456789][2 30 27 PM][5 15 2019].XML");
+    let text = std::fs::read_to_string(&sample).unwrap();
+    let long = format!("CPU Diagnostics {}", "é".repeat(127));
+    assert_eq!(long.chars().count(), 143);
+    let edited = text.replacen("name=\"CPU Diagnostics\"", &format!("name=\"{long}\""), 1);
+    assert_ne!(edited, text, "the sample has the step");
+    let dir = temp_dir("truncate");
+    let file = dir.join("long.xml");
+    std::fs::write(&file, edited).unwrap();
+    let out = convert(&[file.to_str().unwrap(), "--compact"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("143→100"), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cut = long.chars().take(100).collect::<String>();
+    assert!(
+        serde_json::to_string(&report["root"])
+            .unwrap()
+            .contains(&format!("\"{cut}\"")),
+        "the step name cut to 100 characters"
+    );
+    let misc = report["miscInfos"].as_array().unwrap();
+    assert!(misc
+        .iter()
+        .any(|m| m["description"] == "AutoTruncate"
+            && m["text"].as_str().unwrap().contains("143→100")));
+}

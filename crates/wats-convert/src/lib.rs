@@ -71,6 +71,14 @@ pub trait Converter: Send + Sync {
         false
     }
 
+    /// True when the vendor's own converter runs the WATS API in AutoTruncate mode (ATML,
+    /// TestStand): texts over WATS's limits are then cut to the limit, and the cut recorded,
+    /// instead of the whole report being refused. The station's configuration can override it
+    /// per converter (`auto_truncate`).
+    fn auto_truncate(&self) -> bool {
+        false
+    }
+
     /// How sure the converter is that it can read `source`, judged from the content (and the
     /// name only as a hint). Must be cheap: look at the first few kilobytes.
     fn detect(&self, source: &Source<'_>) -> Confidence;

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod status;
 pub mod step;
 pub mod time;
+pub mod truncate;
 #[macro_use]
 pub mod wire;
 pub mod validate;

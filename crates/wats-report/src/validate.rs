@@ -52,6 +52,9 @@ pub struct ValidationError {
     pub path: String,
     /// What is wrong, e.g. `is 123 characters long; WATS allows at most 100`.
     pub message: String,
+    /// For a text longer than WATS allows: the limit, in characters (what
+    /// [`auto_truncate`](crate::truncate::auto_truncate) cuts it to).
+    pub limit: Option<usize>,
 }
 
 impl fmt::Display for ValidationError {
@@ -231,6 +234,7 @@ impl Validator {
             ctx.errors.push(ValidationError {
                 path: "report".into(),
                 message: format!("…and {} more problems not listed", ctx.unlisted),
+                limit: None,
             });
         }
         ctx.errors
@@ -314,6 +318,7 @@ impl Ctx<'_> {
         self.errors.push(ValidationError {
             path: self.path.clone(),
             message: message.into(),
+            limit: None,
         });
     }
 
@@ -338,10 +343,16 @@ impl Ctx<'_> {
         }
         let len = value.trim().chars().count();
         if len > max {
+            let before = self.errors.len();
             self.error_at(
                 key,
                 format!("is {len} characters long; WATS allows at most {max}"),
             );
+            if self.errors.len() > before {
+                if let Some(e) = self.errors.last_mut() {
+                    e.limit = Some(max);
+                }
+            }
         }
         if let Some((i, c)) = value
             .chars()

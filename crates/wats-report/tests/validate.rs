@@ -283,7 +283,8 @@ fn errors_display_and_entry_points() {
         errors.clone().into_vec(),
         vec![ValidationError {
             path: "pn".into(),
-            message: "is required".into()
+            message: "is required".into(),
+            limit: None,
         }]
     );
     assert_eq!(errors[0].to_string(), "pn: is required");

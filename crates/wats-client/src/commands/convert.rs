@@ -88,11 +88,18 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
         converter: forced.as_ref(),
         context: &context,
         validator: &validator,
+        auto_truncate: None,
     };
     let relative = Path::new(args.file.file_name().unwrap_or(args.file.as_os_str()));
-    let reports = intake::convert_file(&args.file, relative, args.max_bytes, &recipe)
-        .map_err(|e| anyhow::anyhow!(e.describe(&args.file)))?
-        .reports;
+    let converted = intake::convert_file(&args.file, relative, args.max_bytes, &recipe)
+        .map_err(|e| anyhow::anyhow!(e.describe(&args.file)))?;
+    for cut in &converted.truncated {
+        eprintln!(
+            "{}: cut to WATS's limit (AutoTruncate): {cut}",
+            args.file.display()
+        );
+    }
+    let reports = converted.reports;
     let submitted: Vec<_> = reports.iter().map(|r| r.for_submission()).collect();
     let json = match (submitted.as_slice(), args.compact) {
         ([one], true) => serde_json::to_string(one),

@@ -109,6 +109,7 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
         converter: forced.as_ref(),
         context: &context,
         validator: &validator,
+        auto_truncate: None,
     };
     let bar = indicatif::ProgressBar::new(files.len() as u64);
     bar.set_style(

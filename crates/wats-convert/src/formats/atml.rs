@@ -85,6 +85,10 @@ fn version_of(uri: &str) -> Option<&'static str> {
 }
 
 impl Converter for Atml {
+    // Virinco's own converter for this format runs the API in AutoTruncate mode.
+    fn auto_truncate(&self) -> bool {
+        true
+    }
     fn name(&self) -> &str {
         "atml"
     }

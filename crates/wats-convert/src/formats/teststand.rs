@@ -51,6 +51,10 @@ const PARAMETERS: &[Parameter] = &[
 ];
 
 impl Converter for TestStandXml {
+    // Virinco's own converter for this format runs the API in AutoTruncate mode.
+    fn auto_truncate(&self) -> bool {
+        true
+    }
     fn name(&self) -> &str {
         "teststand-xml"
     }
