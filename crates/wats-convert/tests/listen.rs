@@ -114,3 +114,131 @@ fn other_text_files_are_not_taken_for_soundcheck() {
         );
     }
 }
+
+fn convert_text(
+    text: &str,
+    cx: &Context,
+) -> Result<Vec<wats_report::Report>, wats_convert::ConvertError> {
+    let path = std::path::PathBuf::from("export.txt");
+    ListenSoundCheck.convert(&Source::new(&path, text.as_bytes()), cx)
+}
+
+/// A European export (§4.9's culture parameter): day-first dates, comma decimals, `1.234,5`.
+#[test]
+fn a_european_export_with_day_first_dates_and_comma_decimals() {
+    let text = "Serial #:\tTime:\tLot #:\tName\tMargin\tUnit\tResult\tTolerance\tLimits\n\
+                S/N 7\t05.07.2020 14:03:09\tP/N #777\tAve Sensitivity\t95,50\tdB\tPASS\tMax/Min\t100,0/90,0\n\
+                S/N 7\t05.07.2020 14:03:09\tP/N #777\tPeak\t1.234,5\tHz\tPASS\tMax/Min\t2.000,0/1.000,0\n\
+                S/N 8\t22/07/2020 09:00:00\tP/N #777\tAve Sensitivity\t89,10\tdB\tFAIL\tMax/Min\t100,0/90,0\n";
+    let cx = Context::default()
+        .arg("time_zone", "UTC")
+        .arg("culture", "de-DE");
+    let reports = convert_text(text, &cx).unwrap();
+    common::assert_valid(&reports, "EU export");
+    assert_eq!(reports.len(), 2);
+    let r = &reports[0];
+    assert_eq!(
+        r.start.as_ref().unwrap().utc().to_rfc3339(),
+        "2020-07-05T14:03:09+00:00",
+        "5 July, day first"
+    );
+    let steps = r.root.as_ref().unwrap().children();
+    let m = |i: usize| steps[i].numeric_meas.as_ref().unwrap()[0].clone();
+    assert_eq!(
+        (m(0).value, m(0).low_limit, m(0).high_limit),
+        (Some(95.5), Some(90.0), Some(100.0))
+    );
+    assert_eq!(
+        (m(1).value, m(1).low_limit, m(1).high_limit),
+        (Some(1234.5), Some(1000.0), Some(2000.0))
+    );
+    assert_eq!(
+        reports[1].start.as_ref().unwrap().utc().to_rfc3339(),
+        "2020-07-22T09:00:00+00:00"
+    );
+    assert_eq!(reports[1].result, Some(Status::Failed));
+    // Without the culture, month first: 05.07 is still day first (the dotted form), and a
+    // slash date that cannot be month first falls back to day first.
+    let plain: String = text
+        .lines()
+        .filter(|l| !l.contains("1.234,5"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let reports = convert_text(&plain, &Context::default().arg("time_zone", "UTC")).unwrap();
+    assert_eq!(
+        reports[1].start.as_ref().unwrap().utc().to_rfc3339(),
+        "2020-07-22T09:00:00+00:00"
+    );
+    // Grouped thousands need the culture: without it, the error names the value.
+    let err = convert_text(text, &Context::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("1.234,5"), "{err}");
+}
+
+/// Several AutoSave steps appended to one export: the header repeats (with other columns),
+/// and a graph block (§4.9) follows a unit's rows.
+#[test]
+fn an_appended_export_with_repeated_headers_and_a_graph_block() {
+    let mut text = String::from(
+        "Serial #:\tOperator:\tTime:\tLot #:\tName\tMargin\tUnit\tResult\tTolerance\tLimits\n\
+         S/N 1\tAnn\t7/22/2020 10:00:00 AM\tP/N #5\tAve Sensitivity\t95.50\tdB\tPASS\tMax/Min\t100.0/90.0\n\
+         Serial #:\tTime:\tLot #:\tName\tMargin\tUnit\tResult\tTolerance\tLimits\n\
+         S/N 1\t7/22/2020 10:00:05 AM\tP/N #5\tRub & Buzz\t3.00\tdB\tPASS\tTolerance curves\tFloating Limits\n\
+         S/N 2\t7/22/2020 10:01:00 AM\tP/N #5\tAve Sensitivity\t91.00\tdB\tPASS\tMax/Min\t100.0/90.0\n",
+    );
+    let mut graph = vec![String::new(); 15];
+    graph[0] = "Serial #:".into();
+    graph[1] = "S/N 1".into();
+    graph[2] = "Frequency Response".into();
+    graph[13] = "Hz".into();
+    graph[14] = "dB SPL".into();
+    text.push_str(&graph.join("\t"));
+    text.push('\n');
+    let xs: Vec<String> = (0..12).map(|i| format!("{}", 100 * (i + 1))).collect();
+    let ys: Vec<String> = (0..12).map(|i| format!("{}", 80 + i)).collect();
+    text.push_str(&xs.join("\t"));
+    text.push('\n');
+    text.push_str(&ys.join("\t"));
+    text.push('\n');
+    let reports = convert_text(&text, &Context::default().arg("time_zone", "UTC")).unwrap();
+    common::assert_valid(&reports, "appended export");
+    assert_eq!(reports.len(), 2);
+    let one = reports[0].root.as_ref().unwrap().children();
+    let names: Vec<&str> = one.iter().map(|s| s.name.as_deref().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["Ave Sensitivity", "Rub & Buzz", "Frequency Response"]
+    );
+    assert_eq!(
+        reports[0].uut.as_ref().unwrap().user.as_deref(),
+        Some("Ann")
+    );
+    let graph_step = &one[2];
+    let chart = graph_step.chart.as_ref().unwrap();
+    assert_eq!(chart.chart_type.as_deref(), Some("LineLogY"));
+    assert_eq!(chart.x_unit.as_deref(), Some("Hz"));
+    assert_eq!(chart.y_unit.as_deref(), Some("dB SPL"));
+    assert_eq!(
+        graph_step.numeric_meas.as_ref().unwrap()[0].value,
+        Some(91.0),
+        "the largest Y"
+    );
+    // A graph whose Y row is missing names its line.
+    let cut = text
+        .rsplit_once('\n')
+        .unwrap()
+        .0
+        .rsplit_once('\n')
+        .unwrap()
+        .0
+        .to_string()
+        + "\n";
+    let err = convert_text(&cut, &Context::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("6:") && err.contains("Frequency Response"),
+        "{err}"
+    );
+}
