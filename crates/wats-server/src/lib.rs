@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod content;
 pub mod error;
 pub mod ingest;
 pub mod odata;

@@ -366,9 +366,24 @@ fn decode(data: Option<&str>, what: &str) -> ApiResult<Vec<u8>> {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    base64::engine::general_purpose::STANDARD
+    // Lenient on the unused bits, as .NET is: reports stored before submissions were checked
+    // for canonical base64 must stay readable.
+    const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    LENIENT
         .decode(text)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("{what}: stored data is not base64: {e}")))
+}
+
+/// The stored content type, or `application/octet-stream` when it cannot be a header (stored
+/// before content types were checked on submit).
+fn content_type(stored: Option<&str>) -> String {
+    stored
+        .filter(|ct| crate::content::is_media_type(ct))
+        .unwrap_or("application/octet-stream")
+        .to_owned()
 }
 
 /// An attachment with the step id (test report) or the attachment id (repair report) it is
@@ -383,10 +398,7 @@ fn files(report: &Report) -> ApiResult<Vec<Located>> {
             b.id,
             File {
                 name: b.name.clone().unwrap_or_else(|| "attachment".into()),
-                content_type: b
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| "application/octet-stream".into()),
+                content_type: content_type(b.content_type.as_deref()),
                 data: decode(b.data.as_deref(), "binaryData")?,
             },
         ));
@@ -398,10 +410,7 @@ fn files(report: &Report) -> ApiResult<Vec<Located>> {
                 None,
                 File {
                     name: a.name.clone().unwrap_or_else(|| "attachment".into()),
-                    content_type: a
-                        .content_type
-                        .clone()
-                        .unwrap_or_else(|| "application/octet-stream".into()),
+                    content_type: content_type(a.content_type.as_deref()),
                     data: decode(a.data.as_deref(), "attachment")?,
                 },
             ));
