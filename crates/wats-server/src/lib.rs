@@ -19,8 +19,12 @@ pub mod auth;
 pub mod content;
 pub mod error;
 pub mod ingest;
+pub mod limits;
+pub mod login;
 pub mod odata;
 pub mod store;
+
+pub use limits::Limits;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -70,6 +74,8 @@ pub struct AppState {
     pub store: Store,
     /// Verified tokens.
     pub tokens: auth::TokenCache,
+    /// Bounds on password checks.
+    pub login: login::LoginGuard,
 }
 
 #[derive(utoipa::OpenApi)]
@@ -231,8 +237,14 @@ impl Running {
     }
 }
 
-/// Opens the database, makes sure an API user exists and starts serving.
+/// Opens the database, makes sure an API user exists and starts serving, with the default
+/// [`Limits`].
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    start_with_limits(config, Limits::default()).await
+}
+
+/// [`start`] with the given limits on connections, time, memory and logins.
+pub async fn start_with_limits(config: Config, limits: Limits) -> anyhow::Result<Running> {
     let store = match &config.database {
         Database::Dir(dir) => Store::open_dir(dir).await?,
         Database::Url(url) => Store::open(url).await?,
@@ -258,6 +270,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let state = Arc::new(AppState {
         store,
         tokens: auth::TokenCache::default(),
+        login: login::LoginGuard::new(&limits)?,
     });
     let (router, openapi) = app(state.clone(), config.max_body_bytes);
     let templates = Templates::new(&openapi);
