@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -148,10 +149,13 @@ pub async fn require_auth(
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip());
-            let attempt = state.login.begin(user, address)?;
+            let attempt = state.login.begin(user, address).inspect_err(|_| {
+                state.metrics.logins_limited.fetch_add(1, Ordering::Relaxed);
+            })?;
             // An unknown user is verified against a dummy hash: same time, same answer.
             let hash = state.store.user_password_hash(user).await?;
             if !state.login.verify(password, hash).await? {
+                state.metrics.logins_failed.fetch_add(1, Ordering::Relaxed);
                 return Err(denied());
             }
             attempt.succeeded();

@@ -38,6 +38,7 @@ async fn insert(
     state: &AppState,
     report: Report,
     user: &str,
+    counter: &std::sync::atomic::AtomicU64,
 ) -> ApiResult<Json<InsertReportResult>> {
     let processes = state.store.processes().await?;
     let prepared = crate::ingest::prepare(report, &processes, user)?;
@@ -45,6 +46,7 @@ async fn insert(
     let id = prepared.report.id.unwrap_or_default();
     let measurements = prepared.measurements.len();
     let inserted = state.store.save_report(prepared, &document).await?;
+    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tracing::info!(%id, replaced = inserted.replaced, measurements, "report stored");
     Ok(Json(InsertReportResult {
         id,
@@ -73,7 +75,7 @@ pub async fn post_wsjf(
         ));
     }
     let report = wats_report::wsjf::from_slice(&body).map_err(read_error)?;
-    insert(&state, report, &user).await
+    insert(&state, report, &user, &state.metrics.reports_wsjf).await
 }
 
 /// Submits one report in WSXF (XML). A report with an existing id replaces it.
@@ -87,7 +89,7 @@ pub async fn post_wsxf(
     body: Bytes,
 ) -> ApiResult<Json<InsertReportResult>> {
     let report = wats_report::wsxf::from_slice(&body).map_err(read_error)?;
-    insert(&state, report, &user).await
+    insert(&state, report, &user, &state.metrics.reports_wsxf).await
 }
 
 /// The detail options of a report fetch.
