@@ -74,6 +74,35 @@ pub struct Process {
     pub properties: Option<String>,
 }
 
+/// Makes `dir` readable by its owner only, and creates `db` (if needed) readable by its owner
+/// only: SQLite gives its `-wal` and `-shm` files the database file's mode.
+fn private_files(dir: &Path, db: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let set = |path: &Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("cannot make {} private", path.display()))
+        };
+        set(dir, 0o700)?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(db)
+            .with_context(|| format!("cannot create {}", db.display()))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let path = dir.join(format!("wats.db{suffix}"));
+            if path.exists() {
+                set(&path, 0o600)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, db);
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) `wats.db` in `dir`, in WAL mode, and migrates it.
     ///
@@ -326,35 +355,6 @@ impl Store {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()
     }
-}
-
-/// Makes `dir` readable by its owner only, and creates `db` (if needed) readable by its owner
-/// only: SQLite gives its `-wal` and `-shm` files the database file's mode.
-fn private_files(dir: &Path, db: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
-        let set = |path: &Path, mode: u32| {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-                .with_context(|| format!("cannot make {} private", path.display()))
-        };
-        set(dir, 0o700)?;
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(db)
-            .with_context(|| format!("cannot create {}", db.display()))?;
-        for suffix in ["", "-wal", "-shm"] {
-            let path = dir.join(format!("wats.db{suffix}"));
-            if path.exists() {
-                set(&path, 0o600)?;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (dir, db);
-    Ok(())
 }
 
 /// The URL without its password, for messages.
