@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use argon2::password_hash::{Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -32,8 +32,8 @@ pub struct AuthUser(pub String);
 /// The Argon2 instance: 8 MiB, 2 passes, 1 lane (fast enough per login, costly to brute-force
 /// from a stolen database).
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(8 * 1024, 2, 1, None).expect("valid Argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    let params = argon2::Params::new(8 * 1024, 2, 1, None).expect("valid Argon2 parameters");
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
 /// Hashes a password for storage.
@@ -45,46 +45,10 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
 }
 
-/// Whether `password` matches the stored `hash` (false for an unreadable hash).
-pub fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false)
-}
-
-/// [`verify_password`] with Argon2's working memory given (resized as the hash's parameters
-/// need): a server reuses a few buffers instead of allocating 8 MiB per login, which the
-/// allocator kept (400 logins, two at a time, still grew RSS by 250–500 MB).
-pub(crate) fn verify_password_in(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
-    let Ok(h) = PasswordHash::new(hash) else {
-        return false;
-    };
-    let (Ok(params), Ok(algorithm)) = (Params::try_from(&h), Algorithm::try_from(h.algorithm))
-    else {
-        return false;
-    };
-    let version = match h.version.map(Version::try_from) {
-        None => Version::default(),
-        Some(Ok(v)) => v,
-        Some(Err(_)) => return false,
-    };
-    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
-        return false;
-    };
-    let mut salt_buf = [0u8; 64];
-    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
-        return false;
-    };
-    memory.resize(params.block_count(), Block::default());
-    let mut out = vec![0u8; expected.len()];
-    if Argon2::new(algorithm, version, params)
-        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
-        .is_err()
-    {
-        return false;
-    }
-    // `Output`'s equality is constant-time.
-    Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 /// The remembered tokens.
@@ -180,20 +144,4 @@ pub fn random_password() -> String {
 /// The Basic token of a user and password.
 pub fn basic_token(user: &str, password: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn verification_with_given_memory_agrees() {
-        let hash = hash_password("pw:with:colons").unwrap();
-        let mut memory = Vec::new();
-        assert!(verify_password_in("pw:with:colons", &hash, &mut memory));
-        assert_eq!(memory.len(), 8 * 1024);
-        assert!(!verify_password_in("pw:with:colon", &hash, &mut memory));
-        assert!(!verify_password_in("pw", "not a hash", &mut memory));
-        assert!(verify_password("pw:with:colons", &hash));
-    }
 }

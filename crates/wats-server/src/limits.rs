@@ -30,7 +30,7 @@ pub struct Limits {
     /// while it is parsed and stored, so this is what bounds memory, not the body itself.
     pub body_budget_bytes: usize,
     /// Argon2 password verifications at once (each takes 8 MiB and a core for ~12 ms); the
-    /// others wait their turn.
+    /// others wait their turn. Default: half the cores, 1 to 4.
     pub argon2_concurrency: usize,
     /// Failed logins (wrong password or unknown user) allowed per user name per
     /// [`Limits::login_window`]; more are answered `429` with `Retry-After`.
@@ -57,8 +57,10 @@ impl Default for Limits {
             body_idle_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(300),
             body_budget_bytes: crate::DEFAULT_MAX_BODY_BYTES,
+            // Half the cores: an attack on passwords must leave cores to serve requests (with
+            // all of them hashing, a verified token waited a second on 2 cores).
             argon2_concurrency: std::thread::available_parallelism()
-                .map_or(2, |n| n.get())
+                .map_or(1, |n| n.get() / 2)
                 .clamp(1, 4),
             login_failures_per_user: 10,
             login_failures_per_address: 30,
