@@ -225,6 +225,13 @@ async fn odata_chains_and_nesting_are_400_naming_the_limit() {
         assert_eq!(r.status(), 400);
         assert!(r.text().await.unwrap().contains(limit));
     }
+    // Past SQLite's 2000 ORDER BY terms.
+    let order = vec!["start desc"; 3000].join(",");
+    let (status, body) = s
+        .get(&format!("/api/Report/Query/Header?$orderby={order}"))
+        .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("lists 3000 items; at most 100"), "{body}");
     let (status, body) = s.get("/api/Report/Query/Header?$top=5").await;
     assert_eq!(status, 200, "{body}");
     s.stop().await;

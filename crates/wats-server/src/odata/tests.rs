@@ -319,6 +319,20 @@ fn term_count_and_in_values_are_bounded() {
 }
 
 #[test]
+fn option_lists_are_bounded() {
+    for option in ["$orderby", "$select", "$expand"] {
+        let long = vec!["start"; 101].join(",");
+        let e = QueryOptions::from_params([(option, long.as_str())]).unwrap_err();
+        assert!(
+            e.to_string().contains("lists 101 items; at most 100"),
+            "{e}"
+        );
+    }
+    let ok = vec!["start desc"; 100].join(",");
+    QueryOptions::from_params([("$orderby", ok.as_str())]).unwrap();
+}
+
+#[test]
 fn compiles_to_parameterized_sql() {
     let (q, args) = sql("serialNumber eq 'SN1' and processCode ge 10");
     assert_eq!(q, "(r.sn = $1 AND r.process_code >= $2)");
