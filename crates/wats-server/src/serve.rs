@@ -36,7 +36,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a refused connection is told before it is closed.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n\
-Content-Type: application/json\r\nConnection: close\r\nContent-Length: 66\r\n\r\n\
+Content-Type: application/json\r\nConnection: close\r\nContent-Length: 68\r\n\r\n\
 {\"Message\":\"The server is busy: every connection is in use. Retry.\"}";
 
 /// One open connection, as the table sees it.
@@ -262,4 +262,19 @@ async fn connection(stream: TcpStream, peer: SocketAddr, c: Connection) {
         }
     }
     table.remove(id, &metrics);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn busy_answer_has_its_length() {
+        let text = std::str::from_utf8(super::BUSY).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .unwrap();
+        assert_eq!(length.parse::<usize>().unwrap(), body.len());
+        serde_json::from_str::<serde_json::Value>(body).unwrap();
+    }
 }
