@@ -1,7 +1,7 @@
 //! Request bodies: read within a time limit, under a memory budget shared across requests.
 //!
-//! A 59 MB report (600k steps) costs ~1.2 GB while it is parsed, validated and stored; four
-//! at once took 5 GB. So before reading a body a request takes its size (`Content-Length`)
+//! A 59 MB report costs 0.8–1.2 GB while it is parsed, validated and stored; four at once
+//! took 5 GB. So before reading a body a request takes its size (`Content-Length`)
 //! from a semaphore of [`Limits::body_budget_bytes`] and keeps it until it is answered: large
 //! reports queue instead of adding up. Bodies up to [`SMALL_BODY_BYTES`] draw from their own
 //! budget, so a station's 50 KB report never waits behind a giant one. After a large request

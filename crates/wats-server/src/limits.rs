@@ -2,8 +2,9 @@
 //!
 //! Every bound against a hostile or broken client is a field here, with its default and why;
 //! [`crate::serve`] (connections, header and idle timeouts), [`crate::budget`] (request bodies)
-//! and [`crate::auth`] (logins) read them. Limits on report *content* (string lengths, unknown
-//! keys, attachments) are in [`crate::ingest`]; on OData filters in [`crate::odata`].
+//! and [`crate::login`] (logins) read them. Limits on report *content* are `wats-report`'s
+//! validator (string lengths, report-formats §1.15) and [`crate::content`] (unknown keys,
+//! attachments); on OData filters, [`crate::odata`]. `docs/server.md` lists them all.
 
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Bytes of request bodies over [`SMALL_BODY_BYTES`] held at once, across requests. A
     /// request waits for its share (its `Content-Length`) before its body is read and keeps it
-    /// until it is answered: the report it carries costs about 20 times its size in memory
+    /// until it is answered: the report it carries costs about 13 times its size in memory
     /// while it is parsed and stored, so this is what bounds memory, not the body itself.
     pub body_budget_bytes: usize,
     /// Argon2 password verifications at once (each takes 8 MiB and a core for ~12 ms); the

@@ -34,7 +34,7 @@ enum Command {
         #[arg(long, default_value_t = 64)]
         max_body_mib: usize,
         /// Request bodies over 1 MiB held at once, in MiB, across requests (a report costs
-        /// about 20 times its size while it is stored); more wait their turn. Default: the
+        /// about 13 times its size while it is stored); more wait their turn. Default: the
         /// largest body.
         #[arg(long)]
         body_budget_mib: Option<usize>,
