@@ -12,7 +12,8 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Open connections at most. When full, a new connection takes the place of the
-    /// connection idle the longest (no request in progress), so idle or half-open sockets
+    /// connections idle the longest (no request in progress; 1/64 of the cap closed at a
+    /// time), so idle or half-open sockets
     /// cannot lock clients out; when every connection is busy the new one is answered `503`
     /// and closed at once. Clamped at start to the process's file limit less a reserve for
     /// the database and logs.

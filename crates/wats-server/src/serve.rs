@@ -6,9 +6,10 @@
 //!
 //! * hyper's header-read timeout runs whenever a connection waits for a request head, so it
 //!   bounds half-sent headers and idle keep-alive alike ([`Limits::header_timeout`]);
-//! * at most [`Limits::max_connections`] are open. A new connection beyond that replaces the
-//!   connection idle the longest (one with no request in progress: idle keep-alive, or a head
-//!   still arriving), so a flood of idle sockets cannot keep a real client out. When every
+//! * at most [`Limits::max_connections`] are open. A new connection beyond that takes the place
+//!   of the connections idle the longest (no request in progress: idle keep-alive, or a head
+//!   still arriving; 1/64 of the cap closed at a time), so a flood of idle sockets cannot keep
+//!   a real client out. When every
 //!   connection is busy with a request, the new one gets `503` and is closed at once;
 //! * request bodies are bounded in time and memory by [`crate::budget`], once the request is
 //!   authenticated.
@@ -62,21 +63,30 @@ impl Table {
         self.epoch.elapsed().as_micros() as u64
     }
 
-    /// Registers a new connection, shedding the longest-idle one when full; `None` when full
+    /// Registers a new connection, shedding the longest-idle ones when full; `None` when full
     /// of busy connections.
     fn admit(&self, metrics: &Metrics) -> Option<(u64, Arc<Conn>)> {
         let mut conns = self.conns.lock().unwrap_or_else(|e| e.into_inner());
         if conns.len() >= self.max {
-            // A linear scan, only when full: at 10,000 connections it costs microseconds,
-            // less than the accept it guards.
-            let victim = conns
+            // One scan sheds the longest-idle 1/64 (at least one), so that under a flood the
+            // scan runs once per that many accepts, not once per accept.
+            let mut idle: Vec<(u64, u64)> = conns
                 .iter()
                 .filter(|(_, c)| c.busy.load(Ordering::Acquire) == 0)
-                .min_by_key(|(_, c)| c.idle_since.load(Ordering::Relaxed))
-                .map(|(id, _)| *id)?;
-            if let Some(c) = conns.remove(&victim) {
-                c.shed.notify_one();
-                metrics.connections_shed.fetch_add(1, Ordering::Relaxed);
+                .map(|(id, c)| (c.idle_since.load(Ordering::Relaxed), *id))
+                .collect();
+            if idle.is_empty() {
+                return None;
+            }
+            let n = (self.max / 64).clamp(1, idle.len());
+            if n < idle.len() {
+                idle.select_nth_unstable(n);
+            }
+            for (_, id) in &idle[..n] {
+                if let Some(c) = conns.remove(id) {
+                    c.shed.notify_one();
+                    metrics.connections_shed.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
