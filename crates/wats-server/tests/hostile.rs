@@ -713,6 +713,17 @@ async fn health_and_metrics_answer_without_a_token() {
     let s = start(limits()).await;
     assert_serving(&s).await;
     let _ = s.get("/api/Report/Wsjf/not-a-guid").await;
+    // Made-up methods share one series: a client cannot grow the metrics without bound.
+    for method in ["FOO1", "FOO2"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = s
+            .client
+            .request(method, s.url("/nowhere"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
     for path in ["/health/live", "/health/ready"] {
         let r = s.client.get(s.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
@@ -732,6 +743,7 @@ async fn health_and_metrics_answer_without_a_token() {
         "wats_http_requests_total{method=\"GET\",route=\"/api/Report/Wsjf/{id}\",status=\"400\"} 1",
         "wats_http_request_duration_seconds_count{route=\"/api/Report/Wsjf/{id}\"} 2",
         "wats_reports_ingested_total{format=\"wsjf\"} 1",
+        "wats_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"404\"} 2",
         "# TYPE wats_http_request_duration_seconds histogram",
     ] {
         assert!(text.contains(line), "{line} not in:\n{text}");
