@@ -62,8 +62,36 @@ impl BodyBudget {
     }
 }
 
-/// Bytes of the budget held by one request; given back on drop.
-struct Held<'a> {
+impl BodyBudget {
+    /// Takes `bytes` from the budget (the small one up to [`SMALL_BODY_BYTES`]), waiting for
+    /// them; given back when the result is dropped. For work whose memory follows a size: a
+    /// request body, or a stored report being read back (a 59 MB report fetched costs as
+    /// much as one submitted).
+    pub async fn hold(&self, bytes: usize) -> Result<Held<'_>, ApiError> {
+        let bytes = bytes.max(1);
+        let (semaphore, share) = if bytes <= SMALL_BODY_BYTES {
+            (&self.small, bytes)
+        } else {
+            (&self.large, bytes.min(self.large_total))
+        };
+        let permit = semaphore
+            .clone()
+            .acquire_many_owned(share as u32)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let now = self.in_flight.fetch_add(share, Ordering::Relaxed) + share;
+        self.in_flight_max.fetch_max(now, Ordering::Relaxed);
+        Ok(Held {
+            budget: self,
+            bytes: share,
+            _permit: permit,
+        })
+    }
+}
+
+/// Bytes of the budget held by one request; given back on drop, and after a large share the
+/// allocator is asked to return the freed memory.
+pub struct Held<'a> {
     budget: &'a BodyBudget,
     bytes: usize,
     _permit: tokio::sync::OwnedSemaphorePermit,
@@ -74,6 +102,9 @@ impl Drop for Held<'_> {
         self.budget
             .in_flight
             .fetch_sub(self.bytes, Ordering::Relaxed);
+        if self.bytes > SMALL_BODY_BYTES {
+            give_memory_back();
+        }
     }
 }
 
@@ -120,34 +151,13 @@ pub async fn bounded_body(
         return Err(too_large(len, budget.max_body));
     }
     // Without a length, the body may be as large as allowed: reserve that.
-    let want = declared.unwrap_or(budget.max_body).max(1);
-    let (semaphore, share) = if want <= SMALL_BODY_BYTES {
-        (&budget.small, want)
-    } else {
-        (&budget.large, want.min(budget.large_total))
-    };
-    let permit = semaphore
-        .clone()
-        .acquire_many_owned(share as u32)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let now = budget.in_flight.fetch_add(share, Ordering::Relaxed) + share;
-    budget.in_flight_max.fetch_max(now, Ordering::Relaxed);
-    let held = Held {
-        budget,
-        bytes: share,
-        _permit: permit,
-    };
-
+    let held = budget.hold(declared.unwrap_or(budget.max_body)).await?;
     let (parts, body) = request.into_parts();
     let bytes = read(body, declared, budget).await?;
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     drop(held);
-    if want > SMALL_BODY_BYTES {
-        give_memory_back();
-    }
     Ok(response)
 }
 
@@ -186,13 +196,36 @@ async fn read(
 }
 
 /// Asks the allocator to return free memory to the system (glibc only; others do it alone or
-/// have no such call).
+/// have no such call): at once, for what the request freed before giving its share back (the
+/// report it stored), and again a moment later, for what is freed after (the answer, once
+/// sent: a fetched report). Later trims asked for meanwhile are one.
 fn give_memory_back() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    tokio::task::spawn_blocking(|| {
-        // SAFETY: malloc_trim only releases free heap pages; it has no preconditions.
-        unsafe {
-            libc::malloc_trim(0);
+    {
+        static PENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn_blocking(trim);
+        if PENDING.swap(true, Ordering::AcqRel) {
+            return;
         }
-    });
+        runtime.spawn(async {
+            tokio::time::sleep(TRIM_DELAY).await;
+            PENDING.store(false, Ordering::Release);
+            let _ = tokio::task::spawn_blocking(trim).await;
+        });
+    }
 }
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim() {
+    // SAFETY: malloc_trim only releases free heap pages; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// How long after a large request the heap is trimmed again.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRIM_DELAY: Duration = Duration::from_millis(250);

@@ -540,6 +540,49 @@ async fn large_bodies_queue_under_the_shared_budget() {
     s.stop().await;
 }
 
+/// Reading a large report back costs about as much as storing it: fetches take their share of
+/// the same budget (two of 5.2 MB fit in 12 MiB; eight at once never exceed it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_fetches_share_the_budget() {
+    let _x = EXCLUSIVE.write().await;
+    let budget = 12 * 1024 * 1024;
+    let s = start(Limits {
+        body_budget_bytes: budget,
+        ..limits()
+    })
+    .await;
+    let (id, r) = uut(|r| attachment(r)["data"] = json!("QUJD".repeat(1_300_000)));
+    let (status, body) = s.submit(r.to_string(), "WSJF").await;
+    assert_eq!(status, 200, "{body}");
+    let one = metric(&s, "wats_body_budget_bytes_peak").await;
+    assert!(one > 5e6, "{one}");
+    let fetches: Vec<_> = (0..8)
+        .map(|_| {
+            let client = s.client.clone();
+            let url = s.url(&format!("/api/Report/Wsjf/{id}"));
+            tokio::spawn(async move {
+                let r = client
+                    .get(url)
+                    .basic_auth(USER, Some(PASSWORD))
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.bytes().await.unwrap().len())
+            })
+        })
+        .collect();
+    for f in fetches {
+        let (status, len) = f.await.unwrap();
+        assert_eq!(status, 200);
+        assert!(len > 5_000_000);
+    }
+    let peak = metric(&s, "wats_body_budget_bytes_peak").await;
+    assert!(peak > 1.5 * one, "fetches did not take the budget ({peak})");
+    assert!(peak <= budget as f64, "budget peak {peak} over {budget}");
+    assert_eq!(metric(&s, "wats_body_budget_bytes_in_use").await, 0.0);
+    s.stop().await;
+}
+
 // ---- authentication -------------------------------------------------------------------------
 
 /// 400 concurrent wrong passwords: Argon2 runs one at a time, RSS stays bounded, and a station

@@ -189,7 +189,12 @@ fn trim_step(step: &mut Step, d: Detail) {
     }
 }
 
-async fn load(state: &AppState, id: &str) -> ApiResult<(uuid::Uuid, Report)> {
+/// A stored report, read back, with its share of the memory budget (held until the answer is
+/// built: reading a report back costs about as much as storing it).
+async fn load<'s>(
+    state: &'s AppState,
+    id: &str,
+) -> ApiResult<(uuid::Uuid, Report, crate::budget::Held<'s>)> {
     let id = parse_uuid(id, "id")?;
     let key = id.hyphenated().to_string();
     let doc = state
@@ -197,6 +202,7 @@ async fn load(state: &AppState, id: &str) -> ApiResult<(uuid::Uuid, Report)> {
         .report_document(&key)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Report {id} not found")))?;
+    let held = state.budget.hold(doc.len()).await?;
     let mut report = wats_report::wsjf::from_str(&doc).map_err(|e| {
         ApiError::Internal(anyhow::anyhow!("stored report {id} is unreadable: {e}"))
     })?;
@@ -216,7 +222,7 @@ async fn load(state: &AppState, id: &str) -> ApiResult<(uuid::Uuid, Report)> {
             }
         }
     }
-    Ok((id, report))
+    Ok((id, report, held))
 }
 
 /// A report in WSJF.
@@ -233,7 +239,7 @@ pub async fn get_wsjf(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
     let detail = Detail::from_params(&Params::parse(query.as_deref())?)?;
-    let (_, mut report) = load(&state, &id).await?;
+    let (_, mut report, _held) = load(&state, &id).await?;
     apply_detail(&mut report, detail);
     Ok((
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
@@ -259,7 +265,7 @@ pub async fn get_wsxf(
     let params = Params::parse(query.as_deref())?;
     params.bool("includeIndexes")?;
     let detail = Detail::from_params(&params)?;
-    let (_, mut report) = load(&state, &id).await?;
+    let (_, mut report, _held) = load(&state, &id).await?;
     apply_detail(&mut report, detail);
     Ok((
         [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
@@ -456,7 +462,7 @@ pub async fn attachment(
     if attachment_id.is_none() && step_id.is_none() {
         return Err(ApiError::bad_request("attachmentId or stepId is required"));
     }
-    let (id, report) = load(&state, &report_id).await?;
+    let (id, report, _held) = load(&state, &report_id).await?;
     let found = files(&report)?.into_iter().find(|(s, a, _)| {
         (step_id.is_some() && *s == step_id) || (attachment_id.is_some() && *a == attachment_id)
     });
@@ -481,7 +487,7 @@ pub async fn attachments_zip(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (id, report) = load(&state, &id).await?;
+    let (id, report, _held) = load(&state, &id).await?;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -526,7 +532,7 @@ pub async fn certificate(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (id, report) = load(&state, &id).await?;
+    let (id, report, _held) = load(&state, &id).await?;
     let text = certificate_text(id, &report);
     Ok((
         [
