@@ -1,6 +1,7 @@
 #!/bin/sh
 # Memory of the largest reports: RSS of a release wats-server (SQLite) storing one report of
-# about 59 MB, then four at once, and what it keeps afterwards (docs/server.md).
+# about 59 MB, then four at once, then fetching four at once, and what it keeps afterwards
+# (docs/server.md).
 #
 #   bench/hostile-rss.sh            # STEPS=330000 numeric steps ≈ 59 MB of WSJF
 #   STEPS=100000 BUDGET_MIB=128 bench/hostile-rss.sh
@@ -36,6 +37,8 @@ for n in range(5):
     }
     with open(f"{out}/r{n}.json", "w") as f:
         json.dump(report, f, separators=(",", ":"))
+    with open(f"{out}/id{n}", "w") as f:
+        f.write(report["id"])
 EOF
 size=$(stat -c %s "$dir/r0.json")
 echo "report: $STEPS steps, $((size / 1000000)) MB"
@@ -66,3 +69,14 @@ for p in $posts; do wait "$p"; done
 echo "four at once: $(echo "$(date +%s.%N) - $start" | bc) s"
 sleep 2
 echo "four at once: peak $(mib VmHWM) MiB, after $(mib VmRSS) MiB (body budget $BUDGET_MIB MiB)"
+reset_peak
+start=$(date +%s.%N)
+gets=
+for n in 1 2 3 4; do
+  curl -s -o /dev/null -u u:p "http://127.0.0.1:$PORT/api/Report/Wsjf/$(cat "$dir/id$n")" &
+  gets="$gets $!"
+done
+for p in $gets; do wait "$p"; done
+echo "four fetched at once: $(echo "$(date +%s.%N) - $start" | bc) s"
+sleep 2
+echo "four fetched at once: peak $(mib VmHWM) MiB, after $(mib VmRSS) MiB"
