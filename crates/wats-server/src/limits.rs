@@ -16,7 +16,8 @@ pub struct Limits {
     /// time), so idle or half-open sockets
     /// cannot lock clients out; when every connection is busy the new one is answered `503`
     /// and closed at once. Clamped at start to the process's file limit less a reserve for
-    /// the database and logs.
+    /// the database and logs. A connection buffers at most ~128 KiB while its request head
+    /// (64 KiB at most) arrives: 4096 of them hold at most 512 MiB.
     pub max_connections: usize,
     /// Time to receive a complete request head (request line and headers), counted from when
     /// the connection waits for one: it is also how long an idle keep-alive connection stays
@@ -54,7 +55,7 @@ pub const SMALL_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_connections: 10_000,
+            max_connections: 4096,
             header_timeout: Duration::from_secs(30),
             body_idle_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(300),

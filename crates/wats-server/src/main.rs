@@ -39,7 +39,7 @@ enum Command {
         #[arg(long)]
         body_budget_mib: Option<usize>,
         /// Open connections at most (idle ones are closed to make room; beyond, 503).
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, default_value_t = 4096)]
         max_connections: usize,
         /// Seconds to receive a request's headers; also the idle keep-alive time.
         #[arg(long, default_value_t = 30)]

@@ -32,6 +32,12 @@ use tokio::sync::{mpsc, watch, Notify};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 
+/// The largest request head (request line and headers), and the read buffer's bound: hyper's
+/// default buffer (~400 KB) let 10,000 half-sent heads hold 4 GB; now a connection buffers at
+/// most about twice this (the last read may overshoot). 64 KiB fits the longest OData query
+/// the filter limits allow (1000 quoted GUIDs in an `in` list, ~46 KB).
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// How long a graceful stop waits for requests in progress before closing their connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -254,6 +260,8 @@ async fn connection(stream: TcpStream, peer: SocketAddr, c: Connection) {
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .max_header_size(MAX_HEAD_BYTES)
         .keep_alive(true);
     let served = builder.serve_connection(TokioIo::new(stream), service);
     let mut served = std::pin::pin!(served);

@@ -419,6 +419,38 @@ async fn half_sent_headers_and_idle_connections_time_out() {
     s.stop().await;
 }
 
+/// A request head past 64 KiB is refused (431) instead of buffered: hyper's default of ~400 KB
+/// per connection let half-sent heads hold gigabytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_request_heads_are_refused() {
+    let _x = EXCLUSIVE.read().await;
+    let s = start(limits()).await;
+    let mut c = TcpStream::connect(s.addr).await.unwrap();
+    let filler = "a".repeat(100 * 1024);
+    let head = format!("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Filler: {filler}\r\n\r\n");
+    // The server may stop reading and close before all of it is written.
+    let _ = c.write_all(head.as_bytes()).await;
+    let line = status_line(&mut c, Duration::from_secs(2)).await;
+    assert_eq!(
+        line.as_deref(),
+        Some("HTTP/1.1 431 Request Header Fields Too Large")
+    );
+    // An OData query at the filter's limits still fits.
+    let list: Vec<String> = (0..1000)
+        .map(|_| format!("'{}'", uuid::Uuid::new_v4()))
+        .collect();
+    let r = s
+        .client
+        .get(s.url("/api/Report/Query/Header"))
+        .query(&[("$filter", format!("serialNumber in ({})", list.join(",")))])
+        .basic_auth(USER, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    s.stop().await;
+}
+
 /// Every connection busy (bodies arriving slowly): a new connection is answered 503 at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn excess_connections_are_refused_fast_when_all_are_busy() {
@@ -623,8 +655,10 @@ async fn concurrent_wrong_passwords_keep_memory_bounded() {
     let (status, _) = s.get("/api/App/Version").await;
     let valid = started.elapsed();
     assert_eq!(status, 200);
+    // Tens of milliseconds on an idle machine; 1.3 s was seen with 7 builds on 2 cores. Queued
+    // behind 400 verifications it would take 3-5 s.
     assert!(
-        valid < Duration::from_secs(1),
+        valid < Duration::from_secs(2),
         "valid token answered in {valid:?}"
     );
     for a in attempts {
