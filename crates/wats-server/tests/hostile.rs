@@ -113,6 +113,30 @@ fn attachment(r: &mut Value) -> &mut Value {
     &mut r["root"]["steps"][0]["attachment"]
 }
 
+/// A report of ~5.2 MB (over the 1 MiB of small bodies): a 3.75 MiB attachment is the bulk.
+fn large_report() -> (uuid::Uuid, Value) {
+    uut(|r| attachment(r)["data"] = json!("QUJD".repeat(1_300_000)))
+}
+
+/// Sends `n` requests at once, each built from the client and its index; awaited, each gives
+/// its status and body length.
+fn at_once(
+    s: &Server,
+    n: usize,
+    request: impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder,
+) -> Vec<tokio::task::JoinHandle<(u16, usize)>> {
+    (0..n)
+        .map(|i| {
+            let request = request(&s.client, i);
+            tokio::spawn(async move {
+                let r = request.send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.bytes().await.map_or(0, |b| b.len()))
+            })
+        })
+        .collect()
+}
+
 /// Asserts a 400 whose message names `what`, and that the report was not stored.
 async fn assert_refused(s: &Server, id: uuid::Uuid, (status, body): (u16, String), what: &str) {
     assert_eq!(status, 400, "{body}");
@@ -525,38 +549,21 @@ async fn large_bodies_queue_under_the_shared_budget() {
         ..limits()
     })
     .await;
-    // ~5 MiB each: a 3.75 MiB attachment (base64) is the bulk.
-    let big = |_| {
-        let (_, r) = uut(|r| attachment(r)["data"] = json!("QUJD".repeat(1_300_000)));
-        r.to_string()
-    };
-    let bodies: Vec<String> = (0..4).map(big).collect();
+    let bodies: Vec<String> = (0..4).map(|_| large_report().1.to_string()).collect();
     assert!(bodies[0].len() > 5_000_000);
     let rss_before = rss_bytes();
     let started = Instant::now();
-    let giants: Vec<_> = bodies
-        .into_iter()
-        .map(|b| {
-            let client = s.client.clone();
-            let url = s.url("/api/Report/WSJF");
-            tokio::spawn(async move {
-                let r = client
-                    .post(url)
-                    .basic_auth(USER, Some(PASSWORD))
-                    .body(b)
-                    .send()
-                    .await
-                    .unwrap();
-                r.status().as_u16()
-            })
-        })
-        .collect();
+    let giants = at_once(&s, 4, |c, i| {
+        c.post(s.url("/api/Report/WSJF"))
+            .basic_auth(USER, Some(PASSWORD))
+            .body(bodies[i].clone())
+    });
     tokio::time::sleep(Duration::from_millis(50)).await;
     let small_started = Instant::now();
     assert_serving(&s).await;
     let small = small_started.elapsed();
     for g in giants {
-        assert_eq!(g.await.unwrap(), 200);
+        assert_eq!(g.await.unwrap().0, 200);
     }
     let all = started.elapsed();
     let peak = metric(&s, "wats_body_budget_bytes_peak").await;
@@ -583,26 +590,15 @@ async fn large_fetches_share_the_budget() {
         ..limits()
     })
     .await;
-    let (id, r) = uut(|r| attachment(r)["data"] = json!("QUJD".repeat(1_300_000)));
+    let (id, r) = large_report();
     let (status, body) = s.submit(r.to_string(), "WSJF").await;
     assert_eq!(status, 200, "{body}");
     let one = metric(&s, "wats_body_budget_bytes_peak").await;
     assert!(one > 5e6, "{one}");
-    let fetches: Vec<_> = (0..8)
-        .map(|_| {
-            let client = s.client.clone();
-            let url = s.url(&format!("/api/Report/Wsjf/{id}"));
-            tokio::spawn(async move {
-                let r = client
-                    .get(url)
-                    .basic_auth(USER, Some(PASSWORD))
-                    .send()
-                    .await
-                    .unwrap();
-                (r.status().as_u16(), r.bytes().await.unwrap().len())
-            })
-        })
-        .collect();
+    let fetches = at_once(&s, 8, |c, _| {
+        c.get(s.url(&format!("/api/Report/Wsjf/{id}")))
+            .basic_auth(USER, Some(PASSWORD))
+    });
     for f in fetches {
         let (status, len) = f.await.unwrap();
         assert_eq!(status, 200);
@@ -633,22 +629,10 @@ async fn concurrent_wrong_passwords_keep_memory_bounded() {
     .await;
     assert_serving(&s).await; // verifies (and remembers) the right token
     let rss_before = rss_bytes();
-    let attempts: Vec<_> = (0..400)
-        .map(|i| {
-            let client = s.client.clone();
-            let url = s.url("/api/App/Version");
-            tokio::spawn(async move {
-                client
-                    .get(url)
-                    .basic_auth(format!("user{}", i % 7), Some("wrong"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            })
-        })
-        .collect();
+    let attempts = at_once(&s, 400, |c, i| {
+        c.get(s.url("/api/App/Version"))
+            .basic_auth(format!("user{}", i % 7), Some("wrong"))
+    });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut peak = 0;
     let started = Instant::now();
@@ -663,7 +647,7 @@ async fn concurrent_wrong_passwords_keep_memory_bounded() {
     );
     for a in attempts {
         peak = peak.max(rss_bytes());
-        assert_eq!(a.await.unwrap(), 401);
+        assert_eq!(a.await.unwrap().0, 401);
     }
     let grown = peak.saturating_sub(rss_before);
     eprintln!(
