@@ -36,7 +36,8 @@ use std::fmt;
 
 use crate::op::{CompOp, CompOpValue, Limits};
 use crate::report::{
-    AdditionalData, Asset, BinaryData, Failure, MiscInfo, Report, SubUnit, UurInfo, UutInfo,
+    AdditionalData, Asset, BinaryData, Failure, MiscInfo, Property, Report, SubUnit, UurInfo,
+    UutInfo,
 };
 use crate::status::{ReportType, Status};
 use crate::step::{
@@ -142,6 +143,7 @@ impl std::error::Error for ValidationErrors {}
 pub struct Validator {
     allow_search_wildcards: bool,
     max_attachment_bytes: usize,
+    max_unknown_bytes: Option<usize>,
     submission: bool,
 }
 
@@ -159,6 +161,7 @@ impl Default for Validator {
         Validator {
             allow_search_wildcards: false,
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+            max_unknown_bytes: None,
             submission: true,
         }
     }
@@ -195,6 +198,15 @@ impl Validator {
         self
     }
 
+    /// The most bytes (as JSON, names included) that keys the model does not know may take in
+    /// one report, all objects together; `None` (the default) for no limit. WATS ignores
+    /// unknown keys, so a client has no reason to bound them; a server that keeps them (and
+    /// answers them back) does.
+    pub fn max_unknown_bytes(mut self, bytes: Option<usize>) -> Self {
+        self.max_unknown_bytes = bytes;
+        self
+    }
+
     /// Whether the report is about to be submitted (default `true`): adds the rules of the
     /// server's import (single-measurement status agreement, the import shape of loops).
     /// Turn off to validate a server export as a document.
@@ -215,6 +227,7 @@ impl Validator {
             unlisted: 0,
             duplicate_ids: Vec::new(),
             root: report.root.as_ref(),
+            unknown_bytes: 0,
         };
         check_report(&mut ctx, report);
         if let (Some(root), false) = (ctx.root, ctx.duplicate_ids.is_empty()) {
@@ -279,6 +292,8 @@ struct Ctx<'v> {
     steps_seen: usize,
     /// The root step, to find the path of an earlier step.
     root: Option<&'v Step>,
+    /// Bytes taken by unknown keys so far ([`Validator::max_unknown_bytes`]).
+    unknown_bytes: usize,
 }
 
 impl Ctx<'_> {
@@ -370,6 +385,29 @@ impl Ctx<'_> {
         }
     }
 
+    /// Adds the unknown keys of the object at the current path to the report's total, and
+    /// reports the key that takes it over [`Validator::max_unknown_bytes`] (once per report).
+    fn unknown(&mut self, extra: &crate::wire::Extra) {
+        let Some(max) = self.options.max_unknown_bytes else {
+            return;
+        };
+        for (key, value) in extra {
+            if self.unknown_bytes > max {
+                return;
+            }
+            self.unknown_bytes += key.len() + 3 + json_len(value);
+            if self.unknown_bytes > max {
+                self.error_at(
+                    key,
+                    format!(
+                        "is a key WATS does not define; unknown keys take more than {max} \
+                         bytes in this report, the most this server keeps"
+                    ),
+                );
+            }
+        }
+    }
+
     /// Checks a number WATS stores as a 16-bit integer (WRML `short`).
     fn int16(&mut self, key: &str, value: Option<i64>) {
         if let Some(v) = value.filter(|v| i16::try_from(*v).is_err()) {
@@ -415,6 +453,25 @@ impl Ctx<'_> {
     }
 }
 
+/// About the size of a JSON value as text (exact for strings without escapes, close enough for
+/// numbers): the measure of unknown keys.
+fn json_len(value: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    match value {
+        Value::Null => 4,
+        Value::Bool(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.iter().map(|v| json_len(v) + 1).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map
+                .iter()
+                .map(|(k, v)| k.len() + 4 + json_len(v))
+                .sum::<usize>()
+        }
+    }
+}
+
 /// Characters that act as wildcards in WATS serial/part number searches.
 const SEARCH_WILDCARDS: &[char] = &['*', '%', '?', '[', ']', '^', '!', '/', '\\'];
 
@@ -445,6 +502,12 @@ fn check_report(ctx: &mut Ctx, r: &Report) {
     ctx.required_text("purpose", r.purpose.as_deref(), 100);
     ctx.required("start", &r.start);
     // `startUTC`, `productName`, `origin`, `assetStats`: filled by the server, never required.
+    // Their lengths are not in WRML; 100 as the other header names (a server keeps what it is
+    // sent when it has nothing to fill in).
+    ctx.text("productName", r.product_name.as_deref(), 100);
+    ctx.text("processName", r.process_name.as_deref(), 100);
+    ctx.text("origin", r.origin.as_deref(), 100);
+    ctx.unknown(&r.extra);
 
     match r.report_type {
         Some(ReportType::Uut) => {
@@ -488,13 +551,16 @@ fn check_uut_info(ctx: &mut Ctx, uut: &UutInfo) {
     ctx.text("batchSN", uut.batch_sn.as_deref(), 100);
     ctx.text("errorMessage", uut.error_message.as_deref(), 500);
     ctx.int16("testSocketIndex", uut.test_socket_index);
+    ctx.unknown(&uut.extra);
 }
 
 fn check_uur_info(ctx: &mut Ctx, uur: &UurInfo) {
     // `refUUT` is optional: a repair may be logged without the failed test report.
     ctx.text("user", uur.user.as_deref(), 100);
     ctx.text("comment", uur.comment.as_deref(), 5000);
+    ctx.text("processName", uur.process_name.as_deref(), 100);
     ctx.int16("processCode", uur.process_code);
+    ctx.unknown(&uur.extra);
 }
 
 /// The sub-unit hierarchy of a repair report: one main unit (idx 0), unique indexes, parents
@@ -545,6 +611,7 @@ fn check_misc_info(ctx: &mut Ctx, misc: &MiscInfo) {
     if misc.text.is_none() && misc.numeric.is_none() {
         ctx.error_at("text", "is required when there is no numeric value");
     }
+    ctx.unknown(&misc.extra);
 }
 
 fn check_sub_unit(ctx: &mut Ctx, unit: &SubUnit) {
@@ -554,6 +621,7 @@ fn check_sub_unit(ctx: &mut Ctx, unit: &SubUnit) {
         ctx.search_key(key, value.as_deref());
     }
     ctx.text("rev", unit.rev.as_deref(), 100);
+    ctx.unknown(&unit.extra);
     ctx.each("failures", unit.failures.as_deref(), check_failure);
 }
 
@@ -566,20 +634,31 @@ fn check_failure(ctx: &mut Ctx, failure: &Failure) {
     ctx.text("artRev", failure.art_rev.as_deref(), 100);
     ctx.text("artVendor", failure.art_vendor.as_deref(), 500);
     ctx.text("artDescription", failure.art_description.as_deref(), 500);
+    ctx.unknown(&failure.extra);
 }
 
 fn check_asset(ctx: &mut Ctx, asset: &Asset) {
     ctx.text("assetSN", asset.asset_sn.as_deref(), 100);
+    ctx.unknown(&asset.extra);
 }
 
 fn check_binary_data(ctx: &mut Ctx, data: &BinaryData) {
     ctx.text("contentType", data.content_type.as_deref(), 100);
     ctx.required_text("name", data.name.as_deref(), 256);
     check_base64(ctx, "data", data.data.as_deref());
+    ctx.unknown(&data.extra);
 }
 
 fn check_additional_data(ctx: &mut Ctx, data: &AdditionalData) {
     ctx.text("name", data.name.as_deref(), 200);
+    ctx.unknown(&data.extra);
+    ctx.each("props", data.props.as_deref(), check_property);
+}
+
+/// Properties have no length limits (TestStand values); only their unknown keys are counted.
+fn check_property(ctx: &mut Ctx, prop: &Property) {
+    ctx.unknown(&prop.extra);
+    ctx.each("props", prop.props.as_deref(), check_property);
 }
 
 fn check_step(ctx: &mut Ctx, step: &Step) {
@@ -600,6 +679,7 @@ fn check_step(ctx: &mut Ctx, step: &Step) {
     ctx.text("errorMessage", step.error_message.as_deref(), 200);
     ctx.text("reportText", step.report_text.as_deref(), 100_000);
     ctx.text("tsGuid", step.ts_guid.as_deref(), 30);
+    ctx.unknown(&step.extra);
     if let Some(info) = &step.loop_info {
         check_loop_info(ctx, info);
     }
@@ -614,6 +694,9 @@ fn check_step(ctx: &mut Ctx, step: &Step) {
     check_measurements(ctx, step);
     if let Some(chart) = &step.chart {
         ctx.at("chart", |ctx| check_chart(ctx, chart));
+    }
+    if let Some(exe) = &step.call_exe {
+        ctx.at("callExe", |ctx| ctx.unknown(&exe.extra));
     }
     if let Some(popup) = &step.message_popup {
         ctx.at("messagePopup", |ctx| check_message_popup(ctx, popup));
@@ -673,10 +756,12 @@ fn check_seq_call(ctx: &mut Ctx, seq_call: &SeqCall) {
     ctx.text("path", seq_call.path.as_deref(), 500);
     ctx.text("name", seq_call.name.as_deref(), 200);
     ctx.text("version", seq_call.version.as_deref(), 30);
+    ctx.unknown(&seq_call.extra);
 }
 
 fn check_message_popup(ctx: &mut Ctx, popup: &MessagePopup) {
     ctx.text("response", popup.response.as_deref(), 200);
+    ctx.unknown(&popup.extra);
 }
 
 /// Name and status of each measurement of one list (`numericMeas`, `booleanMeas`, `stringMeas`).
@@ -859,6 +944,7 @@ fn check_comp_op(
 
 fn check_numeric(ctx: &mut Ctx, m: &NumericMeasurement) {
     ctx.text("name", m.name.as_deref(), 100);
+    ctx.unknown(&m.extra);
     check_measurement_status(ctx, m.status);
     ctx.text("unit", m.unit.as_deref(), 20);
     let Some(op) = check_comp_op(ctx, m.comp_op.as_ref(), CompOp::is_numeric, "numeric") else {
@@ -895,11 +981,13 @@ fn check_numeric(ctx: &mut Ctx, m: &NumericMeasurement) {
 
 fn check_boolean(ctx: &mut Ctx, m: &BooleanMeasurement) {
     ctx.text("name", m.name.as_deref(), 100);
+    ctx.unknown(&m.extra);
     check_measurement_status(ctx, m.status);
 }
 
 fn check_string(ctx: &mut Ctx, m: &StringMeasurement) {
     ctx.text("name", m.name.as_deref(), 100);
+    ctx.unknown(&m.extra);
     check_measurement_status(ctx, m.status);
     ctx.text("value", m.value.as_deref(), 100);
     ctx.text("limit", m.limit.as_deref(), 100);
@@ -913,6 +1001,7 @@ const MAX_POINTS: usize = 10_000;
 
 fn check_chart(ctx: &mut Ctx, chart: &Chart) {
     ctx.text("label", chart.label.as_deref(), 100);
+    ctx.unknown(&chart.extra);
     ctx.text("xLabel", chart.x_label.as_deref(), 50);
     ctx.text("yLabel", chart.y_label.as_deref(), 50);
     ctx.text("xUnit", chart.x_unit.as_deref(), 20);
@@ -929,6 +1018,7 @@ fn check_chart(ctx: &mut Ctx, chart: &Chart) {
     }
     ctx.each("series", chart.series.as_deref(), |ctx, s| {
         ctx.text("name", s.name.as_deref(), 100);
+        ctx.unknown(&s.extra);
         let y = series_values(ctx, "ydata", s.ydata.as_deref());
         let x = series_values(ctx, "xdata", s.xdata.as_deref());
         if let (Some(x), Some(y)) = (x, y) {
@@ -967,6 +1057,7 @@ fn check_attachment(ctx: &mut Ctx, attachment: &Attachment) {
     ctx.required_text("name", attachment.name.as_deref(), 256);
     ctx.text("contentType", attachment.content_type.as_deref(), 100);
     check_base64(ctx, "data", attachment.data.as_deref());
+    ctx.unknown(&attachment.extra);
 }
 
 /// Attachment content: present, base64, and not larger than the configured maximum.
@@ -1015,6 +1106,7 @@ fn base64_decoded_len(text: &str) -> Result<usize, String> {
 
 /// Checks a `loop` object alone; its summary/iteration context is [`check_loops`]' job.
 fn check_loop_info(ctx: &mut Ctx, info: &LoopInfo) {
+    ctx.at("loop", |ctx| ctx.unknown(&info.extra));
     if info.idx.is_some() && info.num.is_some() {
         ctx.error_at(
             "loop",

@@ -597,6 +597,9 @@ fn uut_limits() -> Vec<(&'static str, usize, Set)> {
         ("machineName", 100, |r, s| r.machine_name = Some(s)),
         ("location", 100, |r, s| r.location = Some(s)),
         ("purpose", 100, |r, s| r.purpose = Some(s)),
+        ("productName", 100, |r, s| r.product_name = Some(s)),
+        ("processName", 100, |r, s| r.process_name = Some(s)),
+        ("origin", 100, |r, s| r.origin = Some(s)),
         ("uut.user", 100, |r, s| {
             r.uut.as_mut().unwrap().user = Some(s)
         }),
@@ -819,6 +822,9 @@ fn uur_limits() -> Vec<(&'static str, usize, Set)> {
         }),
         ("uur.comment", 5000, |r, s| {
             r.uur.as_mut().unwrap().comment = Some(s)
+        }),
+        ("uur.processName", 100, |r, s| {
+            r.uur.as_mut().unwrap().process_name = Some(s)
         }),
         ("subUnits[0].failures[0].comRef", 50, |r, s| {
             failure0(r).com_ref = Some(s)
@@ -1677,4 +1683,31 @@ fn sixteen_bit_fields_are_range_checked() {
         .validate(&r)
         .iter()
         .all(|e| e.path != "processCode" && e.path != "uut.testSocketIndex"));
+}
+
+#[test]
+fn unknown_keys_are_bounded_when_asked() {
+    let mut report = minimal_uut();
+    report
+        .extra
+        .insert("fromNewerClient".into(), serde_json::json!("x".repeat(40)));
+    children(&mut report)[0]
+        .extra
+        .insert("big".into(), serde_json::json!({"blob": "y".repeat(1000)}));
+    assert_valid(&report);
+    let limited = |max| Validator::default().max_unknown_bytes(Some(max));
+    assert_errors_with(&limited(2000), &report, &[]);
+    assert_errors_with(
+        &limited(500),
+        &report,
+        &[(
+            "root.steps[0].big",
+            "unknown keys take more than 500 bytes in this report",
+        )],
+    );
+    // Counted over the whole report, reported once.
+    for i in 0..10 {
+        report.extra.insert(format!("k{i}"), serde_json::json!(i));
+    }
+    assert_eq!(limited(60).validate(&report).len(), 1);
 }

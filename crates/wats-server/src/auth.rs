@@ -3,13 +3,17 @@
 //! The token is `base64(user:password)`, as WATS and pyWATS use it. Passwords are stored as
 //! Argon2 hashes. A verified token is remembered (by its SHA-256, never in clear) so that a
 //! station posting thousands of reports pays the hash once; failures are never cached.
+//! Verifications go through [`crate::login`]: bounded in number, equal in time for unknown
+//! users, rate-limited on failure.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine as _;
@@ -41,7 +45,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false)
@@ -128,18 +132,20 @@ pub async fn require_auth(
                 .map_err(|_| denied())?;
             let text = String::from_utf8(decoded).map_err(|_| denied())?;
             let (user, password) = text.split_once(':').ok_or_else(denied)?;
-            let hash = state
-                .store
-                .user_password_hash(user)
-                .await?
-                .ok_or_else(denied)?;
-            let password = password.to_owned();
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .map_err(|e| ApiError::Internal(e.into()))?;
-            if !ok {
+            let address = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip());
+            let attempt = state.login.begin(user, address).inspect_err(|_| {
+                state.metrics.logins_limited.fetch_add(1, Ordering::Relaxed);
+            })?;
+            // An unknown user is verified against a dummy hash: same time, same answer.
+            let hash = state.store.user_password_hash(user).await?;
+            if !state.login.verify(password, hash).await? {
+                state.metrics.logins_failed.fetch_add(1, Ordering::Relaxed);
                 return Err(denied());
             }
+            attempt.succeeded();
             state.tokens.put(key, user.to_owned());
             user.to_owned()
         }

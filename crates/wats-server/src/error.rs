@@ -27,6 +27,17 @@ pub enum ApiError {
     /// 500: something broke on the server (details are logged, not sent).
     #[error("internal server error: {0}")]
     Internal(#[from] anyhow::Error),
+    /// A server limit refused the request (408 body too slow, 413 body too large, 429 too many
+    /// failed logins, 503 busy), with the seconds to wait before retrying when that is known.
+    #[error("{message}")]
+    Limited {
+        /// 408, 413, 429 or 503.
+        status: StatusCode,
+        /// Which limit, and its value.
+        message: String,
+        /// `Retry-After`, in seconds.
+        retry_after: Option<u64>,
+    },
 }
 
 impl ApiError {
@@ -48,6 +59,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Limited { status, .. } => *status,
         }
     }
 }
@@ -80,6 +92,10 @@ pub struct ErrorBody {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            ApiError::Limited { retry_after, .. } => *retry_after,
+            _ => None,
+        };
         let message = match &self {
             ApiError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
@@ -88,6 +104,11 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut response = (status, Json(ErrorBody { message })).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -169,7 +169,10 @@ pub fn prepare(
 
     // Shape. The server's import rules on loops and single-measurement status are not applied:
     // WATS's own exports break them, and this server must take back what it exports.
-    let errors = Validator::export_compatible().validate(&report);
+    let mut errors = Validator::export_compatible()
+        .max_unknown_bytes(Some(crate::content::MAX_UNKNOWN_BYTES))
+        .validate(&report);
+    errors.extend(crate::content::check_attachments(&report));
     if !errors.is_empty() {
         let mut message = String::from("Report validation failed: ");
         for (i, e) in errors.iter().take(MAX_LISTED_ERRORS).enumerate() {

@@ -16,10 +16,18 @@
 
 pub mod api;
 pub mod auth;
+pub mod budget;
+pub mod content;
 pub mod error;
 pub mod ingest;
+pub mod limits;
+pub mod login;
+pub mod metrics;
 pub mod odata;
+pub mod serve;
 pub mod store;
+
+pub use limits::Limits;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -69,6 +77,12 @@ pub struct AppState {
     pub store: Store,
     /// Verified tokens.
     pub tokens: auth::TokenCache,
+    /// Bounds on password checks.
+    pub login: login::LoginGuard,
+    /// The request-body budget.
+    pub budget: budget::BodyBudget,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 #[derive(utoipa::OpenApi)]
@@ -127,6 +141,11 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
         .routes(routes!(api::report::attachment))
         .routes(routes!(api::report::attachments_zip))
         .routes(routes!(api::report::certificate))
+        // Bodies are read under the budget only once the request is authenticated.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            budget::bounded_body,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_auth,
@@ -147,9 +166,17 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
                 }
             }),
         )
+        // Ours, not WATS's: no authentication (see `metrics`).
+        .route("/health/live", axum::routing::get(metrics::live))
+        .route("/health/ready", axum::routing::get(metrics::ready))
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .fallback(|| async {
             ApiError::not_found("No HTTP resource was found that matches the request URI.")
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
         .with_state(state);
     (router, openapi)
@@ -236,8 +263,14 @@ impl Running {
     }
 }
 
-/// Opens the database, makes sure an API user exists and starts serving.
+/// Opens the database, makes sure an API user exists and starts serving, with the default
+/// [`Limits`].
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    start_with_limits(config, Limits::default()).await
+}
+
+/// [`start`] with the given limits on connections, time, memory and logins.
+pub async fn start_with_limits(config: Config, limits: Limits) -> anyhow::Result<Running> {
     let store = match &config.database {
         Database::Dir(dir) => Store::open_dir(dir).await?,
         Database::Url(url) => Store::open(url).await?,
@@ -260,28 +293,26 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
         None => {}
     }
+    let metrics = Arc::new(metrics::Metrics::default());
     let state = Arc::new(AppState {
         store,
         tokens: auth::TokenCache::default(),
+        login: login::LoginGuard::new(&limits)?,
+        budget: budget::BodyBudget::new(&limits, config.max_body_bytes),
+        metrics: metrics.clone(),
     });
     let (router, openapi) = app(state.clone(), config.max_body_bytes);
     let templates = Templates::new(&openapi);
-    let service =
+    let service = tower::util::BoxCloneService::new(
         tower::util::MapRequestLayer::new(move |req: Request| canonicalize(&templates, req))
-            .layer(router);
+            .layer(router),
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let make = axum::ServiceExt::<Request>::into_make_service(service);
-    let task = tokio::spawn(async move {
-        axum::serve(listener, make)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(serve::serve(listener, service, limits, metrics, rx));
     tracing::info!(%addr, "wats-server listening");
     Ok(Running {
         addr,

@@ -33,6 +33,24 @@ enum Command {
         /// Largest request body in MiB.
         #[arg(long, default_value_t = 64)]
         max_body_mib: usize,
+        /// Request bodies over 1 MiB held at once, in MiB, across requests (a report costs
+        /// about 13 times its size while it is stored); more wait their turn. Default: the
+        /// largest body.
+        #[arg(long)]
+        body_budget_mib: Option<usize>,
+        /// Open connections at most (idle ones are closed to make room; beyond, 503).
+        #[arg(long, default_value_t = 4096)]
+        max_connections: usize,
+        /// Seconds to receive a request's headers; also the idle keep-alive time.
+        #[arg(long, default_value_t = 30)]
+        header_timeout_secs: u64,
+        /// Seconds a request body may go without a byte arriving.
+        #[arg(long, default_value_t = 30)]
+        body_idle_timeout_secs: u64,
+        /// Failed logins per client address per minute (raise it behind a reverse proxy,
+        /// where every client has the proxy's address).
+        #[arg(long, default_value_t = 30)]
+        login_failures_per_address: u32,
     },
 }
 
@@ -51,6 +69,11 @@ async fn main() -> anyhow::Result<()> {
         data,
         database_url,
         max_body_mib,
+        body_budget_mib,
+        max_connections,
+        header_timeout_secs,
+        body_idle_timeout_secs,
+        login_failures_per_address,
     } = cli.command;
     let database = match (data, database_url) {
         (_, Some(url)) => wats_server::Database::Url(url),
@@ -67,12 +90,26 @@ async fn main() -> anyhow::Result<()> {
         }
         Err(_) => None,
     };
-    let server = wats_server::start(wats_server::Config {
-        listen,
-        database,
-        admin,
-        max_body_bytes: max_body_mib * 1024 * 1024,
-    })
+    // The default soft limit (often 1024 files) would cap the server at ~1000 clients.
+    wats_server::limits::raise_open_file_limit();
+    let max_body_bytes = max_body_mib * 1024 * 1024;
+    let limits = wats_server::Limits {
+        max_connections,
+        header_timeout: std::time::Duration::from_secs(header_timeout_secs),
+        body_idle_timeout: std::time::Duration::from_secs(body_idle_timeout_secs),
+        body_budget_bytes: body_budget_mib.map_or(max_body_bytes, |m| m * 1024 * 1024),
+        login_failures_per_address,
+        ..wats_server::Limits::default()
+    };
+    let server = wats_server::start_with_limits(
+        wats_server::Config {
+            listen,
+            database,
+            admin,
+            max_body_bytes,
+        },
+        limits,
+    )
     .await?;
     if let Some(password) = &server.generated_password {
         println!("Created API user 'admin' with password: {password}");

@@ -38,6 +38,7 @@ async fn insert(
     state: &AppState,
     report: Report,
     user: &str,
+    counter: &std::sync::atomic::AtomicU64,
 ) -> ApiResult<Json<InsertReportResult>> {
     let processes = state.store.processes().await?;
     let prepared = crate::ingest::prepare(report, &processes, user)?;
@@ -45,6 +46,7 @@ async fn insert(
     let id = prepared.report.id.unwrap_or_default();
     let measurements = prepared.measurements.len();
     let inserted = state.store.save_report(prepared, &document).await?;
+    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tracing::info!(%id, replaced = inserted.replaced, measurements, "report stored");
     Ok(Json(InsertReportResult {
         id,
@@ -73,7 +75,7 @@ pub async fn post_wsjf(
         ));
     }
     let report = wats_report::wsjf::from_slice(&body).map_err(read_error)?;
-    insert(&state, report, &user).await
+    insert(&state, report, &user, &state.metrics.reports_wsjf).await
 }
 
 /// Submits one report in WSXF (XML). A report with an existing id replaces it.
@@ -87,7 +89,7 @@ pub async fn post_wsxf(
     body: Bytes,
 ) -> ApiResult<Json<InsertReportResult>> {
     let report = wats_report::wsxf::from_slice(&body).map_err(read_error)?;
-    insert(&state, report, &user).await
+    insert(&state, report, &user, &state.metrics.reports_wsxf).await
 }
 
 /// The detail options of a report fetch.
@@ -187,7 +189,12 @@ fn trim_step(step: &mut Step, d: Detail) {
     }
 }
 
-async fn load(state: &AppState, id: &str) -> ApiResult<(uuid::Uuid, Report)> {
+/// A stored report, read back, with its share of the memory budget (held until the answer is
+/// built: reading a report back costs about as much as storing it).
+async fn load<'s>(
+    state: &'s AppState,
+    id: &str,
+) -> ApiResult<(uuid::Uuid, Report, crate::budget::Held<'s>)> {
     let id = parse_uuid(id, "id")?;
     let key = id.hyphenated().to_string();
     let doc = state
@@ -195,6 +202,7 @@ async fn load(state: &AppState, id: &str) -> ApiResult<(uuid::Uuid, Report)> {
         .report_document(&key)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Report {id} not found")))?;
+    let held = state.budget.hold(doc.len()).await?;
     let mut report = wats_report::wsjf::from_str(&doc).map_err(|e| {
         ApiError::Internal(anyhow::anyhow!("stored report {id} is unreadable: {e}"))
     })?;
@@ -214,7 +222,7 @@ async fn load(state: &AppState, id: &str) -> ApiResult<(uuid::Uuid, Report)> {
             }
         }
     }
-    Ok((id, report))
+    Ok((id, report, held))
 }
 
 /// A report in WSJF.
@@ -231,7 +239,7 @@ pub async fn get_wsjf(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
     let detail = Detail::from_params(&Params::parse(query.as_deref())?)?;
-    let (_, mut report) = load(&state, &id).await?;
+    let (_, mut report, _held) = load(&state, &id).await?;
     apply_detail(&mut report, detail);
     Ok((
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
@@ -257,7 +265,7 @@ pub async fn get_wsxf(
     let params = Params::parse(query.as_deref())?;
     params.bool("includeIndexes")?;
     let detail = Detail::from_params(&params)?;
-    let (_, mut report) = load(&state, &id).await?;
+    let (_, mut report, _held) = load(&state, &id).await?;
     apply_detail(&mut report, detail);
     Ok((
         [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
@@ -366,9 +374,24 @@ fn decode(data: Option<&str>, what: &str) -> ApiResult<Vec<u8>> {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    base64::engine::general_purpose::STANDARD
+    // Lenient on the unused bits, as .NET is: reports stored before submissions were checked
+    // for canonical base64 must stay readable.
+    const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    LENIENT
         .decode(text)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("{what}: stored data is not base64: {e}")))
+}
+
+/// The stored content type, or `application/octet-stream` when it cannot be a header (stored
+/// before content types were checked on submit).
+fn content_type(stored: Option<&str>) -> String {
+    stored
+        .filter(|ct| crate::content::is_media_type(ct))
+        .unwrap_or("application/octet-stream")
+        .to_owned()
 }
 
 /// An attachment with the step id (test report) or the attachment id (repair report) it is
@@ -383,10 +406,7 @@ fn files(report: &Report) -> ApiResult<Vec<Located>> {
             b.id,
             File {
                 name: b.name.clone().unwrap_or_else(|| "attachment".into()),
-                content_type: b
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| "application/octet-stream".into()),
+                content_type: content_type(b.content_type.as_deref()),
                 data: decode(b.data.as_deref(), "binaryData")?,
             },
         ));
@@ -398,10 +418,7 @@ fn files(report: &Report) -> ApiResult<Vec<Located>> {
                 None,
                 File {
                     name: a.name.clone().unwrap_or_else(|| "attachment".into()),
-                    content_type: a
-                        .content_type
-                        .clone()
-                        .unwrap_or_else(|| "application/octet-stream".into()),
+                    content_type: content_type(a.content_type.as_deref()),
                     data: decode(a.data.as_deref(), "attachment")?,
                 },
             ));
@@ -445,7 +462,7 @@ pub async fn attachment(
     if attachment_id.is_none() && step_id.is_none() {
         return Err(ApiError::bad_request("attachmentId or stepId is required"));
     }
-    let (id, report) = load(&state, &report_id).await?;
+    let (id, report, _held) = load(&state, &report_id).await?;
     let found = files(&report)?.into_iter().find(|(s, a, _)| {
         (step_id.is_some() && *s == step_id) || (attachment_id.is_some() && *a == attachment_id)
     });
@@ -470,7 +487,7 @@ pub async fn attachments_zip(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (id, report) = load(&state, &id).await?;
+    let (id, report, _held) = load(&state, &id).await?;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -515,7 +532,7 @@ pub async fn certificate(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (id, report) = load(&state, &id).await?;
+    let (id, report, _held) = load(&state, &id).await?;
     let text = certificate_text(id, &report);
     Ok((
         [

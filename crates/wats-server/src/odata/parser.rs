@@ -13,6 +13,16 @@ use super::ODataError;
 /// How deep expressions may nest (parentheses, `not`, function arguments).
 pub const MAX_DEPTH: usize = 64;
 
+/// The most conditions a filter may join with `and`/`or`. A chain compiles to SQL nested one
+/// level per operator, and SQLite refuses expressions deeper than 1000 (an `or` chain of
+/// ~1,000 terms was a 500); 256 keeps the deepest filter (chains inside [`MAX_DEPTH`] levels
+/// of parentheses) well under it and is far more than a query by hand or by pyWATS needs.
+pub const MAX_TERMS: usize = 256;
+
+/// The most literals a filter may hold in its `in` lists together: each is a bound parameter,
+/// and SQLite allows 32766 per statement.
+pub const MAX_IN_VALUES: usize = 1000;
+
 /// A literal value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Literal {
@@ -134,6 +144,8 @@ pub fn parse_filter(input: &str) -> Result<Expr, ODataError> {
         tokens,
         at: 0,
         depth: 0,
+        terms: 1,
+        in_values: 0,
     };
     if p.peek() == &Tok::Eof {
         return Err(ODataError::at(0, "the filter is empty"));
@@ -155,6 +167,10 @@ struct Parser {
     tokens: Vec<Token>,
     at: usize,
     depth: usize,
+    /// Conditions joined by `and`/`or` so far (bounded by [`MAX_TERMS`]).
+    terms: usize,
+    /// Literals in `in` lists so far (bounded by [`MAX_IN_VALUES`]).
+    in_values: usize,
 }
 
 /// Operators OData has and this server does not.
@@ -215,9 +231,22 @@ impl Parser {
         Ok(())
     }
 
+    /// Counts one more condition joined by `and`/`or`.
+    fn join(&mut self) -> Result<(), ODataError> {
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(ODataError::at(
+                self.pos(),
+                format!("the filter joins more than {MAX_TERMS} conditions with and/or"),
+            ));
+        }
+        Ok(())
+    }
+
     fn or_expr(&mut self) -> Result<Expr, ODataError> {
         let mut left = self.and_expr()?;
         while self.keyword().as_deref() == Some("or") {
+            self.join()?;
             self.next();
             let right = self.and_expr()?;
             left = Expr::Or(Box::new(left), Box::new(right));
@@ -228,6 +257,7 @@ impl Parser {
     fn and_expr(&mut self) -> Result<Expr, ODataError> {
         let mut left = self.not_expr()?;
         while self.keyword().as_deref() == Some("and") {
+            self.join()?;
             self.next();
             let right = self.not_expr()?;
             left = Expr::And(Box::new(left), Box::new(right));
@@ -281,6 +311,15 @@ impl Parser {
                         ));
                     }
                     items.push(item);
+                    self.in_values += 1;
+                    if self.in_values > MAX_IN_VALUES {
+                        return Err(ODataError::at(
+                            pos,
+                            format!(
+                                "the filter's 'in' lists hold more than {MAX_IN_VALUES} values"
+                            ),
+                        ));
+                    }
                     if *self.peek() == Tok::Comma {
                         self.next();
                     } else {

@@ -296,6 +296,43 @@ fn nesting_is_bounded() {
 }
 
 #[test]
+fn term_count_and_in_values_are_bounded() {
+    let chain = |n: usize, op: &str| {
+        (0..n)
+            .map(|i| format!("serialNumber eq 'S{i}'"))
+            .collect::<Vec<_>>()
+            .join(op)
+    };
+    p(&chain(super::parser::MAX_TERMS, " or "));
+    sql(&chain(super::parser::MAX_TERMS, " or "));
+    for op in [" or ", " and "] {
+        let e = err(&chain(1000, op));
+        assert!(e.contains("more than 256 conditions"), "{e}");
+    }
+    // Mixed and nested chains count together.
+    let nested = format!("({}) and ({})", chain(200, " or "), chain(200, " and "));
+    assert!(err(&nested).contains("more than 256 conditions"));
+    let list: Vec<String> = (0..1001).map(|i| format!("'S{i}'")).collect();
+    let e = err(&format!("serialNumber in ({})", list.join(",")));
+    assert!(e.contains("more than 1000 values"), "{e}");
+    p(&format!("serialNumber in ({})", list[..1000].join(",")));
+}
+
+#[test]
+fn option_lists_are_bounded() {
+    for option in ["$orderby", "$select", "$expand"] {
+        let long = vec!["start"; 101].join(",");
+        let e = QueryOptions::from_params([(option, long.as_str())]).unwrap_err();
+        assert!(
+            e.to_string().contains("lists 101 items; at most 100"),
+            "{e}"
+        );
+    }
+    let ok = vec!["start desc"; 100].join(",");
+    QueryOptions::from_params([("$orderby", ok.as_str())]).unwrap();
+}
+
+#[test]
 fn compiles_to_parameterized_sql() {
     let (q, args) = sql("serialNumber eq 'SN1' and processCode ge 10");
     assert_eq!(q, "(r.sn = $1 AND r.process_code >= $2)");

@@ -78,12 +78,45 @@ pub struct Process {
     pub properties: Option<String>,
 }
 
+/// Makes `dir` readable by its owner only, and creates `db` (if needed) readable by its owner
+/// only: SQLite gives its `-wal` and `-shm` files the database file's mode.
+fn private_files(dir: &Path, db: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let set = |path: &Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("cannot make {} private", path.display()))
+        };
+        set(dir, 0o700)?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(db)
+            .with_context(|| format!("cannot create {}", db.display()))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let path = dir.join(format!("wats.db{suffix}"));
+            if path.exists() {
+                set(&path, 0o600)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, db);
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) `wats.db` in `dir`, in WAL mode, and migrates it.
+    ///
+    /// The directory is made 0700 and the database files 0600 (on Unix): they hold every
+    /// report and the password hashes.
     pub async fn open_dir(dir: &Path) -> anyhow::Result<Store> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         let file = dir.join("wats.db");
+        private_files(dir, &file)?;
         let url = format!("sqlite://{}?mode=rwc", file.display());
         Self::open(&url).await
     }
