@@ -218,6 +218,28 @@ fn render(state: &AppState) -> String {
         m.reports_wsxf.load(Ordering::Relaxed)
     );
 
+    head(
+        &mut out,
+        "wats_report_write_batch_size",
+        "histogram",
+        "Reports per write transaction (SQLite: the writer's group commits; PostgreSQL: 1).",
+    );
+    let w = state.store.writer_stats();
+    for (bound, n) in crate::store::reports::BATCH_BUCKETS.iter().zip(&w.buckets) {
+        let _ = writeln!(
+            out,
+            "wats_report_write_batch_size_bucket{{le=\"{bound}\"}} {}",
+            n.load(Ordering::Relaxed)
+        );
+    }
+    let batches = w.batches.load(Ordering::Relaxed);
+    let _ = writeln!(
+        out,
+        "wats_report_write_batch_size_bucket{{le=\"+Inf\"}} {batches}\n\
+         wats_report_write_batch_size_sum {}\nwats_report_write_batch_size_count {batches}",
+        w.reports.load(Ordering::Relaxed)
+    );
+
     let pool = state.store.pool();
     let (size, idle) = (pool.size() as usize, pool.num_idle());
     let gauges: [(&str, &str, usize); 7] = [

@@ -45,6 +45,8 @@ pub struct Store {
     write_lock: Option<Arc<Mutex<()>>>,
     /// SQLite: the group-committing report writer ([`reports::run_writer`]).
     writer: Option<tokio::sync::mpsc::Sender<reports::Job>>,
+    /// How report writes group into transactions.
+    writer_stats: Arc<reports::WriterStats>,
     /// The process list as last read, and when: every report submission needs it.
     processes: std::sync::Mutex<Option<(std::time::Instant, Vec<Process>)>>,
 }
@@ -166,12 +168,19 @@ impl Store {
             .await
             .context("cannot migrate the database")?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let writer_stats = Arc::new(reports::WriterStats::default());
         let writer = write_lock.as_ref().map(|lock| {
             let (sender, jobs) = tokio::sync::mpsc::channel(64);
-            tokio::spawn(reports::run_writer(pool.clone(), lock.clone(), jobs));
+            tokio::spawn(reports::run_writer(
+                pool.clone(),
+                lock.clone(),
+                jobs,
+                writer_stats.clone(),
+            ));
             sender
         });
         Ok(Store {
+            writer_stats,
             pool,
             backend,
             write_lock,
@@ -183,6 +192,11 @@ impl Store {
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How report writes group into transactions (for `/metrics`).
+    pub fn writer_stats(&self) -> &reports::WriterStats {
+        &self.writer_stats
     }
 
     /// The pool.

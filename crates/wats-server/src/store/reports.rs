@@ -51,6 +51,34 @@ impl Stored {
 /// Reports written in one transaction at most.
 const MAX_BATCH: usize = 32;
 
+/// Upper bounds of the batch-size buckets of [`WriterStats`].
+pub const BATCH_BUCKETS: [u64; 6] = [1, 2, 4, 8, 16, 32];
+
+/// How report writes group into transactions (SQLite: the writer's batches; PostgreSQL: one
+/// report per transaction), for `/metrics`.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Transactions committed with this many reports at most (cumulative buckets).
+    pub buckets: [std::sync::atomic::AtomicU64; BATCH_BUCKETS.len()],
+    /// Transactions committed.
+    pub batches: std::sync::atomic::AtomicU64,
+    /// Reports written in them.
+    pub reports: std::sync::atomic::AtomicU64,
+}
+
+impl WriterStats {
+    fn record(&self, size: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for (bound, n) in BATCH_BUCKETS.iter().zip(&self.buckets) {
+            if size as u64 <= *bound {
+                n.fetch_add(1, Relaxed);
+            }
+        }
+        self.batches.fetch_add(1, Relaxed);
+        self.reports.fetch_add(size as u64, Relaxed);
+    }
+}
+
 /// The SQLite writer: group commit. Submissions arriving while a transaction runs wait in the
 /// channel and go into the next transaction together, so a burst pays one commit, one pass of
 /// the shared index pages into the WAL and one hand-off of the writer lock per batch instead of
@@ -59,6 +87,7 @@ pub(crate) async fn run_writer(
     pool: sqlx::AnyPool,
     lock: Arc<Mutex<()>>,
     mut jobs: mpsc::Receiver<Job>,
+    stats: Arc<WriterStats>,
 ) {
     // One connection kept for the writer: taking one from the pool per batch cost about as much
     // as a report's inserts. Dropped (and taken again) after a failure, in case it is broken,
@@ -94,6 +123,7 @@ pub(crate) async fn run_writer(
         };
         match write_batch(&mut c, &batch).await {
             Ok(results) => {
+                stats.record(batch.len());
                 conn = Some(c);
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(result));
@@ -116,6 +146,9 @@ pub(crate) async fn run_writer(
                     let result = write_batch(&mut c, std::slice::from_ref(&job))
                         .await
                         .map(|mut r| r.remove(0));
+                    if result.is_ok() {
+                        stats.record(1);
+                    }
                     all_written &= result.is_ok();
                     let _ = job.reply.send(result);
                 }
@@ -196,6 +229,7 @@ impl Store {
                 let mut tx = self.pool.begin().await?;
                 let inserted = write_report(&mut tx, &p, &stored, false).await?;
                 tx.commit().await?;
+                self.writer_stats.record(1);
                 Ok(inserted)
             }
             .await;
