@@ -132,3 +132,56 @@ fn other_xml_is_not_taken_for_teststand() {
         );
     }
 }
+
+/// A batch file (batch or parallel process model): a `Type='Batch'` summary, the sockets' UUT
+/// reports, and a placeholder for a socket without a unit. Each UUT's results become a report;
+/// nothing becomes an empty `NONE` report; a file with nothing to convert says why.
+#[test]
+fn a_batch_report_gives_each_uuts_results_and_no_placeholders() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/teststand/plain.xml");
+    let plain = std::fs::read_to_string(&path).unwrap();
+    let uut = {
+        let start = plain.find("<Report Type='UUT'").unwrap();
+        let end = plain.rfind("</Report>").unwrap() + "</Report>".len();
+        plain[start..end].to_string()
+    };
+    let socket =
+        |sn: &str| uut.replacen("<Value>12345</Value>", &format!("<Value>{sn}</Value>"), 1);
+    let placeholder = "<Report Type='UUT' Title='UUT Report'>\n\
+        <Prop Name='UUT' Type='Obj'><Prop Name='SerialNumber' Type='String'><Value>NONE</Value></Prop></Prop>\n\
+        </Report>";
+    let summary = "<Report Type='Batch' Title='Batch Report'>\n\
+        <Prop Name='UUT' Type='Obj'><Prop Name='SerialNumber' Type='String'><Value>NONE</Value></Prop></Prop>\n\
+        </Report>";
+    let file = format!(
+        "<?xml version=\"1.0\"?>\n<Reports>\n{summary}\n{}\n{placeholder}\n{}\n</Reports>\n",
+        socket("SOCKET-0"),
+        socket("SOCKET-2")
+    );
+    let reports = TestStandXml
+        .convert(&Source::new(&path, file.as_bytes()), &Context::default())
+        .unwrap();
+    common::assert_valid(&reports, "batch");
+    let serials: Vec<&str> = reports.iter().map(|r| r.sn.as_deref().unwrap()).collect();
+    assert_eq!(serials, ["SOCKET-0", "SOCKET-2"]);
+    assert!(reports
+        .iter()
+        .all(|r| !r.root.as_ref().unwrap().children().is_empty()));
+
+    for (content, expected) in [
+        (
+            format!("<Reports>\n{summary}\n</Reports>"),
+            "only a batch summary",
+        ),
+        (
+            format!("<Reports>\n{summary}\n{placeholder}\n</Reports>"),
+            "each a placeholder (serial NONE",
+        ),
+    ] {
+        let err = TestStandXml
+            .convert(&Source::new(&path, content.as_bytes()), &Context::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{err}");
+    }
+}

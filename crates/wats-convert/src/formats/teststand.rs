@@ -21,6 +21,11 @@
 //! `Units` → numeric; `PassFail` → pass/fail; `String` with `Limits.String` and `Comp` →
 //! string; `Measurement[]` → a multiple numeric step (each element's `Data`, `Units`,
 //! `Limits`, `Comp`, `Status`); anything else → an action step. Statuses are the file's.
+//!
+//! Batch reports (`<Reports>` from the batch or parallel process model): the
+//! `<Report Type='Batch'>` summary is skipped, each socket's `<Report Type='UUT'>` is a report,
+//! and a socket's placeholder (serial `NONE`, no step results) is dropped; a file of nothing
+//! but a summary or placeholders is refused saying so.
 
 use chrono::DateTime;
 use wats_report::builder::Group;
@@ -86,7 +91,16 @@ impl Converter for TestStandXml {
         let root = tree.root();
         let reports: Vec<Element> = match root.local() {
             "TSReport" | "Report" => vec![root],
-            "Reports" => root.children_named("Report").collect(),
+            // A batch (parallel or batch process model) writes a `Type='Batch'` summary beside
+            // its sockets' `Type='UUT'` reports: the summary names no unit (serial `NONE`) and
+            // holds no step results, so only the UUT reports are converted.
+            "Reports" => root
+                .children_named("Report")
+                .filter(|r| {
+                    !r.attr("Type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("Batch"))
+                })
+                .collect(),
             other => {
                 return Err(ConvertError::at_line(
                     root.line(),
@@ -95,13 +109,50 @@ impl Converter for TestStandXml {
             }
         };
         if reports.is_empty() {
+            let batch = root.children_named("Report").next().is_some();
             return Err(ConvertError::at_line(
                 root.line(),
-                "<Reports> holds no <Report>",
+                if batch {
+                    "<Reports> holds only a batch summary (<Report Type='Batch'>), no UUT report"
+                } else {
+                    "<Reports> holds no <Report>"
+                },
             ));
         }
-        reports.into_iter().map(|r| report(r, cx)).collect()
+        // A socket without a unit gets a placeholder report (serial `NONE`, no results):
+        // not a test of anything, so not converted; only placeholders is a refusal.
+        let total = reports.len();
+        let reports: Vec<Report> = reports
+            .into_iter()
+            .filter(|r| !is_placeholder(*r))
+            .map(|r| report(r, cx))
+            .collect::<Result<_, _>>()?;
+        if reports.is_empty() {
+            return Err(ConvertError::at_line(
+                root.line(),
+                format!(
+                    "{total} report(s), each a placeholder (serial NONE, no step results): \
+                     TestStand writes one for a test socket without a unit"
+                ),
+            ));
+        }
+        Ok(reports)
     }
+}
+
+/// A report TestStand writes for a socket that tested nothing: serial `NONE` (or none), no
+/// step results.
+fn is_placeholder(r: Element) -> bool {
+    let sn = prop(r, "UUT").and_then(|u| text(u, "SerialNumber"));
+    let results = prop(r, "MainSequenceResults")
+        .and_then(|m| at(m, "TS.SequenceCall.ResultList"))
+        .is_some_and(|list| {
+            list.children_named("Value").any(|v| {
+                v.children_named("Prop")
+                    .any(|p| p.attr("Type") == Some("TEResult"))
+            })
+        });
+    sn.is_none_or(|sn| sn.eq_ignore_ascii_case("NONE")) && !results
 }
 
 /// The child property `name`.
