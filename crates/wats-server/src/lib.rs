@@ -108,6 +108,7 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::product::routes(router);
     let router = api::product_groups::routes(router);
     let router = api::product_internal::routes(router);
+    let router = api::analytics::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

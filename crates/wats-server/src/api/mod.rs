@@ -1,5 +1,6 @@
 //! The REST endpoints, one module per WATS controller.
 
+pub mod analytics;
 pub mod app;
 pub mod level;
 pub mod process;
