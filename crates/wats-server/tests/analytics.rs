@@ -30,6 +30,7 @@ both_backends!(super::start;
     retest_station_has_try_but_no_units,
     wildcards_alternatives_and_rty,
     step_analysis_and_capability,
+    report_lists_and_history,
     bad_input_is_400_naming_it,
 );
 
@@ -439,6 +440,55 @@ async fn step_analysis_and_capability(s: &TestServer) {
     let values: Vec<f64> = m.iter().map(|m| m["value"].as_f64().unwrap()).collect();
     assert_eq!(values, [5.0, 6.0, 6.0, 4.0], "newest first");
     assert_eq!(m[3]["status"], "Failed");
+}
+
+async fn report_lists_and_history(s: &TestServer) {
+    let p = fixture(s).await;
+    let pn1 = format!("{p}-P1");
+    let uut = rows(
+        s,
+        "/api/App/UutReport",
+        json!({
+        "partNumber": pn1, "testOperation": "ICT", "dateFrom": FROM, "dateTo": TO}),
+    )
+    .await;
+    assert_eq!(uut.len(), 13);
+    assert_eq!(uut[0]["startUtc"], "2026-03-04T21:00:00Z", "newest first");
+    let uur = rows(
+        s,
+        "/api/App/UurReport",
+        json!({"partNumber": pn1, "dateFrom": FROM, "dateTo": TO}),
+    )
+    .await;
+    assert_eq!(uur.len(), 1);
+    assert_eq!(uur[0]["serialNumber"], json!(format!("{p}-U4")));
+    // A unit's whole history, its repair and the runs outside any range included.
+    let h = rows(
+        s,
+        "/api/App/SerialNumberHistory",
+        json!({"serialNumber": format!("{p}-U4")}),
+    )
+    .await;
+    let kinds: Vec<&str> = h
+        .iter()
+        .map(|r| r["reportType"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["T", "R", "T", "T", "T"], "oldest first");
+    let h = rows(
+        s,
+        "/api/App/SerialNumberHistory",
+        json!({"serialNumber": format!("{p}-U5;{p}-U6")}),
+    )
+    .await;
+    assert_eq!(h.len(), 4);
+    let (status, got) = s
+        .get_json(&format!(
+            "/api/App/UutReport?serialNumber={p}-U6&dateFrom=2026-03-01&topCount=1"
+        ))
+        .await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got.as_array().map(Vec::len), Some(1));
+    assert_eq!(got[0]["run"], 2);
 }
 
 async fn bad_input_is_400_naming_it(s: &TestServer) {

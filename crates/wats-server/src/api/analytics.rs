@@ -8,12 +8,14 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use chrono::Utc;
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{json_body, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::store::analytics::{measurements, steps, yields};
+use crate::store::analytics::reports::Kind;
+use crate::store::analytics::{measurements, reports, steps, yields};
 use crate::AppState;
 use wats_types::analytics::{
     AggregatedMeasurement, MeasurementData, StepAnalysisRow, TopFailedStep, WatsFilter, YieldData,
@@ -33,6 +35,9 @@ pub fn routes(router: OpenApiRouter<Arc<AppState>>) -> OpenApiRouter<Arc<AppStat
         .routes(routes!(test_step_analysis))
         .routes(routes!(measurements_post))
         .routes(routes!(aggregated_measurements))
+        .routes(routes!(uut_report_post, uut_report_get))
+        .routes(routes!(uur_report))
+        .routes(routes!(serial_number_history))
 }
 
 /// The filter in a request body; an empty body is the empty filter.
@@ -44,7 +49,8 @@ fn filter_body(body: &[u8]) -> ApiResult<WatsFilter> {
 }
 
 /// The filter of a GET form: `productGroup`/`productGroupId`, `level`/`levelId`, `days`,
-/// `partNumber`, `revision`, `serialNumber`, `status`, `processCode`, `topCount`/`count`.
+/// `dateFrom`, `dateTo`, `partNumber`, `revision`, `serialNumber`, `batchNumber`,
+/// `stationName`, `testOperation`, `status`, `processCode`, `topCount`/`count`.
 /// `None` when an id names nothing, so the answer is empty.
 async fn filter_query(state: &AppState, query: Option<&str>) -> ApiResult<Option<WatsFilter>> {
     let p = Params::parse(query)?;
@@ -56,6 +62,11 @@ async fn filter_query(state: &AppState, query: Option<&str>) -> ApiResult<Option
         status: text("status"),
         product_group: text("productGroup"),
         level: text("level"),
+        batch_number: text("batchNumber"),
+        station_name: text("stationName"),
+        test_operation: text("testOperation"),
+        date_from: text("dateFrom"),
+        date_to: text("dateTo"),
         ..Default::default()
     };
     for name in ["topCount", "count"] {
@@ -154,7 +165,7 @@ macro_rules! handler {
             State(state): State<Arc<AppState>>,
             body: Bytes,
         ) -> ApiResult<Json<Vec<$out>>> {
-            $answer(&state, Some(filter_body(&body)?)).await
+            ($answer)(&state, Some(filter_body(&body)?)).await
         }
     };
     ($(#[$doc:meta])* get $name:ident, $path:tt, $out:ident, $answer:expr) => {
@@ -176,55 +187,43 @@ macro_rules! handler {
             RawQuery(query): RawQuery,
         ) -> ApiResult<Json<Vec<$out>>> {
             let f = filter_query(&state, query.as_deref()).await?;
-            $answer(&state, f).await
+            ($answer)(&state, f).await
         }
     };
 }
 
-async fn volume(state: &AppState, f: Option<WatsFilter>) -> ApiResult<Json<Vec<YieldData>>> {
-    preset(state, f, VOLUME, None).await
-}
-async fn high_volume(state: &AppState, f: Option<WatsFilter>) -> ApiResult<Json<Vec<YieldData>>> {
-    preset(state, f, VOLUME, Some(10)).await
-}
-async fn high_volume_groups(
-    state: &AppState,
-    f: Option<WatsFilter>,
-) -> ApiResult<Json<Vec<YieldData>>> {
-    preset(state, f, VOLUME_BY_GROUP, Some(10)).await
-}
-async fn worst(state: &AppState, f: Option<WatsFilter>) -> ApiResult<Json<Vec<YieldData>>> {
-    preset(state, f, WORST, Some(10)).await
-}
-async fn worst_groups(state: &AppState, f: Option<WatsFilter>) -> ApiResult<Json<Vec<YieldData>>> {
-    preset(state, f, WORST_BY_GROUP, Some(10)).await
-}
-
 handler!(
     /// Yield and volume per part number and process, by volume.
-    post volume_yield_post, "/api/App/VolumeYield", YieldData, volume);
+    post volume_yield_post, "/api/App/VolumeYield", YieldData,
+    async |s: &AppState, f| preset(s, f, VOLUME, None).await);
 handler!(
     /// [`volume_yield_post`] with query parameters.
-    get volume_yield_get, "/api/App/VolumeYield", YieldData, volume);
+    get volume_yield_get, "/api/App/VolumeYield", YieldData,
+    async |s: &AppState, f| preset(s, f, VOLUME, None).await);
 handler!(
     /// The highest-volume part numbers and processes (`topCount`, default 10).
-    post high_volume_post, "/api/App/HighVolume", YieldData, high_volume);
+    post high_volume_post, "/api/App/HighVolume", YieldData,
+    async |s: &AppState, f| preset(s, f, VOLUME, Some(10)).await);
 handler!(
     /// [`high_volume_post`] with query parameters.
-    get high_volume_get, "/api/App/HighVolume", YieldData, high_volume);
+    get high_volume_get, "/api/App/HighVolume", YieldData,
+    async |s: &AppState, f| preset(s, f, VOLUME, Some(10)).await);
 handler!(
     /// The highest-volume product groups and processes.
     post high_volume_by_group, "/api/App/HighVolumeByProductGroup", YieldData,
-    high_volume_groups);
+    async |s: &AppState, f| preset(s, f, VOLUME_BY_GROUP, Some(10)).await);
 handler!(
     /// The lowest first-pass yields (`topCount`, default 10).
-    post worst_yield_post, "/api/App/WorstYield", YieldData, worst);
+    post worst_yield_post, "/api/App/WorstYield", YieldData,
+    async |s: &AppState, f| preset(s, f, WORST, Some(10)).await);
 handler!(
     /// [`worst_yield_post`] with query parameters.
-    get worst_yield_get, "/api/App/WorstYield", YieldData, worst);
+    get worst_yield_get, "/api/App/WorstYield", YieldData,
+    async |s: &AppState, f| preset(s, f, WORST, Some(10)).await);
 handler!(
     /// The lowest first-pass yields per product group and process.
-    post worst_yield_by_group, "/api/App/WorstYieldByProductGroup", YieldData, worst_groups);
+    post worst_yield_by_group, "/api/App/WorstYieldByProductGroup", YieldData,
+    async |s: &AppState, f| preset(s, f, WORST_BY_GROUP, Some(10)).await);
 
 async fn top_failed(
     state: &AppState,
@@ -315,3 +314,35 @@ pub async fn aggregated_measurements(
     tx.commit().await?;
     Ok(Json(rows))
 }
+
+async fn report_list(
+    state: &AppState,
+    f: Option<WatsFilter>,
+    kind: Kind,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    let Some(f) = f else {
+        return Ok(Json(Vec::new()));
+    };
+    let mut tx = state.store.product_read().await?;
+    let rows = reports::report_list(&mut tx, state.store.backend(), &f, kind, Utc::now()).await?;
+    tx.commit().await?;
+    Ok(Json(rows))
+}
+
+handler!(
+    /// UUT report headers, newest first (`topCount`, default 1000).
+    post uut_report_post, "/api/App/UutReport", Value,
+    async |s: &AppState, f| report_list(s, f, Kind::Uut).await);
+handler!(
+    /// [`uut_report_post`] with query parameters.
+    get uut_report_get, "/api/App/UutReport", Value,
+    async |s: &AppState, f| report_list(s, f, Kind::Uut).await);
+handler!(
+    /// UUR (repair) report headers, newest first.
+    post uur_report, "/api/App/UurReport", Value,
+    async |s: &AppState, f| report_list(s, f, Kind::Uur).await);
+handler!(
+    /// Every report (UUT and UUR) of the matching units, oldest first; the date range only
+    /// when the filter gives one.
+    post serial_number_history, "/api/App/SerialNumberHistory", Value,
+    async |s: &AppState, f| report_list(s, f, Kind::History).await);

@@ -48,6 +48,8 @@ factories, the way a pyWATS user would:
                                          get_worst_yield(), get_high_volume(),
                                          get_top_failed(), get_test_step_analysis(),
                                          get_aggregated_measurements(), get_measurements()
+21. report lists                       get_uut_reports(), get_uur_reports(),
+                                         get_serial_number_history()
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear

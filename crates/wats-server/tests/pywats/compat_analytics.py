@@ -95,3 +95,18 @@ def analytics(api, suffix: str, check, step, ok) -> None:
           f"get_measurements: {meas!r}")
     ok(f"top failed {path!r} 2/4; step analysis avg {v.avg:.3f} (wof {v.avg_wof}); "
        f"aggregated Cpk {agg[0].cpk:.3f}")
+
+    # 21. Report lists -------------------------------------------------------------------
+    step(21, "report lists: get_uut_reports() (POST and GET), get_uur_reports(), "
+             "get_serial_number_history()")
+    uuts = an.get_uut_reports(WATSFilter(part_number=pn))
+    check(len(uuts) == 4 and {h.serial_number for h in uuts} == {f"{pn}-A1", f"{pn}-A2",
+                                                                 f"{pn}-A3"},
+          f"get_uut_reports: {uuts!r}")
+    two = an.get_uut_reports(part_number=pn, top_count=2)
+    check(len(two) == 2, f"get_uut_reports (GET, top 2): {two!r}")
+    check(an.get_uur_reports(WATSFilter(part_number=pn)) == [], "UUR reports for a tested pn")
+    hist = an.get_serial_number_history(WATSFilter(serial_number=f"{pn}-A2"))
+    check(len(hist) == 2 and all(h.serial_number == f"{pn}-A2" for h in hist),
+          f"get_serial_number_history: {hist!r}")
+    ok("4 UUT headers (2 with top_count), no UUR, A2's history of 2 reports")

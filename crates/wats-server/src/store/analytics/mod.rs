@@ -1,5 +1,6 @@
 //! Analytics over the stored reports: the `WATSFilter` ([`filter`]), the `dimensions` string
-//! ([`dims`]), yield ([`yields`]), step statistics ([`steps`]) and measurements ([`measurements`]).
+//! ([`dims`]), yield ([`yields`]), step statistics ([`steps`]), measurements ([`measurements`]) and
+//! report lists ([`reports`]).
 //!
 //! Every call runs in one read transaction (a [`ProductTx`], since product groups are
 //! resolved from the Product tables), so its queries see one snapshot.
@@ -7,6 +8,7 @@
 pub mod dims;
 pub mod filter;
 pub mod measurements;
+pub mod reports;
 pub mod steps;
 pub mod yields;
 
