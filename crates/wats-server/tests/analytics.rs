@@ -31,6 +31,7 @@ both_backends!(super::start;
     wildcards_alternatives_and_rty,
     step_analysis_and_capability,
     report_lists_and_history,
+    group_and_misc_info_dimensions,
     bad_input_is_400_naming_it,
 );
 
@@ -489,6 +490,88 @@ async fn report_lists_and_history(s: &TestServer) {
     assert_eq!(status, 200, "{got}");
     assert_eq!(got.as_array().map(Vec::len), Some(1));
     assert_eq!(got[0]["run"], 2);
+}
+
+async fn group_and_misc_info_dimensions(s: &TestServer) {
+    let p = fixture(s).await;
+    let group = format!("G-{p}");
+    let r = s
+        .client
+        .put(s.url("/api/Product/Group"))
+        .basic_auth(common::USER, Some(common::PASSWORD))
+        .header("content-type", "application/json")
+        .body(json!({"productGroupName": group}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let path = format!("/api/Product/ProductGroupFilter?productGroup={group}&partNumber={p}-P1");
+    let r = s.post(&path, "").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{:?}", r.text().await);
+    let range = json!({"dateFrom": FROM, "dateTo": TO, "partNumber": format!("{p}-%")});
+    let mut f = range.clone();
+    f["dimensions"] = json!("productGroup;testOperation;unitCount");
+    let got: Vec<(Value, Value, Value)> = rows(s, "/api/App/DynamicYield", f)
+        .await
+        .iter()
+        .map(|y| {
+            (
+                y["productGroup"].clone(),
+                y["testOperation"].clone(),
+                y["unitCount"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Value::Null, json!("ICT"), json!(1)),
+            (json!(group), json!("ICT"), json!(6)),
+            (json!(group), json!("PCBA test"), json!(2)),
+        ]
+    );
+    let mut f = range.clone();
+    f["productGroup"] = json!(group.to_lowercase());
+    f["dimensions"] = json!("partNumber;unitCount");
+    let r = rows(s, "/api/App/DynamicYield", f).await;
+    assert_eq!(
+        r,
+        vec![json!({"partNumber": format!("{p}-P1"), "unitCount": 8})]
+    );
+
+    // Misc infos: two lots on units of their own; a unit is in the row of each value.
+    let pn = format!("{p}-M");
+    for (unit, lots, pass) in [("M1", vec!["L1"], true), ("M2", vec!["L1", "L2"], false)] {
+        let mut r = uut(
+            &pn,
+            &format!("{p}-{unit}"),
+            20,
+            "2026-03-02T10:00:00Z",
+            pass,
+            5.0,
+            false,
+        );
+        r["miscInfos"] = json!(lots
+            .iter()
+            .map(|l| json!({"description": "Lot", "text": l}))
+            .collect::<Vec<_>>());
+        assert_eq!(s.submit(&r).await.0, 200);
+    }
+    let f = json!({"partNumber": pn, "dateFrom": FROM, "dateTo": TO,
+                   "dimensions": "miscInfoString;miscInfoDescription;unitCount;fpCount"});
+    assert_eq!(
+        rows(s, "/api/App/DynamicYield", f).await,
+        vec![
+            json!({"miscInfoString": "L1", "miscInfoDescription": "Lot", "unitCount": 2, "fpCount": 1}),
+            json!({"miscInfoString": "L2", "miscInfoDescription": "Lot", "unitCount": 1, "fpCount": 0}),
+        ]
+    );
+    let f = json!({"partNumber": pn, "miscInfoString": "L2", "dateFrom": FROM, "dateTo": TO,
+                   "dimensions": "partNumber;unitCount"});
+    assert_eq!(
+        rows(s, "/api/App/DynamicYield", f).await,
+        vec![json!({"partNumber": pn, "unitCount": 1})]
+    );
 }
 
 async fn bad_input_is_400_naming_it(s: &TestServer) {
