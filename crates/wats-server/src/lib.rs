@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod ingest;
 pub mod odata;
@@ -109,6 +110,7 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::product_groups::routes(router);
     let router = api::product_internal::routes(router);
     let router = api::analytics::routes(router);
+    let router = api::charts::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod app;
+pub mod charts;
 pub mod level;
 pub mod process;
 pub mod product;

@@ -254,7 +254,14 @@ pub async fn measurements(
                 unit: v.unit,
                 status: status_word(v.status.as_deref()),
                 start_utc: Some(utc_text(v.start)),
-                extra: Default::default(),
+                // The comparison says which limit a single one is (see `spec_limits`).
+                extra: v
+                    .comp_op
+                    .map(|c| {
+                        std::iter::once(("compOp".to_owned(), serde_json::Value::String(c)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
     }
