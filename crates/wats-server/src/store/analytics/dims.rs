@@ -36,8 +36,7 @@ impl Dim {
     }
 }
 
-/// The header columns, in the order [`super::yields::HEADER_SQL`] selects them, with the
-/// dimension each is.
+/// The header columns a yield row can be grouped by (their SQL is in `yields.rs`).
 pub const COLUMNS: [&str; 17] = [
     "partNumber",
     "revision",

@@ -24,15 +24,78 @@ use wats_types::analytics::{DateGrouping, WatsFilter, YieldData};
 /// The most rows a yield call returns (`topCount` may ask for fewer, not more).
 pub const MAX_ROWS: i32 = 10_000;
 
-/// The report header columns the yield calls read, in [`COLUMNS`] order after id, start and
-/// result.
-pub const HEADER_SQL: &str = "r.id, r.start_utc, r.result, r.pn, r.rev, r.product_name, \
-     r.station, r.location, r.purpose, r.process_name, r.process_code, r.sw_filename, \
-     r.sw_version, r.batch_sn, r.operator, r.fixture_id, r.test_socket_index, r.error_code, \
-     r.caused_uut_failure, r.caused_uut_failure_path";
-const HEADER_COLUMNS: usize = 3 + COLUMNS.len();
+/// The SQL of each of [`COLUMNS`] on `reports r`.
+const COLUMN_SQL: [&str; COLUMNS.len()] = [
+    "r.pn",
+    "r.rev",
+    "r.product_name",
+    "r.station",
+    "r.location",
+    "r.purpose",
+    "r.process_name",
+    "r.process_code",
+    "r.sw_filename",
+    "r.sw_version",
+    "r.batch_sn",
+    "r.operator",
+    "r.fixture_id",
+    "r.test_socket_index",
+    "r.error_code",
+    "r.caused_uut_failure",
+    "r.caused_uut_failure_path",
+];
 /// The integer columns among [`COLUMNS`]: process code, socket index, error code.
 const INT_COLUMNS: [usize; 3] = [7, 13, 14];
+/// The process code's index in [`COLUMNS`] (always read: RTY is per process).
+const PROCESS_CODE: usize = 7;
+
+/// The header columns a call reads: the process code and those its dimensions need (part
+/// number and revision for product groups). Decoding a value costs more than finding the
+/// row, so reading only these makes yield several times faster.
+pub struct Selection {
+    /// Indices into [`COLUMNS`], in select order.
+    columns: Vec<usize>,
+}
+
+impl Selection {
+    /// The columns `dims` needs.
+    pub fn for_dims(dims: &[Dim]) -> Selection {
+        let mut columns = vec![PROCESS_CODE];
+        for d in dims {
+            let more: &[usize] = match d {
+                Dim::Column(i, _) => &[*i][..],
+                Dim::ProductGroup => &[0, 1],
+                _ => &[],
+            };
+            for i in more {
+                if !columns.contains(i) {
+                    columns.push(*i);
+                }
+            }
+        }
+        Selection { columns }
+    }
+
+    /// `r.id, r.start_utc, r.result, <columns>`.
+    pub fn sql(&self) -> String {
+        let mut s = String::from("r.id, r.start_utc, r.result");
+        for i in &self.columns {
+            s.push_str(", ");
+            s.push_str(COLUMN_SQL[*i]);
+        }
+        s
+    }
+
+    /// How many columns [`Selection::sql`] selects.
+    pub fn len(&self) -> usize {
+        3 + self.columns.len()
+    }
+
+    /// Never: the id, start and result are always selected.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
 
 /// A report header as the yield calls see it.
 #[derive(Clone, Debug)]
@@ -48,13 +111,13 @@ pub struct Header {
 }
 
 impl Header {
-    fn read(row: &AnyRow) -> sqlx::Result<Header> {
+    fn read(row: &AnyRow, sel: &Selection) -> sqlx::Result<Header> {
         let mut text: [Option<String>; COLUMNS.len()] = Default::default();
-        for (i, slot) in text.iter_mut().enumerate() {
-            *slot = if INT_COLUMNS.contains(&i) {
-                row.try_get::<Option<i64>, _>(3 + i)?.map(|v| v.to_string())
+        for (k, &i) in sel.columns.iter().enumerate() {
+            text[i] = if INT_COLUMNS.contains(&i) {
+                row.try_get::<Option<i64>, _>(3 + k)?.map(|v| v.to_string())
             } else {
-                row.try_get::<Option<String>, _>(3 + i)?
+                row.try_get::<Option<String>, _>(3 + k)?
             };
         }
         Ok(Header {
@@ -197,13 +260,14 @@ pub async fn dynamic_yield(
     let mut w = Where::default();
     w.push("r.report_type = 'T'".into());
     criteria.conditions(&mut w, backend, true);
-    let sql = format!("SELECT {HEADER_SQL} FROM reports r{}", w.sql());
+    let sel = Selection::for_dims(&dims);
+    let sql = format!("SELECT {} FROM reports r{}", sel.sql(), w.sql());
     let reports: Vec<Header> = w
         .apply(sqlx::query(&sql))
         .fetch_all(&mut *tx.tx)
         .await?
         .iter()
-        .map(Header::read)
+        .map(|r| Header::read(r, &sel))
         .collect::<sqlx::Result<_>>()?;
 
     let mut w = Where::default();
@@ -211,9 +275,10 @@ pub async fn dynamic_yield(
     w.push("r.run = 1".into());
     criteria.conditions(&mut w, backend, true);
     let sql = format!(
-        "SELECT {HEADER_SQL}, a.run, a.result, a.start_utc FROM reports r \
+        "SELECT {}, a.run, a.result, a.start_utc FROM reports r \
          JOIN reports a ON a.sn = r.sn AND a.pn = r.pn AND a.process_code = r.process_code \
          AND a.report_type = r.report_type{} ORDER BY r.id, a.run",
+        sel.sql(),
         w.sql()
     );
     let rows = w.apply(sqlx::query(&sql)).fetch_all(&mut *tx.tx).await?;
@@ -221,14 +286,14 @@ pub async fn dynamic_yield(
     for row in &rows {
         let id: String = row.try_get(0)?;
         let run = (
-            row.try_get::<i64, _>(HEADER_COLUMNS)?,
-            row.try_get::<String, _>(HEADER_COLUMNS + 1)? == "Passed",
-            row.try_get::<i64, _>(HEADER_COLUMNS + 2)?,
+            row.try_get::<i64, _>(sel.len())?,
+            row.try_get::<String, _>(sel.len() + 1)? == "Passed",
+            row.try_get::<i64, _>(sel.len() + 2)?,
         );
         match units.last_mut() {
             Some(u) if u.first.id == id => u.runs.push(run),
             _ => units.push(Unit {
-                first: Header::read(row)?,
+                first: Header::read(row, &sel)?,
                 runs: vec![run],
             }),
         }
