@@ -16,6 +16,7 @@ use super::{json_body, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::store::analytics::reports::Kind;
 use crate::store::analytics::{measurements, reports, steps, yields};
+use crate::store::product::ProductTx;
 use crate::AppState;
 use wats_types::analytics::{
     AggregatedMeasurement, MeasurementData, StepAnalysisRow, TopFailedStep, WatsFilter, YieldData,
@@ -39,6 +40,48 @@ pub fn routes(router: OpenApiRouter<Arc<AppState>>) -> OpenApiRouter<Arc<AppStat
         .routes(routes!(uur_report))
         .routes(routes!(serial_number_history))
 }
+
+/// How long an analytics call may run before it is answered with a 400 naming the limit
+/// (a filter that broad is the client's to narrow); PostgreSQL also stops the statement.
+pub const QUERY_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The 400 of a call that ran past [`QUERY_LIMIT`].
+pub fn over_limit() -> ApiError {
+    ApiError::bad_request(format!(
+        "The query ran past the limit of {} s: narrow the filter (dates, part number, \
+         test operation).",
+        QUERY_LIMIT.as_secs()
+    ))
+}
+
+/// A read transaction for one analytics call, with the statement limit set on PostgreSQL.
+pub async fn open_read(state: &AppState) -> ApiResult<ProductTx<'_>> {
+    let mut tx = state.store.product_read().await?;
+    // A second past ours, so our answer (naming the limit) comes first.
+    tx.limit_statements(QUERY_LIMIT + std::time::Duration::from_secs(1))
+        .await?;
+    Ok(tx)
+}
+
+/// Runs `$body` (which uses `$tx` and `$backend`) in one read transaction, within
+/// [`QUERY_LIMIT`].
+macro_rules! bounded {
+    ($state:expr, |$tx:ident, $backend:ident| $body:expr) => {{
+        let state: &AppState = $state;
+        let work = async {
+            let mut $tx = crate::api::analytics::open_read(state).await?;
+            let $backend = state.store.backend();
+            let out = $body;
+            $tx.commit().await?;
+            Ok::<_, crate::error::ApiError>(out)
+        };
+        match tokio::time::timeout(crate::api::analytics::QUERY_LIMIT, work).await {
+            Ok(r) => r,
+            Err(_) => Err(crate::api::analytics::over_limit()),
+        }
+    }};
+}
+pub(crate) use bounded;
 
 /// The filter in a request body; an empty body is the empty filter.
 fn filter_body(body: &[u8]) -> ApiResult<WatsFilter> {
@@ -86,6 +129,7 @@ async fn filter_query(state: &AppState, query: Option<&str>) -> ApiResult<Option
     }
     if let Some(id) = text("productGroupId") {
         let mut tx = state.store.product_read().await?;
+        // Only a name lookup: no statement limit needed.
         match tx.group_named(&id).await {
             Ok(g) => f.product_group = g.product_group_name,
             Err(ApiError::NotFound(_)) => return Ok(None),
@@ -108,9 +152,13 @@ async fn filter_query(state: &AppState, query: Option<&str>) -> ApiResult<Option
 }
 
 async fn yield_rows(state: &AppState, f: &WatsFilter) -> ApiResult<Vec<YieldData>> {
-    let mut tx = state.store.product_read().await?;
-    let rows = yields::dynamic_yield(&mut tx, state.store.backend(), f, Utc::now()).await?;
-    tx.commit().await?;
+    let rows = bounded!(state, |tx, backend| yields::dynamic_yield(
+        &mut tx,
+        backend,
+        f,
+        Utc::now()
+    )
+    .await?)?;
     Ok(rows)
 }
 
@@ -232,9 +280,13 @@ async fn top_failed(
     let Some(f) = f else {
         return Ok(Json(Vec::new()));
     };
-    let mut tx = state.store.product_read().await?;
-    let rows = steps::top_failed(&mut tx, state.store.backend(), &f, Utc::now()).await?;
-    tx.commit().await?;
+    let rows = bounded!(state, |tx, backend| steps::top_failed(
+        &mut tx,
+        backend,
+        &f,
+        Utc::now()
+    )
+    .await?)?;
     Ok(Json(rows))
 }
 
@@ -260,9 +312,13 @@ pub async fn test_step_analysis(
     body: Bytes,
 ) -> ApiResult<Json<Vec<StepAnalysisRow>>> {
     let f = filter_body(&body)?;
-    let mut tx = state.store.product_read().await?;
-    let rows = steps::step_analysis(&mut tx, state.store.backend(), &f, Utc::now()).await?;
-    tx.commit().await?;
+    let rows = bounded!(&state, |tx, backend| steps::step_analysis(
+        &mut tx,
+        backend,
+        &f,
+        Utc::now()
+    )
+    .await?)?;
     Ok(Json(rows))
 }
 
@@ -277,16 +333,10 @@ pub async fn measurements_post(
 ) -> ApiResult<Json<Vec<MeasurementData>>> {
     let f = filter_body(&body)?;
     let params = Params::parse(query.as_deref())?;
-    let mut tx = state.store.product_read().await?;
-    let rows = measurements::measurements(
-        &mut tx,
-        state.store.backend(),
-        &f,
-        params.get("measurementPaths"),
-        Utc::now(),
-    )
-    .await?;
-    tx.commit().await?;
+    let paths = params.get("measurementPaths");
+    let rows = bounded!(&state, |tx, backend| {
+        measurements::measurements(&mut tx, backend, &f, paths, Utc::now()).await?
+    })?;
     Ok(Json(rows))
 }
 
@@ -302,16 +352,10 @@ pub async fn aggregated_measurements(
 ) -> ApiResult<Json<Vec<AggregatedMeasurement>>> {
     let f = filter_body(&body)?;
     let params = Params::parse(query.as_deref())?;
-    let mut tx = state.store.product_read().await?;
-    let rows = measurements::aggregated(
-        &mut tx,
-        state.store.backend(),
-        &f,
-        params.get("measurementPaths"),
-        Utc::now(),
-    )
-    .await?;
-    tx.commit().await?;
+    let paths = params.get("measurementPaths");
+    let rows = bounded!(&state, |tx, backend| {
+        measurements::aggregated(&mut tx, backend, &f, paths, Utc::now()).await?
+    })?;
     Ok(Json(rows))
 }
 
@@ -323,9 +367,14 @@ async fn report_list(
     let Some(f) = f else {
         return Ok(Json(Vec::new()));
     };
-    let mut tx = state.store.product_read().await?;
-    let rows = reports::report_list(&mut tx, state.store.backend(), &f, kind, Utc::now()).await?;
-    tx.commit().await?;
+    let rows = bounded!(state, |tx, backend| reports::report_list(
+        &mut tx,
+        backend,
+        &f,
+        kind,
+        Utc::now()
+    )
+    .await?)?;
     Ok(Json(rows))
 }
 

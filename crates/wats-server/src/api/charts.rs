@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::analytics::bounded;
 use super::{json_body, Params};
 use crate::charts::{self, HistogramInfo, ParetoBar, YieldPoint};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -97,9 +98,9 @@ pub async fn yield_chart(
         f.date_grouping = Some(DateGrouping::DAY);
     }
     f.dimensions = Some("period".into());
-    let mut tx = state.store.product_read().await?;
-    let rows = yields::dynamic_yield(&mut tx, state.store.backend(), &f, Utc::now()).await?;
-    tx.commit().await?;
+    let rows = bounded!(&state, |tx, backend| {
+        yields::dynamic_yield(&mut tx, backend, &f, Utc::now()).await?
+    })?;
     let points: Vec<YieldPoint> = rows
         .into_iter()
         .map(|r| YieldPoint {
@@ -125,9 +126,9 @@ pub async fn pareto_chart(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
     let f = filter_from_query(query.as_deref())?;
-    let mut tx = state.store.product_read().await?;
-    let rows = steps::top_failed(&mut tx, state.store.backend(), &f, Utc::now()).await?;
-    tx.commit().await?;
+    let rows = bounded!(&state, |tx, backend| {
+        steps::top_failed(&mut tx, backend, &f, Utc::now()).await?
+    })?;
     let bars: Vec<ParetoBar> = rows
         .into_iter()
         .map(|r| ParetoBar {
@@ -158,12 +159,13 @@ pub async fn histogram_chart(
             paths.len()
         )));
     }
-    let backend = state.store.backend();
     let now = Utc::now();
-    let mut tx = state.store.product_read().await?;
-    let values = measurements::measurements(&mut tx, backend, &f, None, now).await?;
-    let agg = measurements::aggregated(&mut tx, backend, &f, None, now).await?;
-    tx.commit().await?;
+    let (values, agg) = bounded!(&state, |tx, backend| {
+        (
+            measurements::measurements(&mut tx, backend, &f, None, now).await?,
+            measurements::aggregated(&mut tx, backend, &f, None, now).await?,
+        )
+    })?;
     let nums: Vec<f64> = values.iter().filter_map(|m| m.value).collect();
     let a = agg.into_iter().next().unwrap_or_default();
     let (low, high) = measurements::spec_limits(

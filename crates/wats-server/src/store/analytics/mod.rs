@@ -24,6 +24,22 @@ use crate::store::product::ProductTx;
 use crate::store::Backend;
 use wats_types::analytics::WatsFilter;
 
+impl ProductTx<'_> {
+    /// Stops any statement of this transaction after `limit` (PostgreSQL's
+    /// `statement_timeout`; SQLite has none, the caller's own timeout answers there).
+    pub async fn limit_statements(&mut self, limit: std::time::Duration) -> ApiResult<()> {
+        if self.tx.backend_name().eq_ignore_ascii_case("PostgreSQL") {
+            sqlx::query(&format!(
+                "SET LOCAL statement_timeout = {}",
+                limit.as_millis()
+            ))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
 /// The product groups of every part number and revision that has reports: `(pn, rev)` →
 /// group names, from the groups' filters as `GET /api/App/ProductGroups` defines them.
 async fn group_index(
