@@ -70,13 +70,20 @@ def analytics(api, suffix: str, check, step, ok) -> None:
        f"{len(summary)} period(s) sums to 3 units")
 
     # 20. Steps and measurements ---------------------------------------------------------
-    step(20, "steps: get_top_failed(), get_test_step_analysis(), "
+    step(20, "steps: get_top_failed() (POST, GET), get_volume_yield() (GET), "
+             "get_test_step_analysis(), "
              "get_aggregated_measurements(), get_measurements()")
     top = an.get_top_failed(WATSFilter(part_number=pn))
     check(len(top) == 1 and top[0].step_name == "V" and top[0].fail_count == 2
           and top[0].total_count == 4 and top[0].fail_rate == 50.0,
           f"get_top_failed: {top!r}")
     path = top[0].step_path
+    top_get = an.get_top_failed(part_number=pn, top_count=5)
+    check([(t.step_path, t.fail_count) for t in top_get] == [(path, 2)],
+          f"get_top_failed (GET): {top_get!r}")
+    volume = an.get_volume_yield()
+    check(any(r.part_number == pn and r.unit_count == 3 for r in volume),
+          f"get_volume_yield (GET) lacks {pn}: {volume!r}")
     tsa = an.get_test_step_analysis(WATSFilter(part_number=pn, test_operation=op))
     v = [r for r in tsa if r.step_path == path]
     check(len(v) == 1, f"get_test_step_analysis has no {path!r}: {tsa!r}")
