@@ -424,7 +424,9 @@ fn range(f: &WatsFilter, now: DateTime<Utc>, default_days: i64) -> ApiResult<Ran
     }
     let from = match (from, to) {
         (Some(a), _) => a,
-        (None, Some(b)) => b - Duration::days(default_days),
+        (None, Some(b)) => b
+            .checked_sub_signed(Duration::days(default_days))
+            .ok_or_else(|| impossible(format!("{default_days} days before dateTo")))?,
         (None, None) => now - Duration::days(default_days),
     };
     Ok(Range {
