@@ -557,4 +557,33 @@ async fn bad_input_is_400_naming_it(s: &TestServer) {
         let msg = v["Message"].as_str().unwrap_or_default();
         assert!(msg.contains(names), "{path} {body}: {msg}");
     }
+    // Not JSON at all; and the GET forms' parameters.
+    let r = s
+        .post("/api/App/DynamicYield", "{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    for (path, names) in [
+        ("/api/App/WorstYield?days=0", "days"),
+        ("/api/App/UutReport?topCount=lots", "topCount"),
+        ("/api/App/TopFailed?dateFrom=yesterday", "dateFrom"),
+        ("/api/internal/App/TopFailed?processCode=x", "processCode"),
+        (
+            "/charts/histogram.svg?measurementPaths=A;B",
+            "one measurement path",
+        ),
+    ] {
+        let (status, v) = s.get_json(path).await;
+        assert_eq!(status, 400, "{path}: {v}");
+        let msg = v["Message"].as_str().unwrap_or_default();
+        assert!(msg.contains(names), "{path}: {msg}");
+    }
+    // Ids that name nothing answer an empty list, not an error.
+    for path in [
+        "/api/App/VolumeYield?productGroupId=987654",
+        "/api/App/HighVolume?levelId=987654",
+    ] {
+        assert_eq!(s.get_json(path).await, (200, json!([])), "{path}");
+    }
 }
