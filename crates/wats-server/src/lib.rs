@@ -17,6 +17,7 @@
 pub mod api;
 pub mod auth;
 pub mod budget;
+pub mod charts;
 pub mod content;
 pub mod error;
 pub mod ingest;
@@ -122,6 +123,8 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::product::routes(router);
     let router = api::product_groups::routes(router);
     let router = api::product_internal::routes(router);
+    let router = api::analytics::routes(router);
+    let router = api::charts::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

@@ -11,6 +11,7 @@
 //!   the server.
 //! * [`level`]: levels (client groups, `GET /api/App/Levels`).
 //! * [`process`]: processes (operations), public and internal shapes.
+//! * [`analytics`]: the `WATSFilter` and the rows of the `/api/App/*` analytics calls.
 //!
 //! # Conventions
 //!
@@ -36,6 +37,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod common;
 pub mod level;
 pub mod process;

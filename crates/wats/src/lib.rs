@@ -28,7 +28,7 @@
 //!   certificates) and the request pipeline.
 //! * [`layers`]: retry, rate limit, circuit breaker and GET cache, each configurable and
 //!   each can be turned off on the builder.
-//! * One module per WATS domain: [`app`], [`process`], [`product`], [`report`].
+//! * One module per WATS domain: [`analytics`], [`app`], [`process`], [`product`], [`report`].
 //! * [`Wats::request`]: any other endpoint, typed or as `serde_json::Value`, through the
 //!   same pipeline.
 //! * [`odata`]: a typed `$filter` builder; [`paging`]: `$top`/`$skip` pages as a `Stream`.
@@ -43,6 +43,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod app;
 pub mod blocking;
 mod client;

@@ -1,6 +1,8 @@
 //! The REST endpoints, one module per WATS controller.
 
+pub mod analytics;
 pub mod app;
+pub mod charts;
 pub mod level;
 pub mod process;
 pub mod product;

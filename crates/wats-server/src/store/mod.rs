@@ -12,6 +12,7 @@
 //! Column types are restricted to what `Any` decodes the same on both: `TEXT`, `BIGINT` and
 //! `DOUBLE PRECISION`/`REAL`. Times are microseconds since the epoch, booleans 0/1.
 
+pub mod analytics;
 pub mod level;
 pub mod product;
 pub mod product_groups;

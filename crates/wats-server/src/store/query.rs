@@ -160,7 +160,8 @@ const OUTPUT_FIELDS: [&str; 31] = [
     "referencedUut",
 ];
 
-const HEADER_COLUMNS: &str = "r.id, r.sn, r.pn, r.rev, r.report_type, r.start_text, r.start_utc, \
+pub(crate) const HEADER_COLUMNS: &str =
+    "r.id, r.sn, r.pn, r.rev, r.report_type, r.start_text, r.start_utc, \
     r.result, r.batch_sn, r.operator, r.station, r.location, r.purpose, r.seq, r.process_code, \
     r.process_name, r.comment, r.exec_time, r.sw_filename, r.sw_version, r.test_socket_index, \
     r.fixture_id, r.error_code, r.error_message, r.run, r.receive_count, r.report_size, \
@@ -172,7 +173,7 @@ fn utc_text(micros: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-fn header_json(r: &AnyRow) -> sqlx::Result<Map<String, Value>> {
+pub(crate) fn header_json(r: &AnyRow) -> sqlx::Result<Map<String, Value>> {
     let s = |i: usize| -> sqlx::Result<Value> {
         Ok(r.try_get::<Option<String>, _>(i)?
             .map_or(Value::Null, Value::String))

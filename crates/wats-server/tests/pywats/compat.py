@@ -44,6 +44,12 @@ factories, the way a pyWATS user would:
                                          add_subunit(), remove_subunit(),
                                          get_product_hierarchy(), get_box_build_subunits();
                                          delete_revision(), delete_product()
+18-20. analytics (compat_analytics.py) get_dynamic_yield(), get_yield_summary(),
+                                         get_worst_yield(), get_high_volume(),
+                                         get_top_failed(), get_test_step_analysis(),
+                                         get_aggregated_measurements(), get_measurements()
+21. report lists                       get_uut_reports(), get_uur_reports(),
+                                         get_serial_number_history()
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
@@ -69,6 +75,9 @@ from pywats.domains.product import BomItem, ProductRevision
 from pywats.domains.product.models import PublicBom
 from pywats.domains.report import ReportType
 from pywats.domains.report.report_models import Attachment, CompOp, UURReport, UUTReport
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compat_analytics import analytics  # noqa: E402  (beside this file)
 
 ATTACHMENT = b"scope capture\n3.31 V, ripple 12 mV\n"
 
@@ -374,6 +383,7 @@ def run(url: str, token: str) -> None:
     ok(f"NotFoundError; {rejected!r}; AuthenticationError")
 
     products(api, url, token, suffix)
+    analytics(api, suffix, check, step, ok)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
 

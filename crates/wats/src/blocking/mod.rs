@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod analytics;
 mod product;
 
 use std::future::Future;
@@ -37,6 +38,7 @@ use crate::process::{ProcessKind, ProcessRef};
 use crate::report::{AttachmentRef, FetchOptions, HeaderQuery, ReportHeader, SubmitResult};
 use crate::BreakerState;
 
+pub use analytics::AnalyticsHandler;
 pub use product::{BoxBuildTemplate, ProductHandler};
 
 /// The blocking WATS client. Cheap to clone.
@@ -116,6 +118,11 @@ impl Wats {
     /// Products, revisions, groups, categories, vendors, tags, BOMs and box builds.
     pub fn product(&self) -> ProductHandler<'_> {
         ProductHandler { wats: self }
+    }
+
+    /// Yield, failures, step analysis and measurements.
+    pub fn analytics(&self) -> AnalyticsHandler<'_> {
+        AnalyticsHandler { wats: self }
     }
 
     /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
