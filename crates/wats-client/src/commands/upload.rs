@@ -11,7 +11,7 @@ use wats_client::station::{LOCAL_PASSWORD_FILE, LOCAL_USER};
 use wats_convert::Registry;
 use wats_report::format::DEFAULT_MAX_FILE_BYTES;
 
-use super::control::Station;
+use wats_client::control::client::ControlClient as Station;
 
 /// The client for the instance's server: the configured one, or in local mode the running
 /// station's embedded server.

@@ -20,13 +20,12 @@
 //!
 //! The jobs live in their own files: `setup` (a configured converter resolved for the run),
 //! `worker` (one file through the pipeline), `files` (moves into done/error with notes),
-//! `pause` (why intake is paused), `scheduled` (scheduled converters) and `local_server` (the
-//! embedded server of local mode). This file holds the run loop and what it shares with the
-//! control API.
+//! `scheduled` (scheduled converters) and `local_server` (the embedded server of local mode).
+//! This file holds the run loop; what the control API sees of it is `control::ControlState`,
+//! built here. Whether intake is paused lives in `intake::pause`.
 
 mod files;
 mod local_server;
-mod pause;
 mod scheduled;
 mod setup;
 mod worker;
@@ -38,20 +37,21 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
-use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use wats_convert::Registry;
 use wats_report::Uuid;
 
 use crate::config::{Config, ConverterConfig, Instance};
+use crate::control::ControlState;
 use crate::metrics::Metrics;
 use crate::queue::{Queue, QueueOptions};
 use crate::source::Source;
-use crate::uploader::{Uploader, UploaderControl, UploaderOptions};
+use crate::uploader::{Uploader, UploaderOptions};
 
+pub use crate::control::{Exit, CONTROL_INFO_FILE, CONTROL_SECRET_FILE};
+pub use crate::intake::pause::{Intake, STORAGE_RETRY};
 pub use crate::private::read_or_create_secret;
 pub use local_server::{LOCAL_PASSWORD_FILE, LOCAL_USER};
-pub use pause::{Intake, STORAGE_RETRY};
 pub use setup::{converter_type, ConverterType};
 
 use local_server::start_local_server;
@@ -59,21 +59,8 @@ use scheduled::{run_scheduled, scheduled_job};
 use setup::{readiness_marker, setup, FolderRule};
 use worker::{process, settle, Verdict};
 
-/// The file (in the instance's data folder) holding the control API's secret.
-pub const CONTROL_SECRET_FILE: &str = "control.secret";
-/// The file (in the instance's data folder) saying where the running station's control API is.
-pub const CONTROL_INFO_FILE: &str = "control.json";
 /// The queue database in the instance's data folder.
 pub const QUEUE_FILE: &str = "queue.sqlite";
-
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// Stop the process.
-    Stop,
-    /// Read the configuration again and start over.
-    Restart,
-}
 
 /// Settings of a run that are not in the configuration file.
 #[derive(Clone, Debug)]
@@ -105,40 +92,6 @@ impl Default for RunOptions {
             banner: true,
         }
     }
-}
-
-/// What the control API sees of a running station.
-pub struct Shared {
-    /// The instance name.
-    pub instance: String,
-    /// The queue.
-    pub queue: Arc<Queue>,
-    /// The uploader's controls.
-    pub uploader: UploaderControl,
-    /// Counters.
-    pub metrics: Arc<Metrics>,
-    /// Intake state.
-    pub intake: Arc<Intake>,
-    /// What the watch folders do not take (special files, folders, refused symlinks).
-    pub skipped: crate::source::SkippedList,
-    /// The configuration with the token redacted.
-    pub config: Value,
-    /// The server reports go to.
-    pub server_url: String,
-    /// A client for readiness probes (short timeout).
-    pub probe: wats::Wats,
-    /// True in local mode (embedded server).
-    pub local_mode: bool,
-    /// The inbox folder of local mode (or of a station without converters).
-    pub inbox: Option<PathBuf>,
-    /// The secret mutating control calls must present.
-    pub secret: String,
-    /// When the station started.
-    pub started: SystemTime,
-    /// Ask the run loop to stop or restart.
-    pub exit: watch::Sender<Option<Exit>>,
-    /// Ask the sources to rescan now.
-    pub rescan: mpsc::UnboundedSender<()>,
 }
 
 /// Runs the station of `instance` until it is asked to stop or restart (`stop` resolving,
@@ -263,7 +216,7 @@ pub async fn run(
     let (rescan_tx, mut rescan_rx) = mpsc::unbounded_channel();
     let mut source = Source::start_many(source_configs, &crate::source::ledger_path(instance))?;
     let secret = read_or_create_secret(&data.join(CONTROL_SECRET_FILE))?;
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(ControlState {
         instance: instance.name().to_string(),
         queue: queue.clone(),
         uploader: uploader.control(),
@@ -419,7 +372,12 @@ fn release_memory() {
     }
 }
 
-fn print_banner(shared: &Shared, config: &Config, control: std::net::SocketAddr, data: &Path) {
+fn print_banner(
+    shared: &ControlState,
+    config: &Config,
+    control: std::net::SocketAddr,
+    data: &Path,
+) {
     let mut lines = Vec::new();
     let mode = if shared.local_mode {
         "local mode: embedded WATS server"

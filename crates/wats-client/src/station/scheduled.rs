@@ -11,8 +11,8 @@ use wats_convert::external::ExternalConverter;
 use wats_convert::Context;
 use wats_report::Validator;
 
-use super::Exit;
 use crate::config::{Config, ConverterConfig};
+use crate::control::Exit;
 use crate::intake::{self, Ids};
 use crate::metrics::Metrics;
 use crate::queue::Queue;

@@ -10,9 +10,9 @@ use std::time::Instant;
 use wats_convert::Registry;
 
 use super::files::{fail, move_into};
-use super::pause::{Intake, STORAGE_RETRY};
 use super::setup::Setup;
 use crate::config::PostAction;
+use crate::intake::pause::{Intake, STORAGE_RETRY};
 use crate::intake::{self, Converted};
 use crate::metrics::Metrics;
 use crate::queue::{Queue, QueueError};

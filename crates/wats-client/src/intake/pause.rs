@@ -36,7 +36,7 @@ impl Intake {
     }
 
     /// For a storage failure: is it time to try again? `None` when waiting for room.
-    pub(super) fn storage_retry_due(&self) -> Option<bool> {
+    pub(crate) fn storage_retry_due(&self) -> Option<bool> {
         let at = *self.retry_at.lock().unwrap_or_else(|p| p.into_inner());
         at.map(|at| Instant::now() >= at)
     }
