@@ -44,7 +44,7 @@ pub use crate::config::WatchMode;
 use crate::config::{Config, ConverterConfig};
 
 /// The ledger file inside an instance's data folder.
-pub const LEDGER_FILE: &str = "ledger.sqlite";
+pub use crate::config::state::LEDGER_FILE;
 
 /// What can go wrong with a source.
 #[derive(Debug, thiserror::Error)]
@@ -449,7 +449,7 @@ impl std::fmt::Debug for Source {
 
 /// `<instance data dir>/ledger.sqlite`
 pub fn ledger_path(instance: &crate::config::Instance) -> PathBuf {
-    instance.data_dir().join(LEDGER_FILE)
+    instance.ledger_path()
 }
 
 fn start_one(

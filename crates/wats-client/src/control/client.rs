@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use serde_json::Value;
 
-use super::{ControlInfo, CONTROL_INFO_FILE, CONTROL_SECRET_FILE};
+use super::ControlInfo;
 use crate::config::Instance;
 
 /// A running station's control API.
@@ -21,13 +21,13 @@ pub struct ControlClient {
 impl ControlClient {
     /// The running station of `instance`, or `None` when it is not running.
     pub fn find(instance: &Instance) -> anyhow::Result<Option<ControlClient>> {
-        let info_path = instance.data_dir().join(CONTROL_INFO_FILE);
+        let info_path = instance.control_info_path();
         let info: ControlInfo = match std::fs::read(&info_path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .with_context(|| format!("reading {}", info_path.display()))?,
             Err(_) => return Ok(None),
         };
-        let secret = std::fs::read_to_string(instance.data_dir().join(CONTROL_SECRET_FILE))
+        let secret = std::fs::read_to_string(instance.control_secret_path())
             .ok()
             .map(|s| s.trim().to_string());
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -50,10 +50,7 @@ use crate::source::SkippedList;
 use crate::uploader::gate::Closed;
 use crate::uploader::{Connectivity, UploaderControl, UploaderStatus};
 
-/// The file (in the instance's data folder) holding the control API's secret.
-pub const CONTROL_SECRET_FILE: &str = "control.secret";
-/// The file (in the instance's data folder) saying where the running station's control API is.
-pub const CONTROL_INFO_FILE: &str = "control.json";
+pub use crate::config::state::{CONTROL_INFO_FILE, CONTROL_SECRET_FILE};
 
 /// How a run ended: what `/stop` and `/restart` ask of the run loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,11 +120,12 @@ pub struct ControlInfo {
     pub pid: u32,
 }
 
-/// Binds `address` and serves the control API of `shared`; writes `control.json` into `data`.
+/// Binds `address` and serves the control API of `shared`; writes where it listens to
+/// `info_path` (the instance's `control.json`).
 pub async fn serve(
     shared: Arc<ControlState>,
     address: &str,
-    data: &Path,
+    info_path: &Path,
 ) -> anyhow::Result<ControlServer> {
     let addr: SocketAddr = address.parse().with_context(|| {
         format!("control_address {address:?} is not an address like 127.0.0.1:8765")
@@ -154,7 +152,7 @@ pub async fn serve(
         pid: std::process::id(),
     };
     crate::config::write_atomic(
-        &data.join(CONTROL_INFO_FILE),
+        info_path,
         serde_json::to_string_pretty(&info)?.as_bytes(),
         false,
     )?;

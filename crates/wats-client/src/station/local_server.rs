@@ -9,14 +9,12 @@ use crate::config::Config;
 
 /// The user the station uses on its embedded server in local mode.
 pub const LOCAL_USER: &str = "station";
-/// The file (in the instance's data folder) holding the embedded server's password.
-pub const LOCAL_PASSWORD_FILE: &str = "local-server.password";
 
 /// Starts the embedded server on the configured address, or on a free port when that one is
 /// taken (another instance).
 pub(super) async fn start_local_server(
     config: &Config,
-    data: &Path,
+    server_dir: &Path,
     password: &str,
 ) -> anyhow::Result<wats_server::Running> {
     let wanted: std::net::SocketAddr = config.local_server_address.parse().with_context(|| {
@@ -27,7 +25,7 @@ pub(super) async fn start_local_server(
     })?;
     let server_config = |listen| wats_server::Config {
         listen,
-        database: wats_server::Database::Dir(data.join("server")),
+        database: wats_server::Database::Dir(server_dir.to_path_buf()),
         admin: Some((LOCAL_USER.to_string(), password.to_string())),
         max_body_bytes: wats_server::DEFAULT_MAX_BODY_BYTES,
     };

@@ -31,7 +31,7 @@ mod setup;
 mod worker;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -48,19 +48,19 @@ use crate::queue::{Queue, QueueOptions};
 use crate::source::Source;
 use crate::uploader::{Uploader, UploaderOptions};
 
-pub use crate::control::{Exit, CONTROL_INFO_FILE, CONTROL_SECRET_FILE};
+pub use crate::config::state::{
+    CONTROL_INFO_FILE, CONTROL_SECRET_FILE, LOCAL_PASSWORD_FILE, QUEUE_FILE,
+};
+pub use crate::control::Exit;
 pub use crate::intake::pause::{Intake, STORAGE_RETRY};
 pub use crate::private::read_or_create_secret;
-pub use local_server::{LOCAL_PASSWORD_FILE, LOCAL_USER};
+pub use local_server::LOCAL_USER;
 pub use setup::{converter_type, ConverterType};
 
 use local_server::start_local_server;
 use scheduled::{run_scheduled, scheduled_job};
 use setup::{readiness_marker, setup, FolderRule};
 use worker::{process, settle, Verdict};
-
-/// The queue database in the instance's data folder.
-pub const QUEUE_FILE: &str = "queue.sqlite";
 
 /// Settings of a run that are not in the configuration file.
 #[derive(Clone, Debug)]
@@ -128,8 +128,8 @@ pub async fn run(
     let mut client = wats::Wats::builder();
     let server_url;
     if local_mode {
-        let password = read_or_create_secret(&data.join(LOCAL_PASSWORD_FILE))?;
-        let running = start_local_server(&config, &data, &password).await?;
+        let password = read_or_create_secret(&instance.local_password_path())?;
+        let running = start_local_server(&config, &instance.server_dir(), &password).await?;
         server_url = format!("http://{}", running.addr);
         client = client
             .base_url(&server_url)
@@ -156,7 +156,7 @@ pub async fn run(
     // A station without converters gets an inbox that takes every format.
     let mut inbox = None;
     if config.converters.is_empty() {
-        let folder = data.join("inbox");
+        let folder = instance.inbox_dir();
         config.converters.push(ConverterConfig {
             name: "inbox".into(),
             converter: "auto".into(),
@@ -197,7 +197,7 @@ pub async fn run(
     let setups = Arc::new(setups);
 
     let queue = Arc::new(Queue::open(
-        data.join(QUEUE_FILE),
+        instance.queue_path(),
         QueueOptions {
             max_entries: config.max_queue_entries,
             ..QueueOptions::default()
@@ -214,8 +214,8 @@ pub async fn run(
     let intake = Arc::new(Intake::default());
     let (exit_tx, mut exit_rx) = watch::channel(None);
     let (rescan_tx, mut rescan_rx) = mpsc::unbounded_channel();
-    let mut source = Source::start_many(source_configs, &crate::source::ledger_path(instance))?;
-    let secret = read_or_create_secret(&data.join(CONTROL_SECRET_FILE))?;
+    let mut source = Source::start_many(source_configs, &instance.ledger_path())?;
+    let secret = read_or_create_secret(&instance.control_secret_path())?;
     let shared = Arc::new(ControlState {
         instance: instance.name().to_string(),
         queue: queue.clone(),
@@ -233,7 +233,12 @@ pub async fn run(
         exit: exit_tx,
         rescan: rescan_tx,
     });
-    let control = crate::control::serve(shared.clone(), &config.control_address, &data).await?;
+    let control = crate::control::serve(
+        shared.clone(),
+        &config.control_address,
+        &instance.control_info_path(),
+    )
+    .await?;
 
     let scheduler = tokio::spawn(run_scheduled(
         scheduled,
@@ -242,7 +247,7 @@ pub async fn run(
         exit_rx.clone(),
     ));
     if options.banner {
-        print_banner(&shared, &config, control.addr, &data);
+        print_banner(&shared, &config, control.addr, instance);
     }
     tracing::info!(instance = instance.name(), server = %server_url, local_mode, control = %control.addr, "station started");
     // Under systemd (Type=notify): ready now, then a watchdog ping from this loop, so a hung
@@ -349,7 +354,7 @@ pub async fn run(
     if let Some(server) = local_server {
         server.stop().await?;
     }
-    let _ = std::fs::remove_file(data.join(CONTROL_INFO_FILE));
+    let _ = std::fs::remove_file(instance.control_info_path());
     Ok(exit)
 }
 
@@ -376,7 +381,7 @@ fn print_banner(
     shared: &ControlState,
     config: &Config,
     control: std::net::SocketAddr,
-    data: &Path,
+    instance: &Instance,
 ) {
     let mut lines = Vec::new();
     let mode = if shared.local_mode {
@@ -420,11 +425,11 @@ fn print_banner(
     if shared.local_mode {
         lines.push(format!(
             "    user {LOCAL_USER}, password in {}",
-            data.join(LOCAL_PASSWORD_FILE).display()
+            instance.local_password_path().display()
         ));
         lines.push(format!(
             "    e.g. curl -u {LOCAL_USER}:$(cat '{}') {}/api/Report/Query/Header",
-            data.join(LOCAL_PASSWORD_FILE).display(),
+            instance.local_password_path().display(),
             shared.server_url
         ));
     }
@@ -438,7 +443,7 @@ fn print_banner(
 
 /// The queue of an instance, opened without starting the station (for the CLI).
 pub fn open_queue(instance: &Instance) -> anyhow::Result<Queue> {
-    let path = instance.data_dir().join(QUEUE_FILE);
+    let path = instance.queue_path();
     if !path.exists() {
         anyhow::bail!(
             "no queue yet at {} (the station has not run)",
