@@ -13,11 +13,13 @@
 //!   scheduled converters.
 //! - [`control`]: the control API on loopback (its state type is built by the station) and its
 //!   client for the CLI.
+//! - [`durations`]: every named timing, with why it has its value.
 //! - [`metrics`], [`logging`], [`systemd`], [`private`]: counters, logs, sd_notify,
 //!   owner-only files.
 
 pub mod config;
 pub mod control;
+pub mod durations;
 pub mod intake;
 pub mod logging;
 pub mod metrics;

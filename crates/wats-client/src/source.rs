@@ -123,8 +123,8 @@ impl SourceConfig {
             recursive: false,
             mode: WatchMode::Events,
             exclude: Vec::new(),
-            settle: Duration::from_secs(2),
-            rescan_interval: Duration::from_secs(60),
+            settle: crate::durations::SETTLE,
+            rescan_interval: crate::durations::RESCAN_INTERVAL,
             follow_symlinks: false,
         }
     }

@@ -2,8 +2,6 @@
 //! to a running station): finds the running station through `control.json`, authenticates
 //! mutating calls with `control.secret`, and calls it synchronously (the CLI has no runtime).
 
-use std::time::Duration;
-
 use anyhow::{bail, Context as _};
 use serde_json::Value;
 
@@ -34,7 +32,7 @@ impl ControlClient {
             .enable_all()
             .build()?;
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(crate::durations::CONTROL_CALL_TIMEOUT)
             .no_proxy()
             .build()?;
         let station = ControlClient {

@@ -15,8 +15,7 @@ pub struct Intake {
     retry_at: Mutex<Option<Instant>>,
 }
 
-/// How long intake waits after a storage failure (disk full, I/O error) before trying again.
-pub const STORAGE_RETRY: Duration = Duration::from_secs(5);
+pub use crate::durations::STORAGE_RETRY;
 
 impl Intake {
     /// Pauses intake for `reason` (logged once per change). `retry_after` is set for storage

@@ -43,6 +43,7 @@ use wats_report::Uuid;
 
 use crate::config::{Config, ConverterConfig, Instance};
 use crate::control::ControlState;
+use crate::durations;
 use crate::metrics::Metrics;
 use crate::queue::{Queue, QueueOptions};
 use crate::source::Source;
@@ -148,7 +149,7 @@ pub async fn run(
     let client = client.no_rate_limit().no_cache().no_circuit_breaker();
     let probe = client
         .clone()
-        .timeout(Duration::from_secs(5))
+        .timeout(durations::READY_PROBE_TIMEOUT)
         .no_retry()
         .no_circuit_breaker()
         .build()?;
@@ -255,17 +256,17 @@ pub async fn run(
     let notifier = crate::systemd::Notifier::from_env();
     let _ = notifier.ready_with_status(&format!("uploading to {server_url}"));
     let mut watchdog = tokio::time::interval(
-        crate::systemd::watchdog_interval().unwrap_or(Duration::from_secs(3600)),
+        crate::systemd::watchdog_interval().unwrap_or(durations::NO_WATCHDOG_TICK),
     );
 
     let mut stop = std::pin::pin!(stop);
     let max_workers = options.workers.max(1);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(PathBuf, Verdict)>();
     let mut in_flight = 0usize;
-    let mut prune = tokio::time::interval(Duration::from_secs(3600));
-    let mut intake_check = tokio::time::interval(Duration::from_secs(1));
+    let mut prune = tokio::time::interval(durations::PRUNE_INTERVAL);
+    let mut intake_check = tokio::time::interval(durations::INTAKE_CHECK);
     // Memory back to the system once a burst is over (see `release_memory`).
-    let mut idle_check = tokio::time::interval(IDLE_TRIM_AFTER);
+    let mut idle_check = tokio::time::interval(durations::IDLE_TRIM_AFTER);
     let activity =
         || metrics.files_seen.load(Ordering::Relaxed) + shared.uploader.status().uploaded;
     let (mut last_activity, mut trimmed_at) = (activity(), activity());
@@ -357,10 +358,6 @@ pub async fn run(
     let _ = std::fs::remove_file(instance.control_info_path());
     Ok(exit)
 }
-
-/// How long the station must be quiet (no file taken, no report delivered) after some work
-/// before it gives freed memory back.
-const IDLE_TRIM_AFTER: Duration = Duration::from_secs(10);
 
 /// Returns the allocator's free memory to the system. glibc keeps what a burst of conversions
 /// freed in its per-thread arenas (measured: 17 MB idle, 104 MB after 25 files, and it stayed
