@@ -1098,6 +1098,28 @@ pub fn backup_path(path: &Path) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // Instances
 
+/// The names of the files and folders in an instance's data folder: the one place they are
+/// written down (see "Local state" in `docs/ARCHITECTURE.md`). Code asks [`Instance`] for the
+/// paths rather than joining these names itself.
+pub mod state {
+    /// The durable queue of reports (SQLite).
+    pub const QUEUE_FILE: &str = "queue.sqlite";
+    /// The ledger of files the watch folders have taken (SQLite).
+    pub const LEDGER_FILE: &str = "ledger.sqlite";
+    /// Where the running station's control API listens (JSON, removed at a clean stop).
+    pub const CONTROL_INFO_FILE: &str = "control.json";
+    /// The secret mutating control calls must present.
+    pub const CONTROL_SECRET_FILE: &str = "control.secret";
+    /// The password of the station's user on the embedded server (local mode).
+    pub const LOCAL_PASSWORD_FILE: &str = "local-server.password";
+    /// The embedded server's data folder (local mode).
+    pub const SERVER_DIR: &str = "server";
+    /// The inbox of a station without converters.
+    pub const INBOX_DIR: &str = "inbox";
+    /// The station's log files (`start`).
+    pub const LOG_DIR: &str = "logs";
+}
+
 /// A named instance: its configuration folder and its runtime data folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instance {
@@ -1174,6 +1196,38 @@ impl Instance {
     /// `<config dir>/config.json`
     pub fn config_path(&self) -> PathBuf {
         self.config_dir.join(CONFIG_FILE)
+    }
+    /// `<data dir>/queue.sqlite`: the durable queue.
+    pub fn queue_path(&self) -> PathBuf {
+        self.data_dir.join(state::QUEUE_FILE)
+    }
+    /// `<data dir>/ledger.sqlite`: the files the watch folders have taken.
+    pub fn ledger_path(&self) -> PathBuf {
+        self.data_dir.join(state::LEDGER_FILE)
+    }
+    /// `<data dir>/control.json`: where the running station's control API listens.
+    pub fn control_info_path(&self) -> PathBuf {
+        self.data_dir.join(state::CONTROL_INFO_FILE)
+    }
+    /// `<data dir>/control.secret`: the control API's secret.
+    pub fn control_secret_path(&self) -> PathBuf {
+        self.data_dir.join(state::CONTROL_SECRET_FILE)
+    }
+    /// `<data dir>/local-server.password`: the station's password on the embedded server.
+    pub fn local_password_path(&self) -> PathBuf {
+        self.data_dir.join(state::LOCAL_PASSWORD_FILE)
+    }
+    /// `<data dir>/server`: the embedded server's data (local mode).
+    pub fn server_dir(&self) -> PathBuf {
+        self.data_dir.join(state::SERVER_DIR)
+    }
+    /// `<data dir>/inbox`: the inbox of a station without converters.
+    pub fn inbox_dir(&self) -> PathBuf {
+        self.data_dir.join(state::INBOX_DIR)
+    }
+    /// `<data dir>/logs`: the station's log files.
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join(state::LOG_DIR)
     }
 
     /// Is there a configuration file (or its backup)?

@@ -41,7 +41,10 @@ pub const ENV_RUST_LOG: &str = "RUST_LOG";
 /// The level when neither `--log-level` nor `RUST_LOG` says one.
 pub const DEFAULT_LEVEL: &str = "info";
 /// The log folder inside an instance's data folder.
-pub const LOG_DIR: &str = "logs";
+// The name lives with the instance's other files (`config::state`); kept here for callers
+// that named it here. Unused where a test includes this file by path.
+#[allow(unused_imports)]
+pub use crate::config::state::LOG_DIR;
 /// The active log file's name; rotated ones add `.1`, `.2`, ….
 pub const LOG_FILE: &str = "wats-client.log";
 /// Default size at which the log file is rotated.
@@ -214,7 +217,7 @@ impl LogGuard {
 
 /// `<instance data dir>/logs`
 pub fn log_dir(instance: &Instance) -> PathBuf {
-    instance.data_dir().join(LOG_DIR)
+    instance.log_dir()
 }
 
 /// Installs the global subscriber for `instance` (files under [`log_dir`] when

@@ -6,6 +6,8 @@
 use std::io;
 use std::path::Path;
 
+use anyhow::Context as _;
+
 /// Creates `dir` (and its parents) if needed and makes it owner-only.
 pub fn dir(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
@@ -32,4 +34,39 @@ pub fn file(path: &Path) -> io::Result<()> {
     #[cfg(not(unix))]
     options.open(path)?;
     Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Reads a secret file, creating it (owner-only) with a random value on first use.
+pub fn read_or_create_secret(path: &Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) if !s.trim().is_empty() => return Ok(s.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    let mut raw = [0u8; 24];
+    getrandom::getrandom(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let secret = hex(&raw);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(secret.as_bytes())?;
+    file.sync_all()?;
+    Ok(secret)
 }

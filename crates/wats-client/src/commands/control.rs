@@ -6,82 +6,10 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use serde_json::Value;
 use wats_client::config::Instance;
-use wats_client::control::{entry_json, ControlInfo};
+use wats_client::control::client::ControlClient as Station;
+use wats_client::control::entry_json;
 use wats_client::queue::{State, Which};
-use wats_client::station::{self, CONTROL_INFO_FILE, CONTROL_SECRET_FILE};
-
-/// A running station's control API.
-pub struct Station {
-    base: String,
-    secret: Option<String>,
-    http: reqwest::Client,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Station {
-    /// The running station of `instance`, or `None` when it is not running.
-    pub fn find(instance: &Instance) -> anyhow::Result<Option<Station>> {
-        let info_path = instance.data_dir().join(CONTROL_INFO_FILE);
-        let info: ControlInfo = match std::fs::read(&info_path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .with_context(|| format!("reading {}", info_path.display()))?,
-            Err(_) => return Ok(None),
-        };
-        let secret = std::fs::read_to_string(instance.data_dir().join(CONTROL_SECRET_FILE))
-            .ok()
-            .map(|s| s.trim().to_string());
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .no_proxy()
-            .build()?;
-        let station = Station {
-            base: format!("http://{}", info.address),
-            secret,
-            http,
-            runtime,
-        };
-        // A stale file from a station that died: nobody answers.
-        match station.get("/health/live") {
-            Ok(_) => Ok(Some(station)),
-            Err(_) => Ok(None),
-        }
-    }
-
-    /// GET a path, as JSON (or text wrapped in a JSON string).
-    pub fn get(&self, path: &str) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::GET, path)
-    }
-
-    /// POST (or another mutating method) with the secret.
-    pub fn call(&self, method: reqwest::Method, path: &str) -> anyhow::Result<Value> {
-        let url = format!("{}{path}", self.base);
-        let mut req = self.http.request(method.clone(), &url);
-        if method != reqwest::Method::GET {
-            let secret = self.secret.as_deref().context(
-                "cannot read the instance's control secret (run as the user the station runs as)",
-            )?;
-            req = req.bearer_auth(secret);
-        }
-        self.runtime.block_on(async {
-            let resp = req.send().await.with_context(|| format!("calling {url}"))?;
-            let status = resp.status();
-            let text = resp.text().await?;
-            let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-            if !status.is_success() {
-                let msg = value
-                    .get("error")
-                    .and_then(|e| e.as_str())
-                    .map(str::to_string)
-                    .unwrap_or_else(|| value.to_string());
-                bail!("{status}: {msg}");
-            }
-            Ok(value)
-        })
-    }
-}
+use wats_client::station;
 
 fn require_running(instance: &Instance) -> anyhow::Result<Station> {
     Station::find(instance)?.with_context(|| {

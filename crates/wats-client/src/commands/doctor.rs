@@ -27,8 +27,6 @@ use serde_json::{json, Value};
 use wats_client::config::{Config, ConfigError, Instance, PostAction};
 use wats_client::queue::{Queue, QueueOptions, QueueStats};
 
-/// The queue file inside an instance's data folder.
-pub const QUEUE_FILE: &str = wats_client::station::QUEUE_FILE;
 /// Below this much free space on the data folder's disk: FAIL.
 pub const MIN_FREE_BYTES: u64 = 100 * 1024 * 1024;
 /// Below this much: WARN.
@@ -185,7 +183,7 @@ pub fn run(instance: &str, args: Args) -> anyhow::Result<()> {
 
 /// `<data dir>/queue.sqlite`
 pub fn queue_path(instance: &Instance) -> PathBuf {
-    instance.data_dir().join(QUEUE_FILE)
+    instance.queue_path()
 }
 
 /// Runs every check; `timeout` bounds the server check.

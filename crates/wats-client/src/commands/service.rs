@@ -255,7 +255,7 @@ impl ServiceSpec {
             run_as,
             environment,
             private_tmp,
-            log_dir: instance.data_dir().join("logs"),
+            log_dir: instance.log_dir(),
         })
     }
 

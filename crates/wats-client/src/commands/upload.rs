@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use wats_client::config::Instance;
 use wats_client::intake;
-use wats_client::station::{LOCAL_PASSWORD_FILE, LOCAL_USER};
+use wats_client::station::LOCAL_USER;
 use wats_convert::Registry;
 use wats_report::format::DEFAULT_MAX_FILE_BYTES;
 
-use super::control::Station;
+use wats_client::control::client::ControlClient as Station;
 
 /// The client for the instance's server: the configured one, or in local mode the running
 /// station's embedded server.
@@ -26,7 +26,7 @@ fn client(instance: &Instance) -> anyhow::Result<wats::Wats> {
         let url = status["server"]
             .as_str()
             .context("the station names no server")?;
-        let password = std::fs::read_to_string(instance.data_dir().join(LOCAL_PASSWORD_FILE))
+        let password = std::fs::read_to_string(instance.local_password_path())
             .context("reading the local server's password")?;
         builder = builder
             .base_url(url)

@@ -37,6 +37,7 @@ use wats::{Wats, WatsBuilder};
 
 use self::attempt::{upload, Outcome};
 use self::gate::{Backlog, Closed, Gate, GateSettings, GateView, Notice};
+use crate::durations;
 use crate::queue::{ErrorKind, Queue, QueueError};
 
 /// Settings of the uploader.
@@ -70,15 +71,15 @@ impl Default for UploaderOptions {
     fn default() -> Self {
         UploaderOptions {
             concurrency: 5,
-            poll_interval: Duration::from_secs(30),
-            backoff_base: Duration::from_secs(15),
-            backoff_min: Duration::from_secs(1),
-            backoff_cap: Duration::from_secs(3600),
-            auth_probe_interval: Duration::from_secs(300),
-            reconnect_min: Duration::from_secs(1),
-            reconnect_max: Duration::from_secs(30),
-            outage_summary_every: Duration::from_secs(600),
-            shutdown_grace: Duration::from_secs(10),
+            poll_interval: durations::UPLOAD_POLL_INTERVAL,
+            backoff_base: durations::UPLOAD_BACKOFF_BASE,
+            backoff_min: durations::UPLOAD_BACKOFF_MIN,
+            backoff_cap: durations::UPLOAD_BACKOFF_CAP,
+            auth_probe_interval: durations::AUTH_PROBE_INTERVAL,
+            reconnect_min: durations::RECONNECT_MIN,
+            reconnect_max: durations::RECONNECT_MAX,
+            outage_summary_every: durations::OUTAGE_SUMMARY_EVERY,
+            shutdown_grace: durations::UPLOAD_SHUTDOWN_GRACE,
         }
     }
 }

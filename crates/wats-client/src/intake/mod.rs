@@ -12,6 +12,11 @@
 //!    placeholders (see `wats_convert::Context::station_identity`).
 //! 4. **Validate**, with every problem named by its field path; one rendering of "not a valid
 //!    WATS report" for the CLI, the `.error` note and the control API ([`IntakeError`]).
+//!
+//! [`pause`] holds whether the station's intake is paused and why (shared by the run loop and
+//! the control API).
+
+pub mod pause;
 
 use std::path::Path;
 use std::sync::Arc;

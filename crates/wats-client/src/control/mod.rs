@@ -20,9 +20,15 @@
 //! folder, owner-only, created at first start) in `Authorization: Bearer <secret>`; the CLI
 //! reads it from the file. Where the API listens is written to `control.json` in the data
 //! folder so the CLI finds it even on a port chosen at random.
+//!
+//! The API sees the station only through [`ControlState`], which the station builds: this
+//! module does not depend on `station` (the run loop depends on it, not the other way round).
+//! Its client, for the CLI, is [`client::ControlClient`].
+
+pub mod client;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -35,11 +41,59 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tokio::sync::{mpsc, watch};
 
-use crate::queue::{EntryInfo, State as EntryState, Which};
-use crate::station::{Exit, Shared, CONTROL_INFO_FILE};
+use crate::intake::pause::Intake;
+use crate::metrics::Metrics;
+use crate::queue::{EntryInfo, Queue, State as EntryState, Which};
+use crate::source::SkippedList;
 use crate::uploader::gate::Closed;
-use crate::uploader::{Connectivity, UploaderStatus};
+use crate::uploader::{Connectivity, UploaderControl, UploaderStatus};
+
+pub use crate::config::state::{CONTROL_INFO_FILE, CONTROL_SECRET_FILE};
+
+/// How a run ended: what `/stop` and `/restart` ask of the run loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Stop the process.
+    Stop,
+    /// Read the configuration again and start over.
+    Restart,
+}
+
+/// What the control API sees of a running station (the station builds it at start).
+pub struct ControlState {
+    /// The instance name.
+    pub instance: String,
+    /// The queue.
+    pub queue: Arc<Queue>,
+    /// The uploader's controls.
+    pub uploader: UploaderControl,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Intake state.
+    pub intake: Arc<Intake>,
+    /// What the watch folders do not take (special files, folders, refused symlinks).
+    pub skipped: SkippedList,
+    /// The configuration with the token redacted.
+    pub config: Value,
+    /// The server reports go to.
+    pub server_url: String,
+    /// A client for readiness probes (short timeout).
+    pub probe: wats::Wats,
+    /// True in local mode (embedded server).
+    pub local_mode: bool,
+    /// The inbox folder of local mode (or of a station without converters).
+    pub inbox: Option<PathBuf>,
+    /// The secret mutating control calls must present.
+    pub secret: String,
+    /// When the station started.
+    pub started: SystemTime,
+    /// Ask the run loop to stop or restart.
+    pub exit: watch::Sender<Option<Exit>>,
+    /// Ask the sources to rescan now.
+    pub rescan: mpsc::UnboundedSender<()>,
+}
 
 /// The running control API.
 pub struct ControlServer {
@@ -66,11 +120,12 @@ pub struct ControlInfo {
     pub pid: u32,
 }
 
-/// Binds `address` and serves the control API of `shared`; writes `control.json` into `data`.
+/// Binds `address` and serves the control API of `shared`; writes where it listens to
+/// `info_path` (the instance's `control.json`).
 pub async fn serve(
-    shared: Arc<Shared>,
+    shared: Arc<ControlState>,
     address: &str,
-    data: &Path,
+    info_path: &Path,
 ) -> anyhow::Result<ControlServer> {
     let addr: SocketAddr = address.parse().with_context(|| {
         format!("control_address {address:?} is not an address like 127.0.0.1:8765")
@@ -97,7 +152,7 @@ pub async fn serve(
         pid: std::process::id(),
     };
     crate::config::write_atomic(
-        &data.join(CONTROL_INFO_FILE),
+        info_path,
         serde_json::to_string_pretty(&info)?.as_bytes(),
         false,
     )?;
@@ -121,7 +176,7 @@ pub async fn serve(
 }
 
 /// The routes (public for tests).
-pub fn router(shared: Arc<Shared>) -> Router {
+pub fn router(shared: Arc<ControlState>) -> Router {
     Router::new()
         .route("/status", get(status))
         .route("/queue", get(queue_stats))
@@ -147,7 +202,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// Mutating calls need the secret.
-async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+async fn guard(State(shared): State<Arc<ControlState>>, req: Request, next: Next) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let given = req
             .headers()
@@ -180,7 +235,7 @@ fn unix(t: SystemTime) -> u64 {
 }
 
 /// The gate and the backlog, as `/status` shows them.
-fn gate_json(shared: &Shared, up: &UploaderStatus) -> Value {
+fn gate_json(shared: &ControlState, up: &UploaderStatus) -> Value {
     let now = SystemTime::now();
     let oldest = shared.queue.oldest_undelivered().ok().flatten();
     json!({
@@ -204,7 +259,7 @@ fn gate_json(shared: &Shared, up: &UploaderStatus) -> Value {
     })
 }
 
-fn stats_json(shared: &Shared) -> Value {
+fn stats_json(shared: &ControlState) -> Value {
     match shared.queue.stats() {
         Ok(s) => json!({
             "pending": s.pending, "uploading": s.uploading, "parked": s.parked,
@@ -214,7 +269,7 @@ fn stats_json(shared: &Shared) -> Value {
     }
 }
 
-async fn status(State(shared): State<Arc<Shared>>) -> Json<Value> {
+async fn status(State(shared): State<Arc<ControlState>>) -> Json<Value> {
     let up = shared.uploader.status();
     let gate = gate_json(&shared, &up);
     let m = &shared.metrics;
@@ -253,7 +308,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Json<Value> {
     }))
 }
 
-async fn queue_stats(State(shared): State<Arc<Shared>>) -> Json<Value> {
+async fn queue_stats(State(shared): State<Arc<ControlState>>) -> Json<Value> {
     Json(stats_json(&shared))
 }
 
@@ -279,7 +334,7 @@ pub fn entry_json(e: &EntryInfo) -> Value {
 }
 
 async fn list(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<ControlState>>,
     Query(q): Query<ListQuery>,
     state: EntryState,
 ) -> Response {
@@ -301,7 +356,10 @@ fn parse_id(id: &str) -> Result<uuid::Uuid, Box<Response>> {
     })
 }
 
-async fn retry_one(State(shared): State<Arc<Shared>>, UrlPath(id): UrlPath<String>) -> Response {
+async fn retry_one(
+    State(shared): State<Arc<ControlState>>,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(r) => return *r,
@@ -313,14 +371,17 @@ async fn retry_one(State(shared): State<Arc<Shared>>, UrlPath(id): UrlPath<Strin
     }
 }
 
-async fn retry_all(State(shared): State<Arc<Shared>>) -> Response {
+async fn retry_all(State(shared): State<Arc<ControlState>>) -> Response {
     match shared.queue.retry_parked(Which::All) {
         Ok(n) => Json(json!({ "retried": n })).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
-async fn drop_one(State(shared): State<Arc<Shared>>, UrlPath(id): UrlPath<String>) -> Response {
+async fn drop_one(
+    State(shared): State<Arc<ControlState>>,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(r) => return *r,
@@ -331,28 +392,28 @@ async fn drop_one(State(shared): State<Arc<Shared>>, UrlPath(id): UrlPath<String
     }
 }
 
-async fn rescan(State(shared): State<Arc<Shared>>) -> Json<Value> {
+async fn rescan(State(shared): State<Arc<ControlState>>) -> Json<Value> {
     let _ = shared.rescan.send(());
     Json(json!({ "rescan": true }))
 }
 
-async fn resume(State(shared): State<Arc<Shared>>) -> Json<Value> {
+async fn resume(State(shared): State<Arc<ControlState>>) -> Json<Value> {
     shared.uploader.resume();
     Json(json!({ "resumed": true }))
 }
 
-async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
+async fn config(State(shared): State<Arc<ControlState>>) -> Json<Value> {
     Json(shared.config.clone())
 }
 
-async fn exit(State(shared): State<Arc<Shared>>, exit: Exit) -> Json<Value> {
+async fn exit(State(shared): State<Arc<ControlState>>, exit: Exit) -> Json<Value> {
     shared.exit.send_replace(Some(exit));
     Json(json!({ "accepted": format!("{exit:?}").to_lowercase() }))
 }
 
 /// Ready when the server answers. While the uploader's gate is closed the answer is the
 /// gate's (why, since when), without a request of its own: the gate already probes.
-async fn ready(State(shared): State<Arc<Shared>>) -> Response {
+async fn ready(State(shared): State<Arc<ControlState>>) -> Response {
     let up = shared.uploader.status();
     let closed = match up.connectivity {
         Connectivity::Offline => Some(Closed::Unreachable),
@@ -384,7 +445,7 @@ async fn ready(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+async fn metrics(State(shared): State<Arc<ControlState>>) -> Response {
     let stats = shared.queue.stats().ok();
     let oldest = shared.queue.oldest_undelivered().ok().flatten();
     let body = shared.metrics.render(
