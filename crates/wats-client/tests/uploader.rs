@@ -371,7 +371,18 @@ async fn unavailable_closes_the_gate_and_counts_no_attempt() {
     let r = report(&unique_pn("R503"), 1);
     let id = r.id.unwrap();
     queue.enqueue(&r, None).unwrap();
-    let up = Uploader::spawn(queue.clone(), builder(&proxy.url()), fast()).unwrap();
+    // The report's own backoff after a failed trial (1 ms) ends before the next probe (at
+    // least 20 ms): each trial then finds the report due, so the sequence is exact.
+    let up = Uploader::spawn(
+        queue.clone(),
+        builder(&proxy.url()),
+        UploaderOptions {
+            backoff_base: Duration::from_millis(1),
+            backoff_min: Duration::from_millis(1),
+            ..fast()
+        },
+    )
+    .unwrap();
     wait_for(20, "delivery after 502/503/504", || async {
         done(&queue) == 1
     })
