@@ -36,14 +36,6 @@ pub fn file(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// Reads a secret file, creating it (owner-only) with a random value on first use.
 pub fn read_or_create_secret(path: &Path) -> anyhow::Result<String> {
     match std::fs::read_to_string(path) {
@@ -54,7 +46,7 @@ pub fn read_or_create_secret(path: &Path) -> anyhow::Result<String> {
     }
     let mut raw = [0u8; 24];
     getrandom::getrandom(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let secret = hex(&raw);
+    let secret = crate::source::hex(&raw);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -137,11 +137,7 @@ impl IntakeError {
 
 /// The hex SHA-256 of a file's bytes: what the ledger remembers and ids derive from.
 pub fn content_hash(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(64);
-    for b in Sha256::digest(bytes) {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    crate::source::hex(&Sha256::digest(bytes))
 }
 
 /// Reads `path` (at most `max_bytes`) and converts it as [`convert`] does; `relative` is its

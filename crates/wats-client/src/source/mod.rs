@@ -152,8 +152,8 @@ mod worker;
 
 pub use ledger::{Ledger, LedgerEntry};
 use matcher::Matcher;
-pub use worker::hash_file;
 use worker::Worker;
+pub use worker::{hash_file, hex};
 
 // ---------------------------------------------------------------------------------------------
 // Source

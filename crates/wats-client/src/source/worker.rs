@@ -502,9 +502,17 @@ pub fn hash_file(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Bytes as lowercase hex: the one spelling of a content hash (the ledger's, the intake's
+/// check that a file is unchanged) and of the control secret.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
