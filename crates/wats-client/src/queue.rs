@@ -43,6 +43,11 @@
 //!   5–7×), so a week offline takes a fraction of the disk, and each enqueue writes one or two
 //!   pages instead of an overflow chain (fewer writes and checksums per report). Entries from
 //!   before schema version 2 keep their plain `document` and are read as they are.
+//!
+//! Why one file of ~1,500 lines: the queue's invariants (the claim guard, verdicts only on an
+//! uploading entry, the group commit, recovery at open) live in the SQL of these methods and
+//! must be read together; a change to one state transition touches the schema, the commit
+//! path and the verdicts at once. About a third of it is the unit tests of those invariants.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -4,6 +4,11 @@
 //! files flow in, and at the end every report is on the server exactly once and no file is
 //! lost. `WATS_CRASH_FILES` (default 300), `WATS_CRASH_KILLS` (at least this many kills,
 //! default 8) make it longer; `WATS_CRASH_SEED` replays a run.
+//!
+//! Why one file of ~1,350 lines: every test here starts the real `wats-client` binary against a
+//! real server, and they share the harness (the `Station` and `Server` wrappers, the fault
+//! proxy, the waits); one test binary links once (the station binaries are the largest of the
+//! workspace), where a file per scenario would link the harness a dozen times.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;

@@ -20,6 +20,9 @@
 //! By default statuses are computed ([`Mode::Active`](crate::rules::Mode)): measurements are
 //! judged against their limits and failures propagate up by severity. Converters whose input
 //! already carries verdicts use `.mode(Mode::Import)` and set every status themselves.
+//!
+//! Why one file of ~840 lines: the report builder and the step builder it hands out share the
+//! status rules applied at `build()`; most of the length is rustdoc examples.
 
 use base64::Engine as _;
 use uuid::Uuid;

@@ -30,6 +30,11 @@
 //!
 //! Step statuses need no check: the model's [`Status`] can only hold `P D S F E T`, and reading
 //! anything else already fails.
+//!
+//! Why one file of ~1,300 lines: it is one walk over the report, and the walk's order is the
+//! order of the paths it reports; it is also the one table of WATS's length limits
+//! (`truncate` cuts where it says). Split by report part, every part would need the walk's
+//! context and error plumbing.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -1,5 +1,8 @@
 //! Validation: every rule reports the exact JSON path, valid reports pass, and the WATS export
 //! fails exactly where the server's import rejects it.
+//!
+//! Why one file of ~1,700 lines: one test per validation rule, each asserting the exact JSON
+//! path, sharing the minimal-report fixtures; one binary links once.
 
 mod common;
 

@@ -1,4 +1,7 @@
 //! The HTTP contract, end to end over loopback, against SQLite and PostgreSQL.
+//!
+//! Why one file of ~970 lines: every test runs on both backends through the `suite!` macro
+//! below, which takes the list of test functions of this binary.
 
 mod common;
 

@@ -5,6 +5,9 @@
 //! Tests that measure RSS or timing take [`EXCLUSIVE`] so that other tests of this file do not
 //! run beside them (the server runs in this test process). Socket counts fit the common
 //! default of 1024 open files: the server's cap is set low instead of opening 20,000 sockets.
+//!
+//! Why one file of ~820 lines: one test per finding of the probe, sharing the raw-socket and
+//! RSS helpers; one binary links once.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
