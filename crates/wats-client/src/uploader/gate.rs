@@ -119,7 +119,24 @@ impl Notice {
         !matches!(self, Notice::ProbeFailed { .. })
     }
 
-    /// Writes the notice's log line.
+    /// The level [`log`](Self::log) writes the notice at.
+    pub fn level(&self) -> tracing::Level {
+        match self {
+            Notice::Closed {
+                why: Closed::Unreachable,
+                ..
+            }
+            | Notice::StillClosed { .. } => tracing::Level::WARN,
+            Notice::Closed {
+                why: Closed::TokenRefused,
+                ..
+            } => tracing::Level::ERROR,
+            Notice::Reopened { .. } => tracing::Level::INFO,
+            Notice::ProbeFailed { .. } => tracing::Level::DEBUG,
+        }
+    }
+
+    /// Writes the notice's log line, at [`level`](Self::level).
     pub fn log(&self, backlog: Option<Backlog>) {
         let reports = backlog.map(|b| b.reports);
         let oldest = backlog.and_then(|b| b.oldest_age).map(Secs);

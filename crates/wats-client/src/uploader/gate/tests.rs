@@ -1,11 +1,8 @@
 //! The gate over simulated time: its probe schedule, its log, a fleet's return.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use tracing::Level;
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::Layer;
 
 use super::*;
 
@@ -18,31 +15,33 @@ fn defaults() -> GateSettings {
     }
 }
 
-/// Counts log events by level.
-#[derive(Clone, Default)]
-struct Counter(Arc<Mutex<HashMap<Level, usize>>>);
+/// Log lines by level. Counted from [`Notice::level`], not through a tracing subscriber:
+/// a scoped subscriber misses events when another test thread registers the same callsite
+/// first (tracing caches a callsite's interest process-wide), which made this test flaky.
+#[derive(Default)]
+struct Lines(HashMap<Level, usize>);
 
-impl<S: tracing::Subscriber> Layer<S> for Counter {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        *self
-            .0
-            .lock()
-            .unwrap()
-            .entry(*event.metadata().level())
-            .or_default() += 1;
+impl Lines {
+    fn log(&mut self, n: &Notice, backlog: Option<Backlog>) {
+        *self.0.entry(n.level()).or_default() += 1;
+        n.log(backlog);
     }
-}
 
-impl Counter {
     fn get(&self, level: Level) -> usize {
-        self.0.lock().unwrap().get(&level).copied().unwrap_or(0)
+        self.0.get(&level).copied().unwrap_or(0)
     }
 }
 
 /// Drives `gate` from `from` to `until` as the uploader does while the server stays away:
 /// a probe whenever one is due (failing with `why`), a summary whenever one is due, every
 /// notice logged. Returns the instants probes were sent.
-fn outage(gate: &mut Gate, from: Instant, until: Instant, why: Closed) -> Vec<Instant> {
+fn outage(
+    gate: &mut Gate,
+    lines: &mut Lines,
+    from: Instant,
+    until: Instant,
+    why: Closed,
+) -> Vec<Instant> {
     let mut probes = Vec::new();
     let mut now = from;
     while let Some(wake) = gate.next_wake(false) {
@@ -51,13 +50,13 @@ fn outage(gate: &mut Gate, from: Instant, until: Instant, why: Closed) -> Vec<In
             break;
         }
         if let Some(n) = gate.summary(now) {
-            n.log(Some(Backlog::default()));
+            lines.log(&n, Some(Backlog::default()));
         }
         if gate.probe_due(now) {
             gate.probe_started();
             probes.push(now);
             if let Some(n) = gate.probe_failed(now, why, "connection refused".into()) {
-                n.log(None);
+                lines.log(&n, None);
             }
         }
     }
@@ -66,40 +65,36 @@ fn outage(gate: &mut Gate, from: Instant, until: Instant, why: Closed) -> Vec<In
 
 #[test]
 fn an_hour_of_outage_is_seven_lines_at_info_and_a_probe_every_15_to_30_s() {
-    let counter = Counter::default();
-    let subscriber = tracing_subscriber::registry().with(counter.clone());
-    let probes = tracing::subscriber::with_default(subscriber, || {
-        let mut gate = Gate::new(defaults());
-        let t0 = Instant::now();
-        // Five uploads in flight fail at once: one line.
-        for _ in 0..5 {
-            if let Some(n) = gate.close(t0, Closed::Unreachable, "connection refused".into()) {
-                n.log(Some(Backlog::default()));
-            }
+    let mut lines = Lines::default();
+    let mut gate = Gate::new(defaults());
+    let t0 = Instant::now();
+    // Five uploads in flight fail at once: one line.
+    for _ in 0..5 {
+        if let Some(n) = gate.close(t0, Closed::Unreachable, "connection refused".into()) {
+            lines.log(&n, Some(Backlog::default()));
         }
-        let hour = t0 + Duration::from_secs(3600);
-        let probes = outage(&mut gate, t0, hour, Closed::Unreachable);
-        let back = gate.open(hour).expect("reopened");
-        assert_eq!(
-            back,
-            Notice::Reopened {
-                why: Closed::Unreachable,
-                away: Duration::from_secs(3600)
-            }
-        );
-        back.log(Some(Backlog::default()));
-        let view = gate.view();
-        assert_eq!(view.reconnects, 1);
-        assert_eq!(view.offline_before, Duration::from_secs(3600));
-        assert_eq!(view.probes, probes.len() as u64);
-        probes
-    });
+    }
+    let hour = t0 + Duration::from_secs(3600);
+    let probes = outage(&mut gate, &mut lines, t0, hour, Closed::Unreachable);
+    let back = gate.open(hour).expect("reopened");
+    assert_eq!(
+        back,
+        Notice::Reopened {
+            why: Closed::Unreachable,
+            away: Duration::from_secs(3600)
+        }
+    );
+    lines.log(&back, Some(Backlog::default()));
+    let view = gate.view();
+    assert_eq!(view.reconnects, 1);
+    assert_eq!(view.offline_before, Duration::from_secs(3600));
+    assert_eq!(view.probes, probes.len() as u64);
     // WARN when it went away, five summaries (10…50 min), INFO when it is back.
-    assert_eq!(counter.get(Level::WARN), 6);
-    assert_eq!(counter.get(Level::INFO), 1);
-    assert_eq!(counter.get(Level::ERROR), 0);
+    assert_eq!(lines.get(Level::WARN), 6);
+    assert_eq!(lines.get(Level::INFO), 1);
+    assert_eq!(lines.get(Level::ERROR), 0);
     // A DEBUG line per probe; ~8 probes reach the cap, then one every 15–30 s.
-    assert_eq!(counter.get(Level::DEBUG), probes.len());
+    assert_eq!(lines.get(Level::DEBUG), probes.len());
     assert!(
         (3600 / 30..=3600 / 15 + 10).contains(&probes.len()),
         "{} probes in an hour",
@@ -141,7 +136,13 @@ fn a_fleet_returning_together_is_spread_over_the_cap() {
         let mut gate = Gate::new(defaults());
         let lost = t0 + Duration::from_millis(fastrand::u64(0..600_000));
         gate.close(lost, Closed::Unreachable, "x".into());
-        outage(&mut gate, lost, back, Closed::Unreachable);
+        outage(
+            &mut gate,
+            &mut Lines::default(),
+            lost,
+            back,
+            Closed::Unreachable,
+        );
         // Its first probe after the return succeeds.
         let first = gate.next_wake(false).unwrap();
         let first = if gate.probe_due(first) { first } else { back };
