@@ -16,7 +16,10 @@
 //! - [`durations`]: every named timing, with why it has its value.
 //! - [`metrics`], [`logging`], [`systemd`], [`private`]: counters, logs, sd_notify,
 //!   owner-only files.
+//! - [`commands`]: the CLI's commands (`main.rs` only parses the arguments and dispatches),
+//!   in the library so tests call them as they are.
 
+pub mod commands;
 pub mod config;
 pub mod control;
 pub mod durations;

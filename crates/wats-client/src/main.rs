@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod commands;
+use wats_client::commands;
 
 /// The WATS station client: converts test results into WATS reports.
 #[derive(Debug, Parser)]

@@ -12,9 +12,7 @@ use wats_client::config::{Config, ConverterConfig, Instance, PostAction, Secret}
 use wats_client::queue::{ErrorKind, Queue, QueueOptions};
 use wats_report::{ReportBuilder, Status as ReportStatus};
 
-#[allow(dead_code)]
-#[path = "../src/commands/doctor.rs"]
-mod doctor;
+use wats_client::commands::doctor;
 
 use doctor::Status;
 

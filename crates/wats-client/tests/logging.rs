@@ -1,16 +1,11 @@
 //! Logging: lines reach the instance's file, JSON lines parse, rotation keeps at most N files.
-//!
-//! The module is compiled into this test from its source (it is wired into the library by
-//! `lib.rs`); `crate::config` is the library's.
 
 use std::fs;
 use std::path::Path;
 
 use wats_client::config;
 
-#[allow(dead_code)]
-#[path = "../src/logging.rs"]
-mod logging;
+use wats_client::logging;
 
 use logging::{LogFormat, LogOptions, RollingFile};
 

@@ -4,9 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-#[allow(dead_code)]
-#[path = "../src/commands/service.rs"]
-mod service;
+use wats_client::commands::service;
 
 use service::{Host, InstallArgs, Platform, ServiceSpec, UninstallArgs};
 

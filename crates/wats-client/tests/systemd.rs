@@ -5,9 +5,7 @@
 use std::os::unix::net::UnixDatagram;
 use std::time::Duration;
 
-#[allow(dead_code)]
-#[path = "../src/systemd.rs"]
-mod systemd;
+use wats_client::systemd;
 
 use systemd::Notifier;
 

@@ -7,11 +7,9 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
+use crate::config::{self, is_token_key, Config, ConfigError, ConverterConfig, Instance, Secret};
 use anyhow::{bail, Context};
 use serde_json::Value;
-use wats_client::config::{
-    self, is_token_key, Config, ConfigError, ConverterConfig, Instance, Secret,
-};
 
 /// Arguments of `config`.
 #[derive(Debug, clap::Args)]

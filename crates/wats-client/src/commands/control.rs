@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
+use crate::config::Instance;
+use crate::control::client::ControlClient as Station;
+use crate::control::entry_json;
+use crate::queue::{State, Which};
+use crate::station;
 use anyhow::{bail, Context as _};
 use serde_json::Value;
-use wats_client::config::Instance;
-use wats_client::control::client::ControlClient as Station;
-use wats_client::control::entry_json;
-use wats_client::queue::{State, Which};
-use wats_client::station;
 
 fn require_running(instance: &Instance) -> anyhow::Result<Station> {
     Station::find(instance)?.with_context(|| {

@@ -5,9 +5,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::intake;
 use anyhow::{bail, Context as _};
 use serde_json::{Map, Value};
-use wats_client::intake;
 use wats_convert::Registry;
 use wats_report::format::DEFAULT_MAX_FILE_BYTES;
 
@@ -119,8 +119,8 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
 }
 
 /// The instance's configuration, when it has one (`convert` works without).
-pub fn configured(instance_name: &str) -> Option<wats_client::config::Config> {
-    let instance = wats_client::config::Instance::resolve(instance_name).ok()?;
+pub fn configured(instance_name: &str) -> Option<crate::config::Config> {
+    let instance = crate::config::Instance::resolve(instance_name).ok()?;
     if !instance.exists() {
         return None;
     }

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::config::Instance;
 use anyhow::{bail, Context as _};
-use wats_client::config::Instance;
 use wats_convert::{Registry, Source};
 use wats_report::format::{read_limited, DEFAULT_MAX_FILE_BYTES};
 

@@ -22,10 +22,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::config::{Config, ConfigError, Instance, PostAction};
+use crate::queue::{Queue, QueueOptions, QueueStats};
 use anyhow::bail;
 use serde_json::{json, Value};
-use wats_client::config::{Config, ConfigError, Instance, PostAction};
-use wats_client::queue::{Queue, QueueOptions, QueueStats};
 
 /// Below this much free space on the data folder's disk: FAIL.
 pub const MIN_FREE_BYTES: u64 = 100 * 1024 * 1024;
@@ -211,7 +211,7 @@ pub fn diagnose(instance: &Instance, timeout: Duration) -> Report {
 // Configuration and token
 
 /// A folder named in the configuration that does not exist yet: the folder checks judge it.
-fn is_missing_folder(problem: &wats_client::config::Problem) -> bool {
+fn is_missing_folder(problem: &crate::config::Problem) -> bool {
     problem.message == "does not exist"
         && ["watch_folder", "done_folder", "error_folder"]
             .iter()
@@ -495,10 +495,7 @@ fn check_data_dir(dir: &Path) -> Check {
 // ---------------------------------------------------------------------------------------------
 // Lock and queue
 
-fn check_lock(
-    instance: &Instance,
-    checks: &mut Vec<Check>,
-) -> Option<wats_client::config::InstanceLock> {
+fn check_lock(instance: &Instance, checks: &mut Vec<Check>) -> Option<crate::config::InstanceLock> {
     if !instance.config_dir().is_dir() {
         checks.push(check("running", Status::Ok, "no: not set up yet"));
         return None;

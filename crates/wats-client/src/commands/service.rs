@@ -27,8 +27,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::config::{self, Instance};
 use anyhow::{bail, Context};
-use wats_client::config::{self, Instance};
 
 /// Replaces the folder the unit file (or property list) is written to.
 pub const ENV_UNIT_DIR: &str = "WATS_CLIENT_UNIT_DIR";

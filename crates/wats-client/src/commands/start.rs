@@ -1,8 +1,8 @@
 //! `wats-client start`: run the station in the foreground until Ctrl+C, SIGTERM, `stop`.
 
+use crate::config::{Config, Instance};
+use crate::station::{self, Exit, RunOptions};
 use anyhow::Context as _;
-use wats_client::config::{Config, Instance};
-use wats_client::station::{self, Exit, RunOptions};
 
 /// Arguments of `start`.
 #[derive(Debug, clap::Args)]
@@ -19,13 +19,9 @@ pub struct Args {
 }
 
 /// Runs the station; `restart` (control API) reads the configuration again and starts over.
-pub fn run(
-    instance_name: &str,
-    log: &wats_client::logging::LogArgs,
-    args: Args,
-) -> anyhow::Result<()> {
+pub fn run(instance_name: &str, log: &crate::logging::LogArgs, args: Args) -> anyhow::Result<()> {
     let instance = Instance::resolve(instance_name)?;
-    let _log = wats_client::logging::init(&instance, &log.service())?;
+    let _log = crate::logging::init(&instance, &log.service())?;
     if !instance.exists() {
         // First start on a fresh machine: local mode, an inbox, nothing to answer.
         let config = Config {

@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::config::Instance;
+use crate::intake;
+use crate::station::LOCAL_USER;
 use anyhow::{bail, Context as _};
-use wats_client::config::Instance;
-use wats_client::intake;
-use wats_client::station::LOCAL_USER;
 use wats_convert::Registry;
 use wats_report::format::DEFAULT_MAX_FILE_BYTES;
 
-use wats_client::control::client::ControlClient as Station;
+use crate::control::client::ControlClient as Station;
 
 /// The client for the instance's server: the configured one, or in local mode the running
 /// station's embedded server.
