@@ -1,7 +1,7 @@
 //! The ATML converter on the 2.02 and 5.00 samples, a 6.01 file made from the 5.00 sample
 //! with the 2013 namespaces, and damaged input.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::atml::Atml;
 use wats_convert::{Context, Converter, Registry, Source};

@@ -1,7 +1,7 @@
 //! The Keysight i3070 converter on log files written from the record specification (a
 //! passing board; a failing board and a second board in one log) and on damaged logs.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! The Klippel converter on its sample (header file + data folder) and on damaged input.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::klippel::Klippel;
 use wats_convert::{Context, Converter, Source};

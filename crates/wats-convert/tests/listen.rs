@@ -1,6 +1,6 @@
 //! The Listen SoundCheck converter on its sample and on damaged exports.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::listen::ListenSoundCheck;
 use wats_convert::{Context, Converter, Source};

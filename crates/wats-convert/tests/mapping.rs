@@ -1,7 +1,7 @@
 //! The declarative CSV converter: the sample with the default mapping, generated files with
 //! many units, custom columns and delimiters, quoting, and bad input.
 
-mod common;
+use crate::common;
 
 use wats_convert::mapping::CsvMapping;
 use wats_convert::{Context, Converter, Source};

@@ -1,6 +1,6 @@
 //! The Saki AOI converter on its sample and on mangled XML.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::saki::SakiAoi;
 use wats_convert::{Context, Converter, Source};

@@ -1,6 +1,6 @@
 //! The SigmaQuest converter on its sample and on mangled XML.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::sigmaquest::SigmaQuest;
 use wats_convert::{Context, Converter, Source};

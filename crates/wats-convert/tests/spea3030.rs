@@ -1,6 +1,6 @@
 //! The SPEA 3030 converter on its sample and on mangled input.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::spea3030::Spea3030;
 use wats_convert::{Context, Converter, Source};

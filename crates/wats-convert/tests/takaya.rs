@@ -1,6 +1,6 @@
 //! The TAKAYA converters (ATD and APT-94xx) on their samples and on damaged files.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::takaya::TakayaAtd;
 use wats_convert::formats::takaya_apt94xx::TakayaApt94xx;

@@ -1,6 +1,6 @@
 //! The Teradyne GR228X converter on its samples and on mangled logs.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::teradyne_gr228x::TeradyneGr228x;
 use wats_convert::{Context, Converter, Source};

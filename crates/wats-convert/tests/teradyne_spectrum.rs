@@ -1,6 +1,6 @@
 //! The Teradyne Spectrum converter on its sample and on damaged files.
 
-mod common;
+use crate::common;
 
 use wats_convert::formats::teradyne_spectrum::TeradyneSpectrum;
 use wats_convert::{Context, Converter, Source};

@@ -1,7 +1,7 @@
 //! The TestStand XML converter: the WATS add-on sample, a plain TestStand report without the
 //! add-on (made from it, failing, with a numeric step), and damaged input.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! The WSTF converter on test files written from the format description (pass, fail, two
 //! UUTs in one file) and on damaged input.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! The XJTAG converter on its sample, on damaged archives and on a zip bomb.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 

@@ -1,6 +1,6 @@
 //! Malformed WSJF gives a clear error with line, column and field path, never a panic.
 
-mod common;
+use crate::common;
 
 use wats_report::{wsjf, ReadError};
 

@@ -145,9 +145,7 @@ fn names_parse_case_insensitively_and_keep_their_spelling() {
 /// The real export's verdicts agree with our evaluation, measurement by measurement.
 #[test]
 fn export_verdicts_agree() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples");
-    let dir = std::env::var("WATS_SAMPLES").map(Into::into).unwrap_or(dir);
-    let text = std::fs::read_to_string(dir.join("wats/uut-wsjf-export.json")).unwrap();
+    let text = wats_test_support::sample_text("wats/uut-wsjf-export.json");
     let report = wats_report::wsjf::from_str(&text).unwrap();
     let mut checked = 0;
     for step in report.steps() {

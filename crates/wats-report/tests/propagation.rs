@@ -210,9 +210,7 @@ fn import_mode_keeps_statuses() {
 fn the_real_export_is_consistent_with_the_rules() {
     // Re-applying active mode to the server's export changes no verdict: the server's own
     // statuses follow the same rules.
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples");
-    let dir = std::env::var("WATS_SAMPLES").map(Into::into).unwrap_or(dir);
-    let text = std::fs::read_to_string(dir.join("wats/uut-wsjf-export.json")).unwrap();
+    let text = wats_test_support::sample_text("wats/uut-wsjf-export.json");
     let original = wats_report::wsjf::from_str(&text).unwrap();
     let mut again = original.clone();
     apply(&mut again, Mode::Active);

@@ -1,6 +1,6 @@
 //! Random valid reports survive write → read unchanged.
 
-mod strategies;
+use crate::strategies;
 
 use proptest::prelude::*;
 use wats_report::wsjf;
@@ -27,12 +27,8 @@ proptest! {
 #[test]
 fn fast_writer_equals_serde_on_samples_and_edge_values() {
     for name in ["uut-wsjf-export.json", "uur-example.json"] {
-        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/samples/wats");
-        let dir = std::env::var("WATS_SAMPLES")
-            .map(|d| std::path::PathBuf::from(d).join("wats"))
-            .unwrap_or(dir);
-        let report = wsjf::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        let text = wats_test_support::sample_text(&format!("wats/{name}"));
+        let report = wsjf::from_str(&text).unwrap();
         assert_eq!(
             wsjf::to_string(&report),
             serde_json::to_string(&report).unwrap(),

@@ -1,6 +1,6 @@
 //! Every WATS sample survives JSON → model → JSON unchanged, key for key.
 
-mod common;
+use crate::common;
 
 use common::{assert_json_eq, sample};
 use wats_report::wsjf;

@@ -4,7 +4,7 @@
 //! Why one file of ~1,700 lines: one test per validation rule, each asserting the exact JSON
 //! path, sharing the minimal-report fixtures; one binary links once.
 
-mod common;
+use crate::common;
 
 use wats_report::validate::{ValidationError, Validator, DEFAULT_MAX_ATTACHMENT_BYTES};
 use wats_report::{

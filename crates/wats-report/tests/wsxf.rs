@@ -1,8 +1,8 @@
 //! WSXF: the XML export reads to the same model as the JSON export of the same report, writing
 //! is lossless, and malformed or hostile input gives a located error, never a panic.
 
-mod common;
-mod strategies;
+use crate::common;
+use crate::strategies;
 
 use proptest::prelude::*;
 use wats_report::*;

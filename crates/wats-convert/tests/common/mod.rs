@@ -1,23 +1,10 @@
 //! Shared helpers of the converter tests: sample files, conversion and validity checks.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 use wats_convert::{Context, Converter, Registry, Source};
 use wats_report::{Report, Validator};
 
-/// `../shared/samples/<rel>` (the tests run with the repository's `shared` folder beside it).
-pub fn sample_path(rel: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples");
-    root.join(rel)
-}
-
-/// The bytes of a sample.
-pub fn sample(rel: &str) -> (PathBuf, Vec<u8>) {
-    let path = sample_path(rel);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    (path, bytes)
-}
+pub use wats_test_support::{sample_bytes as sample, sample_path};
 
 /// Converts a sample with `converter`, asserts each report is valid for submission, and checks
 /// that the registry's auto-detection picks the same converter.
