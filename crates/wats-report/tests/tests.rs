@@ -18,5 +18,10 @@ mod wsxf;
 #[test]
 fn every_test_file_is_a_module() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    wats_test_support::assert_all_test_files_included(&dir, include_str!("tests.rs"), "tests.rs");
+    wats_test_support::assert_all_test_files_included(
+        &dir,
+        include_str!("tests.rs"),
+        "tests.rs",
+        &[],
+    );
 }

@@ -15,9 +15,8 @@
 //! | U7   | 03-04 21:00 F 6.0                                            | never passes |
 //!
 //! PCBA test: U1 03-02 14:00 P; U2 03-03 14:00 F, 15:00 P. Part number P2: U8 ICT 03-02 P.
-mod common;
-#[path = "analytics/fixture.rs"]
-mod fixture;
+use crate::common;
+pub mod fixture;
 
 use common::{Backend, TestServer};
 use fixture::{fixture, uut, FROM, TO};

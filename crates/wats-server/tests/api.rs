@@ -3,7 +3,7 @@
 //! Why one file of ~970 lines: every test runs on both backends through the `suite!` macro
 //! below, which takes the list of test functions of this binary.
 
-mod common;
+use crate::common;
 
 use std::io::Read as _;
 

@@ -1,8 +1,7 @@
 //! The SVG charts parse as XML and hold the numbers of the fixture (see `tests/analytics.rs`):
 //! yield per day, the Pareto of failing steps, the histogram of V with its limits and Cpk.
-mod common;
-#[path = "analytics/fixture.rs"]
-mod fixture;
+use crate::analytics::fixture;
+use crate::common;
 
 use common::{Backend, TestServer};
 use fixture::{fixture, FROM, TO};

@@ -72,9 +72,15 @@ pub fn assert_json_eq(a: &serde_json::Value, b: &serde_json::Value, path: &str) 
 }
 
 /// Asserts that every `.rs` file directly in `tests_dir` is declared as a module in `main`
-/// (the source of the crate's single test binary), so a new test file cannot be silently left
-/// out when `autotests = false`.
-pub fn assert_all_test_files_included(tests_dir: &std::path::Path, main: &str, main_name: &str) {
+/// (the source of the crate's main test binary) or named in `separate` (the files that are
+/// test binaries of their own, listed as `[[test]]` in Cargo.toml), so a new test file cannot
+/// be silently left out when `autotests = false`.
+pub fn assert_all_test_files_included(
+    tests_dir: &std::path::Path,
+    main: &str,
+    main_name: &str,
+    separate: &[&str],
+) {
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(tests_dir).expect("tests folder") {
         let path = entry.expect("entry").path();
@@ -82,8 +88,13 @@ pub fn assert_all_test_files_included(tests_dir: &std::path::Path, main: &str, m
             continue;
         };
         let is_file = path.extension().is_some_and(|e| e == "rs");
-        let is_dir_module = path.join("mod.rs").is_file();
-        if (!is_file && !is_dir_module) || path.file_name().is_some_and(|n| n == main_name) {
+        // `tests/<name>/main.rs` is a test binary cargo would find by itself, and
+        // `tests/<name>/mod.rs` a module: either must be listed too.
+        let is_dir_module = path.join("mod.rs").is_file() || path.join("main.rs").is_file();
+        if (!is_file && !is_dir_module)
+            || path.file_name().is_some_and(|n| n == main_name)
+            || separate.contains(&stem)
+        {
             continue;
         }
         if !main.contains(&format!("mod {stem};")) {
