@@ -10,6 +10,10 @@ pub mod product_groups;
 pub mod product_internal;
 pub mod report;
 
+// Asset and Software (issue 18).
+pub mod asset;
+pub mod asset_files;
+
 use crate::error::ApiError;
 
 /// Query parameters, looked up case-insensitively as ASP.NET binds them.

@@ -45,7 +45,21 @@ async fn insert(
     let document = wats_report::wsjf::to_string(&prepared.report);
     let id = prepared.report.id.unwrap_or_default();
     let measurements = prepared.measurements.len();
+    let counted_assets = (prepared.header.report_type == "T" && !prepared.assets.is_empty())
+        .then(|| (prepared.assets.clone(), prepared.header.start_utc));
     let inserted = state.store.save_report(prepared, &document).await?;
+    if let Some((assets, start)) = counted_assets.filter(|_| !inserted.replaced) {
+        // A report counts its assets once: a resubmission (same id) replaces it and adds
+        // nothing. The report is stored either way; a failure here is logged, not answered,
+        // since the station could only resend it, which would not count it.
+        if let Err(e) = state
+            .store
+            .count_report_assets(&assets, start, user, &id.to_string())
+            .await
+        {
+            tracing::error!(%id, error = %e, "the report's asset counts were not updated");
+        }
+    }
     counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tracing::info!(%id, replaced = inserted.replaced, measurements, "report stored");
     Ok(Json(InsertReportResult {

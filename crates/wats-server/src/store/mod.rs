@@ -20,6 +20,11 @@ pub mod product_links;
 pub mod query;
 pub mod reports;
 
+// Asset and Software (issue 18).
+pub mod asset;
+pub mod asset_ops;
+pub mod asset_rules;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
