@@ -291,6 +291,7 @@ pub struct Asset {
     pub tags: Option<Vec<Setting>>,
     /// Child assets (filled when reading one asset).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "utoipa", schema(no_recursion))]
     pub asset_children: Option<Vec<Asset>>,
     /// Its type (filled when reading one asset).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -56,6 +56,9 @@ pub mod product;
 mod raw;
 pub mod report;
 
+// Asset and Software (issue 18).
+pub mod asset;
+
 pub use client::{Async, Blocking, Wats, WatsBuilder, ENV_BASE_URL, ENV_TOKEN};
 pub use error::{Error, Require, Result};
 pub use layers::{BreakerConfig, BreakerState, CacheConfig, RateLimit, RetryConfig};

@@ -207,6 +207,12 @@ impl AssetTx<'_> {
         }
         let mut merged: AssetType = serde_json::from_value(Value::Object(obj))
             .map_err(|e| ApiError::bad_request(format!("asset type: {e}")))?;
+        if t.type_id.is_none() {
+            // Matched by name: the request named the type, it did not ask for a rename.
+            if let Some(s) = &stored {
+                merged.type_name = s.type_name.clone();
+            }
+        }
         let name = required(merged.type_name.as_deref(), "typeName")?.to_owned();
         let id = stored
             .as_ref()
@@ -477,6 +483,16 @@ impl AssetTx<'_> {
         }
         let mut a: Asset = serde_json::from_value(Value::Object(obj))
             .map_err(|e| ApiError::bad_request(format!("asset: {e}")))?;
+        if request
+            .asset_id
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+        {
+            // Matched by serial number: keep the spelling it was registered with.
+            if let Some(s) = &stored {
+                a.serial_number = s.serial_number.clone();
+            }
+        }
         let sn = required(a.serial_number.as_deref(), "serialNumber")?.to_owned();
         let type_id = a
             .type_id

@@ -22,6 +22,10 @@
 mod analytics;
 mod product;
 
+// Asset and Software (issue 18).
+mod asset;
+pub use asset::AssetHandler;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -123,6 +127,11 @@ impl Wats {
     /// Yield, failures, step analysis and measurements.
     pub fn analytics(&self) -> AnalyticsHandler<'_> {
         AnalyticsHandler { wats: self }
+    }
+
+    /// Assets, asset types, counts, calibration, maintenance, the log and files.
+    pub fn asset(&self) -> AssetHandler<'_> {
+        AssetHandler { wats: self }
     }
 
     /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
