@@ -118,7 +118,9 @@ pub async fn download(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if accept.contains("application/json") && !accept.contains(&f.content_type) {
+    // pyWATS always sends `Accept: application/json` and decodes only this form, whatever
+    // the file is; anything else (a browser, the SDK) gets the bytes.
+    if accept.contains("application/json") {
         return Ok(Json(AssetFile {
             filename: Some(f.name),
             content_type: Some(f.content_type),
