@@ -13,6 +13,8 @@ pub mod report;
 // Asset and Software (issue 18).
 pub mod asset;
 pub mod asset_files;
+pub mod software;
+pub mod software_internal;
 
 use crate::error::ApiError;
 

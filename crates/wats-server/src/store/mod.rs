@@ -24,6 +24,8 @@ pub mod reports;
 pub mod asset;
 pub mod asset_ops;
 pub mod asset_rules;
+pub mod software;
+pub mod software_zip;
 
 use std::path::Path;
 use std::str::FromStr;
