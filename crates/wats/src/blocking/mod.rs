@@ -24,7 +24,9 @@ mod product;
 
 // Asset and Software (issue 18).
 mod asset;
+mod software;
 pub use asset::AssetHandler;
+pub use software::SoftwareHandler;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -132,6 +134,11 @@ impl Wats {
     /// Assets, asset types, counts, calibration, maintenance, the log and files.
     pub fn asset(&self) -> AssetHandler<'_> {
         AssetHandler { wats: self }
+    }
+
+    /// Software packages: the release flow, files and distribution.
+    pub fn software(&self) -> SoftwareHandler<'_> {
+        SoftwareHandler { wats: self }
     }
 
     /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
