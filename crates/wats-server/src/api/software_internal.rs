@@ -393,7 +393,7 @@ pub async fn details(
 }
 
 /// Logs a download of a package (a GET, as WATS has it): `downloadSize` bytes, by the
-/// signed-in user, for `clientId` when given. Answers the entry.
+/// signed-in user, for `clientId` (0 when not given). Answers the entry.
 #[utoipa::path(get, path = "/api/internal/Software/Log", tag = "Software",
     params(("packageId" = String, Query, description = "Package id"),
            ("downloadSize" = i64, Query, description = "Bytes downloaded"),
@@ -411,10 +411,11 @@ pub async fn log(
     if size < 0 {
         return Err(ApiError::bad_request("downloadSize cannot be negative"));
     }
-    let client = p.int("clientId")?;
+    // pyWATS's log_download sends no client: such downloads are logged for client 0.
+    let client = p.int("clientId")?.unwrap_or(0);
     let mut tx = state.store.software_write(&user).await?;
     let pkg = tx.existing(id).await?;
-    let d = tx.log_download(&pkg, size, client).await?;
+    let d = tx.log_download(&pkg, size, Some(client)).await?;
     tx.commit().await?;
     Ok(Json(d))
 }
