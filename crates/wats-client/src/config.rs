@@ -567,6 +567,8 @@ const TOP_LEVEL: &[(&str, Kind)] = &[
     ("max_queue_entries", Kind::Int(1, 100_000_000)),
     ("keep_done_hours", Kind::Int(0, 87_600)),
     ("converters", Kind::Converters),
+    // Where `wats-client software install` puts packages (default: `<data>/software`).
+    ("software_folder", Kind::Str),
 ];
 
 const CONVERTER: &[(&str, Kind)] = &[

@@ -16,6 +16,8 @@
 //! - [`durations`]: every named timing, with why it has its value.
 //! - [`metrics`], [`logging`], [`systemd`], [`private`]: counters, logs, sd_notify,
 //!   owner-only files.
+//! - [`software`]: released software packages installed into the station's software folder,
+//!   verified and swapped in atomically.
 
 pub mod config;
 pub mod control;
@@ -29,3 +31,6 @@ pub mod source;
 pub mod station;
 pub mod systemd;
 pub mod uploader;
+
+// Software distribution (issue 18).
+pub mod software;
