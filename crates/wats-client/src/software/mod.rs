@@ -302,7 +302,7 @@ impl Installer {
         };
         list.retain(|i| !i.name.eq_ignore_ascii_case(&entry.name) && i.folder != entry.folder);
         list.push(entry.clone());
-        list.sort_by(|a, b| a.name.to_uppercase().cmp(&b.name.to_uppercase()));
+        list.sort_by_key(|a| a.name.to_uppercase());
         self.save_manifest(&list)?;
         if had_old {
             std::fs::remove_dir_all(&aside)

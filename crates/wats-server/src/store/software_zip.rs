@@ -51,7 +51,7 @@ pub fn clean_path(raw: &str) -> Result<String, ApiError> {
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
         .collect();
-    if parts.iter().any(|p| *p == "..") {
+    if parts.contains(&"..") {
         return Err(refuse(format!("'{raw}' leaves the package ('..')")));
     }
     if parts.is_empty() {
