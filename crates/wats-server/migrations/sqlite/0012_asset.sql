@@ -38,3 +38,10 @@ CREATE TABLE asset_files (
     content BLOB NOT NULL,
     PRIMARY KEY (asset_id, name_key)
 );
+
+-- The reports whose assets were counted: a report counts once per id, even when it is sent
+-- again after an answer was lost.
+CREATE TABLE asset_counted_reports (
+    report_id TEXT PRIMARY KEY,
+    counted_utc BIGINT NOT NULL
+);

@@ -137,6 +137,11 @@ const LOGGED_FIELDS: [&str; 10] = [
 ];
 
 impl AssetTx<'_> {
+    /// The transaction, for the operations in [`super::asset_ops`].
+    pub(super) fn tx(&mut self) -> &mut Transaction<'static, Any> {
+        &mut self.tx
+    }
+
     /// Commits.
     pub async fn commit(self) -> ApiResult<()> {
         self.tx.commit().await?;

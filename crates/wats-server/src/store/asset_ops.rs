@@ -21,6 +21,19 @@ pub enum Service {
 }
 
 impl AssetTx<'_> {
+    /// Records that a report's assets are being counted; false when they already were.
+    pub async fn first_count_of(&mut self, report_id: &str) -> ApiResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO asset_counted_reports (report_id, counted_utc) VALUES ($1, $2) \
+             ON CONFLICT (report_id) DO NOTHING",
+        )
+        .bind(report_id.to_lowercase())
+        .bind(self.now.timestamp_micros())
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Sets the operational state (0–6).
     pub async fn set_state(&mut self, mut a: Asset, state: i64) -> ApiResult<()> {
         let s = i32::try_from(state)
@@ -151,7 +164,9 @@ impl AssetTx<'_> {
 impl Store {
     /// Adds the uses a UUT report names (`assets[].assetSN`, `usageCount`, default 1) to the
     /// running and total counts of those assets and sets their `lastSeenDate` to the report's
-    /// start, logged as the submitting user. Serial numbers that name no asset are skipped.
+    /// start, logged as the submitting user. Serial numbers that name no asset are skipped. A
+    /// report id is counted once (`asset_counted_reports`, in the same transaction): sending
+    /// the report again adds nothing.
     pub async fn count_report_assets(
         &self,
         assets: &[(Option<String>, Option<i64>)],
@@ -160,14 +175,19 @@ impl Store {
         report_id: &str,
     ) -> ApiResult<usize> {
         let mut tx = self.asset_write(user).await?;
+        if !tx.first_count_of(report_id).await? {
+            return Ok(0);
+        }
         let seen = DateTime::<Utc>::from_timestamp_micros(start_utc_micros).unwrap_or(tx.now);
         let mut counted = 0;
         for (sn, usage) in assets {
             let Some(sn) = sn.as_deref().filter(|s| !s.trim().is_empty()) else {
                 continue;
             };
-            let Some(mut a) = tx.existing(None, Some(sn)).await.ok() else {
-                continue;
+            let mut a = match tx.existing(None, Some(sn)).await {
+                Ok(a) => a,
+                Err(ApiError::NotFound(_)) => continue,
+                Err(e) => return Err(e),
             };
             if a.last_seen_date.is_none_or(|t| t.utc() < seen) {
                 a.last_seen_date = Some(Timestamp::from_utc(seen));
