@@ -569,6 +569,9 @@ const TOP_LEVEL: &[(&str, Kind)] = &[
     ("converters", Kind::Converters),
     // Where `wats-client software install` puts packages (default: `<data>/software`).
     ("software_folder", Kind::Str),
+    // Packages the running station keeps at their newest release, and how often it looks.
+    ("software_packages", Kind::Strings),
+    ("software_check_minutes", Kind::Int(1, 10_080)),
 ];
 
 const CONVERTER: &[(&str, Kind)] = &[

@@ -6,7 +6,8 @@
 //!   stays intact and recorded;
 //! * a corrupted download is refused by checksum, version 1 still intact;
 //! * the install is run again and version 2 installs completely; `list`, `installed` and
-//!   `status` show it, and the server logged the two completed downloads.
+//!   `status` show it, and the server logged the two completed downloads;
+//! * the scheduled keeper installs a new release by itself and reports a revoked one.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -358,5 +359,61 @@ async fn install_survives_a_kill_mid_download() {
     assert_eq!(ids, [id1, id2]);
     assert_eq!(log[1].download_size, Some(7 + 4 * 3));
     assert_eq!(log[1].user.as_deref(), Some(USER));
+    server.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeper_follows_releases_and_reports_revoked() {
+    use wats_client::software::{keeper, Installer};
+    let db = tempfile::tempdir().unwrap();
+    let server = wats_server::start(wats_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: wats_server::Database::Dir(db.path().to_owned()),
+        admin: Some((USER.into(), PASSWORD.into())),
+        max_body_bytes: wats_server::DEFAULT_MAX_BODY_BYTES,
+    })
+    .await
+    .unwrap();
+    let wats = wats::Wats::builder()
+        .base_url(format!("http://{}", server.addr))
+        .credentials(USER, PASSWORD)
+        .no_rate_limit()
+        .no_cache()
+        .build()
+        .unwrap();
+    let sw = wats.software();
+    let dir = tempfile::tempdir().unwrap();
+    let installer = Installer::new(dir.path());
+    let names = vec!["TestProgram".to_owned(), "Missing".to_owned()];
+
+    let id1 = release(&sw, &[("p/x.txt", b"one")]).await;
+    let round = keeper::keep_once(&installer, &wats, &names).await;
+    assert_eq!(round.installed.len(), 1);
+    assert_eq!(round.installed[0].package_id, id1);
+    assert_eq!(round.failed.len(), 1, "{:?}", round.failed);
+    assert!(round.failed[0].1.contains("no Released version"));
+    // Nothing new: nothing installed again.
+    assert!(keeper::keep_once(&installer, &wats, &names)
+        .await
+        .installed
+        .is_empty());
+
+    let id2 = release(&sw, &[("p/x.txt", b"two")]).await;
+    let round = keeper::keep_once(&installer, &wats, &names).await;
+    assert_eq!(round.installed[0].package_id, id2);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("TestProgram/p/x.txt")).unwrap(),
+        "two"
+    );
+    sw.revoke(id2).await.unwrap();
+    // Revoked: reported, and the newest release still standing (v1) goes back in.
+    let round = keeper::keep_once(&installer, &wats, &names).await;
+    assert_eq!(round.revoked.len(), 1);
+    assert_eq!(round.revoked[0].package_id, id2);
+    assert_eq!(round.installed[0].package_id, id1);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("TestProgram/p/x.txt")).unwrap(),
+        "one"
+    );
     server.stop().await.unwrap();
 }

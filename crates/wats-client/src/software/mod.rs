@@ -15,6 +15,8 @@
 //! File paths from the server are checked like a zip's (no `..`, nothing absolute): a server
 //! cannot make the station write outside the package's folder.
 
+pub mod keeper;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
