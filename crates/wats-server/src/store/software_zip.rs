@@ -191,4 +191,12 @@ mod tests {
         let z = zip_of(&[("app/a", b"hello world")]);
         assert!(unpack(&z[..z.len() / 2]).is_err());
     }
+
+    #[test]
+    fn too_many_entries() {
+        let names: Vec<String> = (0..=MAX_ENTRIES).map(|i| format!("app/{i}")).collect();
+        let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        let err = unpack(&zip_of(&entries)).unwrap_err();
+        assert!(err.to_string().contains("MAX_ENTRIES"), "{err}");
+    }
 }
