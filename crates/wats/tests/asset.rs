@@ -95,6 +95,17 @@ async fn rules_counts_and_dates(s: &TestServer) {
         Some(Utc.with_ymd_and_hms(2026, 1, 31, 0, 0, 0).unwrap())
     );
     assert_eq!(got.asset_type.unwrap().type_id, Some(type_id));
+    // Dates filter as instants: due before May, not after.
+    for (cmp, n) in [("lt", 1), ("gt", 0)] {
+        let q = AssetQuery::new().filter(wats::odata::Filter::raw(format!(
+            "serialNumber eq '{sn}' and nextCalibrationDate {cmp} 2026-05-01T00:00:00Z"
+        )));
+        assert_eq!(w.asset().list(&q).await.unwrap().len(), n, "{cmp}");
+    }
+    let q = AssetQuery::new().filter(wats::odata::Filter::raw(format!(
+        "serialNumber eq '{sn}' and lastCalibrationDate eq 2026-01-10"
+    )));
+    assert_eq!(w.asset().list(&q).await.unwrap().len(), 1);
 
     // External calibration: the next date is the one given.
     let feb1 = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();

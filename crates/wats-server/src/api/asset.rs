@@ -21,7 +21,7 @@ use super::{json_body, Params};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::odata::eval::{self, Fields};
-use crate::odata::QueryOptions;
+use crate::odata::{Expr, Literal, QueryOptions};
 use crate::store::asset::Entry;
 use crate::store::asset_ops::Service;
 use crate::store::asset_rules;
@@ -85,9 +85,52 @@ const TYPE_FIELDS: Fields = Fields(&[
     "icon",
 ]);
 
+/// The date properties of assets and log entries: compared as instants in `$filter`
+/// (`nextCalibrationDate lt 2026-05-01T00:00:00Z`, or a date: its midnight UTC).
+const DATE_FIELDS: [&str; 7] = [
+    "firstSeenDate",
+    "lastSeenDate",
+    "lastCalibrationDate",
+    "nextCalibrationDate",
+    "lastMaintenanceDate",
+    "nextMaintenanceDate",
+    "date",
+];
+
+/// The key under which a row remembers its item while sorting.
+const INDEX_KEY: &str = "\u{0}index";
+
+/// Date literals as microseconds since the epoch (the rows' dates are converted alike).
+fn dates_as_numbers(e: &mut Expr) {
+    let micros = match e {
+        Expr::Literal(Literal::DateTime(d)) => Some(d.timestamp_micros()),
+        Expr::Literal(Literal::Date(d)) => d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_micros()),
+        _ => None,
+    };
+    if let Some(m) = micros {
+        *e = Expr::Literal(Literal::Int(m));
+        return;
+    }
+    match e {
+        Expr::Or(a, b) | Expr::And(a, b) | Expr::Compare(_, a, b) => {
+            dates_as_numbers(a);
+            dates_as_numbers(b);
+        }
+        Expr::Not(a) => dates_as_numbers(a),
+        Expr::In(a, list) => {
+            dates_as_numbers(a);
+            list.iter_mut().for_each(dates_as_numbers);
+        }
+        Expr::Call(_, args) => args.iter_mut().for_each(dates_as_numbers),
+        _ => {}
+    }
+}
+
 /// Filters, sorts (default: `default_order`) and pages objects by the OData options in the
 /// query.
-fn odata<T: serde::Serialize + serde::de::DeserializeOwned>(
+fn odata<T: serde::Serialize>(
     query: Option<&str>,
     items: Vec<T>,
     fields: &Fields,
@@ -111,29 +154,44 @@ fn odata<T: serde::Serialize + serde::de::DeserializeOwned>(
     fields
         .check_order(&options.order_by)
         .map_err(|e| ApiError::bad_request(format!("invalid $orderby: {e}")))?;
+    if let Some(f) = options.filter.as_mut() {
+        dates_as_numbers(f);
+    }
     let mut rows: Vec<Map<String, Value>> = Vec::with_capacity(items.len());
-    for item in &items {
-        let row = to_object(item)?;
+    for (i, item) in items.iter().enumerate() {
+        let mut row = to_object(item)?;
+        for k in DATE_FIELDS {
+            let micros = row
+                .get(k)
+                .and_then(|v| v.as_str())
+                .and_then(|t| Timestamp::parse(t).ok())
+                .map(|t| t.utc().timestamp_micros());
+            if let Some(m) = micros {
+                row.insert(k.into(), m.into());
+            }
+        }
         let keep = match &options.filter {
             Some(f) => eval::test(f, &row, fields)
                 .map_err(|e| ApiError::bad_request(format!("invalid $filter: {e}")))?,
             None => true,
         };
         if keep {
+            row.insert(INDEX_KEY.into(), i.into());
             rows.push(row);
         }
     }
     eval::sort(&mut rows, &options.order_by, fields);
     let skip = options.skip.unwrap_or(0).max(0) as usize;
     let top = options.top.unwrap_or(DEFAULT_TOP).max(0) as usize;
-    rows.into_iter()
+    let order: Vec<usize> = rows
+        .iter()
         .skip(skip)
         .take(top)
-        .map(|r| {
-            serde_json::from_value(Value::Object(r))
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("row unreadable: {e}")))
-        })
-        .collect()
+        .filter_map(|r| r.get(INDEX_KEY).and_then(|v| v.as_u64()))
+        .map(|i| i as usize)
+        .collect();
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
 }
 
 /// Assets, filtered (`$filter`), sorted (`$orderby`, default `assetId`) and paged (`$top`,
