@@ -412,11 +412,13 @@ impl SoftwareHandler<'_> {
         size: u64,
         client_id: Option<i64>,
     ) -> Result<PackageDownload> {
-        let req = Request::get("/api/internal/Software/Log")
+        let mut req = Request::get("/api/internal/Software/Log")
             .query("packageId", package_id)
             .query("downloadSize", size)
             .query_opt("clientId", client_id)
             .no_cache();
+        // A GET that writes: sent once, never retried (a retry could log the download twice).
+        req.idempotent = false;
         self.wats.send_json(req).await
     }
 
