@@ -25,6 +25,7 @@ pub mod asset;
 pub mod asset_ops;
 pub mod asset_rules;
 pub mod software;
+pub mod software_log;
 pub mod software_zip;
 
 use std::path::Path;
