@@ -18,6 +18,8 @@
 //!   owner-only files.
 //! - [`commands`]: the CLI's commands (`main.rs` only parses the arguments and dispatches),
 //!   in the library so tests call them as they are.
+//! - [`software`]: released software packages installed into the station's software folder,
+//!   verified and swapped in atomically.
 
 pub mod commands;
 pub mod config;
@@ -32,3 +34,6 @@ pub mod source;
 pub mod station;
 pub mod systemd;
 pub mod uploader;
+
+// Software distribution (issue 18).
+pub mod software;

@@ -298,7 +298,16 @@ pub fn prepare(
             .assets
             .iter()
             .flatten()
-            .map(|a| (a.asset_sn.clone(), a.usage_count))
+            // pyWATS's report model writes the serial number as `sn`, WATS as `assetSN`.
+            .map(|a| {
+                let sn = a.asset_sn.clone().or_else(|| {
+                    a.extra
+                        .get("sn")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                });
+                (sn, a.usage_count)
+            })
             .collect(),
         attachments: report
             .binary_data

@@ -125,6 +125,10 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::product_internal::routes(router);
     let router = api::analytics::routes(router);
     let router = api::charts::routes(router);
+    let router = api::asset::routes(router);
+    let router = api::asset_files::routes(router);
+    let router = api::software::routes(router);
+    let router = api::software_internal::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

@@ -12,6 +12,8 @@
 //! * [`level`]: levels (client groups, `GET /api/App/Levels`).
 //! * [`process`]: processes (operations), public and internal shapes.
 //! * [`analytics`]: the `WATSFilter` and the rows of the `/api/App/*` analytics calls.
+//! * [`asset`]: assets, asset types, the asset log and status.
+//! * [`software`]: software packages, their files and folders, the release flow.
 //!
 //! # Conventions
 //!
@@ -43,5 +45,9 @@ pub mod level;
 pub mod process;
 pub mod product;
 pub mod wsbf;
+
+// Asset and Software (issue 18).
+pub mod asset;
+pub mod software;
 
 pub use common::{ChangeType, Extra, Setting};

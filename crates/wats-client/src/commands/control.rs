@@ -76,6 +76,9 @@ pub fn status(instance_name: &str, args: StatusArgs) -> anyhow::Result<u8> {
                     s.done
                 );
             }
+            for line in super::software::installed_lines(&instance) {
+                println!("{line}");
+            }
         }
         return Ok(3);
     };
@@ -162,6 +165,9 @@ pub fn status(instance_name: &str, args: StatusArgs) -> anyhow::Result<u8> {
     );
     if let Some(e) = s.get("last_error").and_then(|e| e.as_str()) {
         println!("last error: {e}");
+    }
+    for line in super::software::installed_lines(&instance) {
+        println!("{line}");
     }
     Ok(0)
 }

@@ -8,3 +8,6 @@ pub mod doctor;
 pub mod service;
 pub mod start;
 pub mod upload;
+
+// Software distribution (issue 18).
+pub mod software;

@@ -15,7 +15,7 @@ use crate::control::client::ControlClient as Station;
 
 /// The client for the instance's server: the configured one, or in local mode the running
 /// station's embedded server.
-fn client(instance: &Instance) -> anyhow::Result<wats::Wats> {
+pub(crate) fn client(instance: &Instance) -> anyhow::Result<wats::Wats> {
     let (config, _) = instance.load_effective()?;
     let mut builder = wats::Wats::builder().timeout(Duration::from_secs(30));
     if config.service_address.trim().is_empty() {

@@ -30,6 +30,11 @@ const TOP_LEVEL: &[(&str, Kind)] = &[
     ("max_queue_entries", Kind::Int(1, 100_000_000)),
     ("keep_done_hours", Kind::Int(0, 87_600)),
     ("converters", Kind::Converters),
+    // Where `wats-client software install` puts packages (default: `<data>/software`).
+    ("software_folder", Kind::Str),
+    // Packages the running station keeps at their newest release, and how often it looks.
+    ("software_packages", Kind::Strings),
+    ("software_check_minutes", Kind::Int(1, 10_080)),
 ];
 
 const CONVERTER: &[(&str, Kind)] = &[

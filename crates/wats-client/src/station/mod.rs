@@ -209,6 +209,13 @@ pub async fn run(
     uploader_options.reconnect_max = options
         .reconnect_max
         .unwrap_or(Duration::from_secs(config.reconnect_max_seconds.max(1)));
+    // Software kept at its newest release, when `software_packages` names any (its own
+    // client: the uploader's paces report uploads).
+    let software = if crate::software::keeper::configured(&config).is_empty() {
+        None
+    } else {
+        crate::software::keeper::spawn(instance, &config, client.clone().build()?)
+    };
     let uploader = Uploader::spawn(queue.clone(), client, uploader_options)?;
 
     let metrics = Arc::new(Metrics::default());
@@ -348,6 +355,9 @@ pub async fn run(
     }
     source.stop();
     scheduler.abort();
+    if let Some(software) = software {
+        software.abort();
+    }
     if let Err(e) = uploader.shutdown().await {
         tracing::error!(error = %e, "the uploader stopped with an error");
     }

@@ -10,6 +10,12 @@ pub mod product_groups;
 pub mod product_internal;
 pub mod report;
 
+// Asset and Software (issue 18).
+pub mod asset;
+pub mod asset_files;
+pub mod software;
+pub mod software_internal;
+
 use crate::error::ApiError;
 
 /// Query parameters, looked up case-insensitively as ASP.NET binds them.

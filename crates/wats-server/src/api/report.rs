@@ -45,7 +45,23 @@ async fn insert(
     let document = wats_report::wsjf::to_string(&prepared.report);
     let id = prepared.report.id.unwrap_or_default();
     let measurements = prepared.measurements.len();
+    let counted_assets = (prepared.header.report_type == "T" && !prepared.assets.is_empty())
+        .then(|| (prepared.assets.clone(), prepared.header.start_utc));
     let inserted = state.store.save_report(prepared, &document).await?;
+    if let Some((assets, start)) = counted_assets {
+        // A report counts its assets once per id (the store remembers which were counted),
+        // so a resubmission adds nothing, and one after a crash between the two writes still
+        // counts. A failure here is logged and answered as the server's error, so the station
+        // sends the report again and the count is retried.
+        if let Err(e) = state
+            .store
+            .count_report_assets(&assets, start, user, &id.to_string())
+            .await
+        {
+            tracing::error!(%id, error = %e, "the report's asset counts were not updated");
+            return Err(e);
+        }
+    }
     counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tracing::info!(%id, replaced = inserted.replaced, measurements, "report stored");
     Ok(Json(InsertReportResult {

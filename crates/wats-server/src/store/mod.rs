@@ -20,6 +20,14 @@ pub mod product_links;
 pub mod query;
 pub mod reports;
 
+// Asset and Software (issue 18).
+pub mod asset;
+pub mod asset_ops;
+pub mod asset_rules;
+pub mod software;
+pub mod software_log;
+pub mod software_zip;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;

@@ -22,6 +22,12 @@
 mod analytics;
 mod product;
 
+// Asset and Software (issue 18).
+mod asset;
+mod software;
+pub use asset::AssetHandler;
+pub use software::SoftwareHandler;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -123,6 +129,16 @@ impl Wats {
     /// Yield, failures, step analysis and measurements.
     pub fn analytics(&self) -> AnalyticsHandler<'_> {
         AnalyticsHandler { wats: self }
+    }
+
+    /// Assets, asset types, counts, calibration, maintenance, the log and files.
+    pub fn asset(&self) -> AssetHandler<'_> {
+        AssetHandler { wats: self }
+    }
+
+    /// Software packages: the release flow, files and distribution.
+    pub fn software(&self) -> SoftwareHandler<'_> {
+        SoftwareHandler { wats: self }
     }
 
     /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
