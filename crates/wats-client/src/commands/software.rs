@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use clap::{Parser, Subcommand};
 use crate::config::Instance;
 use crate::software::{folder_for, Installer};
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
 
 /// `software` arguments.
 #[derive(Debug, Parser)]
