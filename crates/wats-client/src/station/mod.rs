@@ -233,6 +233,7 @@ pub async fn run(
         started: SystemTime::now(),
         exit: exit_tx,
         rescan: rescan_tx,
+        home: instance.clone(),
     });
     let control = crate::control::serve(
         shared.clone(),
