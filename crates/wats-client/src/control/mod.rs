@@ -17,8 +17,10 @@
 //! | GET | `/metrics` | Prometheus text |
 //!
 //! Mutating calls (POST, DELETE) need the instance's secret (`control.secret` in its data
-//! folder, owner-only, created at first start) in `Authorization: Bearer <secret>`; the CLI
-//! reads it from the file. Where the API listens is written to `control.json` in the data
+//! folder, owner-only, created at first start) in `Authorization: Bearer <secret>` (the CLI
+//! reads it from the file) or a dashboard session. The same address serves the web dashboard
+//! (`/ui/`, `crate::dashboard`); one guard (`dashboard::security`) checks the Host header on
+//! every route and, on a non-loopback address, wants a login for every route. Where the API listens is written to `control.json` in the data
 //! folder so the CLI finds it even on a port chosen at random.
 //!
 //! The API sees the station only through [`ControlState`], which the station builds: this

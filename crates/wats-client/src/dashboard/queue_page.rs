@@ -170,11 +170,11 @@ pub async fn page(
                 }
                 nav.pager aria-label="Pages of entries" {
                     @if number > 0 {
-                        a rel="prev" href={"/ui/queue?" (query(state, age, number - 1))} { "← Newer" }
+                        a rel="prev" href={"/ui/queue?" (query(state, age, number - 1))} { "← Previous" }
                     }
                     span { "Page " (number + 1) }
                     @if more {
-                        a rel="next" href={"/ui/queue?" (query(state, age, number + 1))} { "Older →" }
+                        a rel="next" href={"/ui/queue?" (query(state, age, number + 1))} { "Next →" }
                     }
                 }
                 p.muted { "In the order the uploader takes them; " (PAGE_SIZE) " a page." }
@@ -213,13 +213,7 @@ pub async fn action(State(ui): State<Ui>, Form(fields): Form<Vec<(String, String
     for id in &ids {
         match Uuid::parse_str(id) {
             Ok(u) => parsed.push(u),
-            Err(_) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    super::layout::message_page("Queue", &format!("{id:?} is not a report id")),
-                )
-                    .into_response()
-            }
+            Err(_) => return not_an_id(id),
         }
     }
     let queue = &ui.shared.queue;
@@ -286,14 +280,12 @@ fn confirm_drop(ids: &[Uuid], back: &str, csrf: &str) -> Response {
     .into_response()
 }
 
-fn entry_id(id: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(id).map_err(|_| {
-        (
-            StatusCode::BAD_REQUEST,
-            super::layout::message_page("Queue", &format!("{id:?} is not a report id")),
-        )
-            .into_response()
-    })
+fn not_an_id(id: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        super::layout::message_page("Queue", &format!("{id:?} is not a report id")),
+    )
+        .into_response()
 }
 
 /// `GET /ui/queue/{id}`: the entry and its WSJF.
@@ -302,9 +294,8 @@ pub async fn entry(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Response {
-    let id = match entry_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_an_id(&id);
     };
     let ctx = ui.ctx(caller);
     let info = ui.shared.queue.get(id);
@@ -352,9 +343,8 @@ fn pretty(text: &str) -> String {
 
 /// `GET /ui/queue/{id}/wsjf`: the document as a file.
 pub async fn download(State(ui): State<Ui>, Path(id): Path<String>) -> Response {
-    let id = match entry_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_an_id(&id);
     };
     match ui.shared.queue.document(id) {
         Ok(Some(text)) => (

@@ -104,25 +104,20 @@ pub async fn page(
     Query(q): Query<SetupQuery>,
 ) -> Response {
     let ctx = ui.ctx(caller);
-    let (form, has_token) = match ui.shared.home.load_without_token() {
-        Ok(c) => (
-            SetupForm {
-                service_address: c.service_address,
-                station_name: c.station_name,
-                location: c.location,
-                purpose: c.purpose,
-                ..SetupForm::default()
-            },
-            document(&ui).ok().is_some_and(|d| {
-                d.get("api_token_encrypted").is_some() || d.get("api_token").is_some()
-            }),
-        ),
-        Err(_) => (SetupForm::default(), false),
+    let form = match ui.shared.home.load_without_token() {
+        Ok(c) => SetupForm {
+            service_address: c.service_address,
+            station_name: c.station_name,
+            location: c.location,
+            purpose: c.purpose,
+            ..SetupForm::default()
+        },
+        Err(_) => SetupForm::default(),
     };
     let notice = q.saved.map(|_| {
         html! { p.flash #saved role="status" { "Saved. The station restarted with the new settings." } }
     });
-    render(&ui, &ctx, &form, has_token, &[], notice).into_response()
+    render(&ui, &ctx, &form, has_token(&ui), &[], notice).into_response()
 }
 
 fn render(
@@ -196,7 +191,7 @@ fn render(
         p.muted { "Applying saves " code { (ui.shared.home.config_path().display()) }
             " (the previous file is kept as .bak) and restarts the pipeline; queued reports stay queued." }
     };
-    frame(&ctx, "/ui/setup", "Setup", home::badge(&ui.shared), body)
+    frame(ctx, "/ui/setup", "Setup", home::badge(&ui.shared), body)
 }
 
 /// The document with the form's values applied.
@@ -223,7 +218,7 @@ fn changed(ui: &Ui, form: &SetupForm) -> Result<Value, Vec<Problem>> {
     if let Some(obj) = doc.as_object_mut() {
         if form.clear_token.is_some() {
             obj.remove("api_token");
-            obj.remove("api_token_encrypted");
+            obj.remove(config::TOKEN_KEY);
         } else if !form.api_token.trim().is_empty() {
             // A plain token in the document wins over the sealed one; saving seals it.
             obj.insert(
@@ -238,7 +233,7 @@ fn changed(ui: &Ui, form: &SetupForm) -> Result<Value, Vec<Problem>> {
 fn has_token(ui: &Ui) -> bool {
     document(ui)
         .ok()
-        .is_some_and(|d| d.get("api_token_encrypted").is_some() || d.get("api_token").is_some())
+        .is_some_and(|d| d.get(config::TOKEN_KEY).is_some() || d.get("api_token").is_some())
 }
 
 /// `POST /ui/setup`: validate, save, restart.
