@@ -477,12 +477,16 @@ fn dashboard_in_a_real_browser() {
 }
 
 async fn scenarios(b: &Browser) -> TestResult {
+    let t0 = Instant::now();
+    let phase = |name: &str| eprintln!("{:>6.1} s  {name}", t0.elapsed().as_secs_f64());
     let mut server = Server::start().await;
+    phase("A wrong path first");
     // A wrong path first: the server answers 404, so reports are parked.
     let mut station = Station::new(&format!("{}/nowhere", server.url()), json!({}));
     station.start().await;
     let base = station.base();
 
+    phase("Reading needs no login on loopback");
     // Reading needs no login on loopback; a change without a session is refused.
     b.client.goto(&format!("{base}/ui/setup")).await?;
     b.wait_text(5, "#readonly", "Read only").await;
@@ -491,6 +495,7 @@ async fn scenarios(b: &Browser) -> TestResult {
     b.wait_text(5, "#message", "needs a session").await;
     assert_eq!(station.config()["station_name"], "DASH-STATION");
 
+    phase("Sign in with the one-time link");
     // Sign in with the one-time link; the link works once.
     let login = station.login_url();
     assert!(
@@ -503,6 +508,7 @@ async fn scenarios(b: &Browser) -> TestResult {
     let reused = http().get(&login).send().await?;
     assert_eq!(reused.status(), 401);
 
+    phase("A cross-origin POST (a page elsewhere submitting a form to the station) is refused");
     // A cross-origin POST (a page elsewhere submitting a form to the station) is refused,
     // even with the session signed in.
     let evil = format!(
@@ -520,6 +526,7 @@ async fn scenarios(b: &Browser) -> TestResult {
     );
     assert_eq!(station.config()["station_name"], "DASH-STATION");
 
+    phase("Every page loads");
     // Every page loads; a screenshot of each.
     for (path, title, shot) in [
         ("/ui/", "Dashboard", "dashboard"),
@@ -533,6 +540,9 @@ async fn scenarios(b: &Browser) -> TestResult {
         b.shot(shot).await;
     }
 
+    phase(
+        "Park a report (the server refuses it), see it with the server's reason on the Queue page",
+    );
     // Park a report (the server refuses it), see it with the server's reason on the Queue page.
     let parked = report("DASH-PARK", "SN-PARK");
     station.drop_report("parked.json", &parked);
@@ -542,11 +552,12 @@ async fn scenarios(b: &Browser) -> TestResult {
         .await?;
     let start = Instant::now();
     loop {
-        if b.client
+        let found = b
+            .client
             .find(Locator::Css(&format!("tr[data-id='{parked_id}']")))
             .await
-            .is_ok()
-        {
+            .is_ok();
+        if found {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(30), "never parked");
@@ -558,6 +569,7 @@ async fn scenarios(b: &Browser) -> TestResult {
         .await;
     assert!(reason.contains("404"), "{reason}");
     b.shot("queue-parked").await;
+    phase("Its WSJF, viewed and offered for download");
     // Its WSJF, viewed and offered for download.
     b.client
         .goto(&format!("{base}/ui/queue/{parked_id}"))
@@ -565,6 +577,7 @@ async fn scenarios(b: &Browser) -> TestResult {
     b.wait_text(5, "pre.doc", "SN-PARK").await;
     b.shot("queue-entry").await;
 
+    phase("Setup");
     // Setup: a field the validation refuses is shown next to it; nothing is saved.
     b.client.goto(&format!("{base}/ui/setup")).await?;
     b.fill("#service_address", "ftp://wrong").await;
@@ -575,6 +588,7 @@ async fn scenarios(b: &Browser) -> TestResult {
         station.config()["service_address"],
         format!("{}/nowhere", server.url())
     );
+    phase("Test connection with the right URL, then apply it and a new station name");
     // Test connection with the right URL, then apply it and a new station name: the station
     // restarts, and the page comes back saying so.
     b.fill("#service_address", &server.url()).await;
@@ -589,6 +603,7 @@ async fn scenarios(b: &Browser) -> TestResult {
     let token = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
     assert!(!setup_html.contains(&token), "the token is never rendered");
 
+    phase("Retry the parked report from the Queue page");
     // Retry the parked report from the Queue page: it reaches the server.
     b.client
         .goto(&format!("{base}/ui/queue?state=parked"))
@@ -601,6 +616,7 @@ async fn scenarios(b: &Browser) -> TestResult {
     })
     .await;
 
+    phase("A dropped file arrives on the dashboard as uploaded, stamped with the new station name");
     // A dropped file arrives on the dashboard as uploaded, stamped with the new station name.
     b.client.goto(&format!("{base}/ui/")).await?;
     let fresh = report("DASH-NEW", "SN-NEW");
@@ -611,6 +627,7 @@ async fn scenarios(b: &Browser) -> TestResult {
     let stored = server.get(fresh.id.unwrap()).await.expect("on the server");
     assert_eq!(stored.machine_name.as_deref(), Some("DASH-STATION-2"));
 
+    phase("Disable, then enable the converter");
     // Disable, then enable the converter.
     b.client.goto(&format!("{base}/ui/converters")).await?;
     b.click("tr[data-name='drop'] button[value='false']").await;
@@ -621,6 +638,7 @@ async fn scenarios(b: &Browser) -> TestResult {
     b.wait_text(30, "tr[data-name='drop']", "Enabled").await;
     assert_eq!(station.config()["converters"][0]["enabled"], true);
 
+    phase("Try a file");
     // Try a file: the converter and its WSJF; nothing queued.
     let queued_before = station.status().await["reports"]["queued"].clone();
     let sample = station.dir.path().join("try-me.json");
@@ -645,12 +663,14 @@ async fn scenarios(b: &Browser) -> TestResult {
         "trying a file queues nothing"
     );
 
+    phase("Logs");
     // Logs: the live tail and the filter.
     b.client
         .goto(&format!("{base}/ui/logs?level=INFO&q=station+started"))
         .await?;
     b.wait_text(5, "#log", "station started").await;
 
+    phase("Stop the server");
     // Stop the server: a new report cannot go, and the dashboard says offline, with why.
     server.stop().await;
     b.client.goto(&format!("{base}/ui/")).await?;
@@ -661,11 +681,13 @@ async fn scenarios(b: &Browser) -> TestResult {
     b.wait_text(10, "#badge", "Offline").await;
     b.shot("dashboard-offline").await;
 
+    phase("A phone-sized screen");
     // A phone-sized screen.
     b.client.set_window_size(390, 844).await?;
     b.client.goto(&format!("{base}/ui/queue")).await?;
     b.wait_text(5, "h1", "Queue").await;
     b.shot("queue-phone").await;
+    phase("done");
     Ok(())
 }
 

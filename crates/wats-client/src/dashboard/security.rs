@@ -464,6 +464,11 @@ pub async fn guard(State(policy): State<Arc<Policy>>, mut req: Request, next: Ne
     if ending {
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        // Pages carry the session's form token and the station's state of the moment: not
+        // to be stored, nor kept in a back/forward cache with their live streams open.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

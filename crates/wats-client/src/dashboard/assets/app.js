@@ -3,6 +3,18 @@
 // this only keeps them current.
 "use strict";
 
+// Every live stream of the page. A browser allows about six connections to one host over
+// HTTP/1.1, and a page kept in the back/forward cache would keep its streams open: they are
+// closed when the page is left, and the page reloaded if it is shown from that cache.
+const streams = [];
+function stream(url) {
+  const es = new EventSource(url);
+  streams.push(es);
+  return es;
+}
+window.addEventListener("pagehide", () => { for (const es of streams) es.close(); });
+window.addEventListener("pageshow", (e) => { if (e.persisted) location.reload(); });
+
 function csrf() {
   const m = document.querySelector('meta[name="csrf"]');
   return m ? m.content : "";
@@ -22,7 +34,7 @@ function live() {
   if (!badge || !window.EventSource) return;
   const panel = document.querySelector("[data-live]");
   const url = "/ui/events" + (panel ? "?page=" + panel.dataset.live : "");
-  const es = new EventSource(url);
+  const es = stream(url);
   es.addEventListener("badge", (e) => { badge.innerHTML = e.data; });
   es.addEventListener("live", (e) => {
     if (!panel) return;
@@ -41,7 +53,7 @@ function live() {
 function logTail() {
   const log = document.getElementById("log");
   if (!log || !log.dataset.events || !window.EventSource) return;
-  const es = new EventSource(log.dataset.events);
+  const es = stream(log.dataset.events);
   es.addEventListener("line", (e) => {
     const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
     log.insertAdjacentHTML("beforeend", e.data);
