@@ -687,6 +687,33 @@ async fn scenarios(b: &Browser) -> TestResult {
     b.client.goto(&format!("{base}/ui/queue")).await?;
     b.wait_text(5, "h1", "Queue").await;
     b.shot("queue-phone").await;
+
+    // The waiting report's WSJF downloads; then it is dropped, after a confirmation.
+    let waiting = b.client.find(Locator::Css("tr[data-id]")).await?;
+    let waiting_id = waiting.attr("data-id").await?.expect("an entry id");
+    let wsjf = http()
+        .get(format!("{base}/ui/queue/{waiting_id}/wsjf"))
+        .send()
+        .await?;
+    assert_eq!(wsjf.status(), 200);
+    assert!(wsjf.headers()["content-disposition"]
+        .to_str()?
+        .contains("attachment"));
+    assert!(wsjf.text().await?.contains("SN-OFF"));
+    b.click(&format!("input[value='{waiting_id}']")).await;
+    b.click("button[value='drop']").await;
+    b.wait_text(5, "h1", "Drop entries?").await;
+    b.click("#confirm-drop").await;
+    b.wait_text(5, "#flash", "1 entry dropped").await;
+    assert_eq!(station.status().await["queue"]["pending"], 0);
+
+    // The log file downloads.
+    let log = http()
+        .get(format!("{base}/ui/logs/download"))
+        .send()
+        .await?;
+    assert_eq!(log.status(), 200);
+    assert!(log.text().await?.contains("station started"));
     phase("done");
     Ok(())
 }

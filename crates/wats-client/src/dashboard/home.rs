@@ -299,9 +299,13 @@ fn chart(rates: &[(f64, f64)]) -> Markup {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let x = (offset + i as f64 + 1.0) / n * W;
+                // A step per interval, so one interval already draws a line.
+                let (x0, x1) = (
+                    (offset + i as f64) / n * W,
+                    (offset + i as f64 + 1.0) / n * W,
+                );
                 let y = H - pick(r) / max * (H - 10.0);
-                format!("{x:.1},{y:.1}")
+                format!("{x0:.1},{y:.1} {x1:.1},{y:.1}")
             })
             .collect::<Vec<_>>()
             .join(" ")
