@@ -669,6 +669,19 @@ async fn scenarios(b: &Browser) -> TestResult {
         .goto(&format!("{base}/ui/logs?level=INFO&q=station+started"))
         .await?;
     b.wait_text(5, "#log", "station started").await;
+    // A file no converter reads: its warning arrives in the open page (the live tail), and
+    // the Converters page shows it as the last error.
+    b.client.goto(&format!("{base}/ui/logs?level=WARN")).await?;
+    b.wait_text(5, "h1", "Logs").await;
+    std::fs::write(
+        station.inbox().join("garbage.bin"),
+        b"\x00\x01 not a report",
+    )?;
+    b.wait_text(30, "#log", "garbage.bin").await;
+    b.shot("logs-live").await;
+    b.client.goto(&format!("{base}/ui/converters")).await?;
+    b.wait_text(5, "tr[data-name='drop'] td.reason", "garbage.bin")
+        .await;
 
     phase("Stop the server");
     // Stop the server: a new report cannot go, and the dashboard says offline, with why.

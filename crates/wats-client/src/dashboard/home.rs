@@ -125,7 +125,7 @@ pub fn badge(shared: &ControlState) -> Markup {
         Connectivity::Online => ("online", "Online".to_string()),
         Connectivity::Offline => ("offline", "Offline: server unreachable".to_string()),
         Connectivity::AuthFailed => ("paused", "Authorization paused".to_string()),
-        Connectivity::Unknown => ("unknown", "Connecting".to_string()),
+        Connectivity::Unknown => ("unknown", "Server not contacted yet".to_string()),
     };
     html! { span.badge.(class) data-state=(up.connectivity.as_str()) { (text) } }
 }
@@ -176,7 +176,8 @@ fn live(ui: &Ui) -> Markup {
                         p { "Uploads wait until the token is fixed on " a href="/ui/setup" { "Setup" } "." }
                     }
                     Connectivity::Unknown => {
-                        p.state.unknown { "Connecting" }
+                        p.state.unknown { "Not contacted yet" }
+                        p.muted { "The first upload (or a probe) tells." }
                         p { "Server " code { (shared.server_url) } }
                     }
                 }
