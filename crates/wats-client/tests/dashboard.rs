@@ -915,6 +915,23 @@ fn exposed_station_needs_a_login_everywhere() {
         let out = station.command(&["config", "validate"]).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("reachable from other machines"), "{err}");
+        // A public origin with a path is a configuration problem, not a surprise at start.
+        let out = station
+            .command(&[
+                "config",
+                "set",
+                "dashboard_origin",
+                "https://a.example.com/ui",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let out = station.command(&["config", "validate"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("dashboard_origin"),
+            "{err}"
+        );
     });
 }
 

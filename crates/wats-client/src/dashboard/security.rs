@@ -146,6 +146,23 @@ impl Policy {
     }
 }
 
+/// What is wrong with a configured `dashboard_origin`, for `config validate` and the start.
+pub fn origin_problem(
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Option<crate::config::Problem> {
+    let message = match extra.get(ORIGIN_KEY)? {
+        serde_json::Value::String(o) if o.trim().is_empty() => return None,
+        serde_json::Value::String(o) => parse_origin(o).err()?,
+        other => {
+            format!("expected a string like \"https://station-12.example.com\", found {other}")
+        }
+    };
+    Some(crate::config::Problem {
+        path: ORIGIN_KEY.into(),
+        message,
+    })
+}
+
 /// `https://name[:port]` without a path, or why not.
 fn parse_origin(text: &str) -> Result<String, String> {
     let o = text.trim().trim_end_matches('/').to_ascii_lowercase();
@@ -547,6 +564,18 @@ mod tests {
     fn exposure_is_warned_about_off_loopback_only() {
         assert!(exposure_warning("127.0.0.1:8765").is_none());
         assert!(exposure_warning("0.0.0.0:8765").unwrap().contains("TLS"));
+    }
+
+    #[test]
+    fn a_bad_origin_is_a_configuration_problem() {
+        let mut extra = serde_json::Map::new();
+        assert!(origin_problem(&extra).is_none());
+        extra.insert(ORIGIN_KEY.into(), "https://a.example.com/ui".into());
+        assert_eq!(origin_problem(&extra).unwrap().path, ORIGIN_KEY);
+        extra.insert(ORIGIN_KEY.into(), 7.into());
+        assert!(origin_problem(&extra).is_some());
+        extra.insert(ORIGIN_KEY.into(), "https://a.example.com".into());
+        assert!(origin_problem(&extra).is_none());
     }
 
     #[test]
