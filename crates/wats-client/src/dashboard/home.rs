@@ -305,7 +305,7 @@ fn chart(rates: &[(f64, f64)]) -> Markup {
                     (offset + i as f64) / n * W,
                     (offset + i as f64 + 1.0) / n * W,
                 );
-                let y = H - pick(r) / max * (H - 10.0);
+                let y = H - 2.0 - pick(r) / max * (H - 12.0);
                 format!("{x0:.1},{y:.1} {x1:.1},{y:.1}")
             })
             .collect::<Vec<_>>()
