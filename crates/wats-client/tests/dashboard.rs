@@ -186,6 +186,18 @@ impl Station {
             .spawn()
             .unwrap();
         self.child = Some(child);
+        // The configured port, unless another process took it meanwhile (the station then
+        // says in `control.json` where it went).
+        let info = self.data_dir().join("control.json");
+        wait(20, "the station's control.json", || {
+            let exists = info.exists();
+            async move { exists }
+        })
+        .await;
+        let text = std::fs::read_to_string(&info).unwrap();
+        let address: Value = serde_json::from_str(&text).unwrap();
+        let address: SocketAddr = address["address"].as_str().unwrap().parse().unwrap();
+        self.port = address.port();
         let base = self.base();
         wait(20, "the station to answer", || {
             let base = base.clone();
