@@ -257,11 +257,6 @@ fn alarms(ui: &Ui) -> Markup {
             ul { @for (path, reason) in &skipped { li { code { (path.display()) } ": " (reason) } } }
         });
     }
-    if up.connectivity != Connectivity::Online {
-        if let Some(e) = &up.last_error {
-            items.push(html! { "Last error: " (e) });
-        }
-    }
     html! {
         @if items.is_empty() { p.muted #no-alarms { "None." } }
         @else { ul.alarms { @for i in items { li { (i) } } } }
