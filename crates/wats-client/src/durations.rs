@@ -69,3 +69,7 @@ pub const READY_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// A control call's timeout: the API is on loopback and answers at once; longer means the
 /// station is hung.
 pub const CONTROL_CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the control API's open connections (a dashboard's live streams) get to close when
+/// the station stops or restarts, before they are cut: a restart from the dashboard should
+/// not wait on the dashboard.
+pub const CONTROL_DRAIN: Duration = Duration::from_secs(1);

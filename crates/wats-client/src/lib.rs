@@ -13,6 +13,8 @@
 //!   scheduled converters.
 //! - [`control`]: the control API on loopback (its state type is built by the station) and its
 //!   client for the CLI.
+//! - [`dashboard`]: the web dashboard on the control address, and the security of that
+//!   address (Host check, sessions, CSRF).
 //! - [`durations`]: every named timing, with why it has its value.
 //! - [`metrics`], [`logging`], [`systemd`], [`private`]: counters, logs, sd_notify,
 //!   owner-only files.
@@ -24,6 +26,7 @@
 pub mod commands;
 pub mod config;
 pub mod control;
+pub mod dashboard;
 pub mod durations;
 pub mod intake;
 pub mod logging;

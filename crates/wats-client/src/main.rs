@@ -47,6 +47,9 @@ enum Command {
     Converters(commands::converters::Args),
     /// Check that the server answers and accepts the credentials.
     TestConnection,
+    /// Print (and on a desktop, open) the running station's web dashboard with a one-time
+    /// login link.
+    Dashboard(commands::dashboard::Args),
     /// Check the instance: configuration, token, folders, disk, queue, server.
     Doctor(commands::doctor::Args),
     /// Run this instance as a system service (systemd; launchd on macOS).
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::Upload(args) => commands::upload::run(&cli.instance, args),
         Command::Converters(args) => commands::converters::run(&cli.instance, args),
         Command::TestConnection => commands::upload::test_connection(&cli.instance),
+        Command::Dashboard(args) => commands::dashboard::run(&cli.instance, args),
         Command::Start(args) => commands::start::run(&cli.instance, &cli.log, args),
         Command::Doctor(args) => commands::doctor::run(&cli.instance, args),
         Command::InstallService(args) => commands::service::run_install(&cli.instance, args),

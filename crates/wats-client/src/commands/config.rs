@@ -184,7 +184,15 @@ fn run_set(instance: &Instance, key: &str, value: &str) -> anyhow::Result<()> {
     for p in config.problems() {
         eprintln!("warning: {p}");
     }
+    warn_exposed(&config);
     Ok(())
+}
+
+/// A control address other machines reach is worth a warning (issue 16).
+fn warn_exposed(config: &Config) {
+    if let Some(w) = crate::dashboard::security::exposure_warning(&config.control_address) {
+        eprintln!("warning: {w}");
+    }
 }
 
 fn run_validate(instance: &Instance) -> anyhow::Result<()> {
@@ -206,6 +214,7 @@ fn run_validate(instance: &Instance) -> anyhow::Result<()> {
         }
         bail!("{}: {} problem(s)", path.display(), problems.len());
     }
+    warn_exposed(&config);
     println!("{}: ok", path.display());
     Ok(())
 }

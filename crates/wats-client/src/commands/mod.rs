@@ -4,6 +4,7 @@ pub mod config;
 pub mod control;
 pub mod convert;
 pub mod converters;
+pub mod dashboard;
 pub mod doctor;
 pub mod service;
 pub mod start;

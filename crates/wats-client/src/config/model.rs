@@ -357,6 +357,10 @@ impl Config {
                 }
             }
         }
+        // The dashboard's public origin (a key of its own module, kept in `extra`).
+        if let Some(p) = crate::dashboard::security::origin_problem(&self.extra) {
+            problems.push(p);
+        }
         problems
     }
 

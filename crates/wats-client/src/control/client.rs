@@ -48,6 +48,11 @@ impl ControlClient {
         }
     }
 
+    /// `http://<address>` of the running station.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// GET a path, as JSON (or text wrapped in a JSON string).
     pub fn get(&self, path: &str) -> anyhow::Result<Value> {
         self.call(reqwest::Method::GET, path)
@@ -57,11 +62,13 @@ impl ControlClient {
     pub fn call(&self, method: reqwest::Method, path: &str) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.base);
         let mut req = self.http.request(method.clone(), &url);
-        if method != reqwest::Method::GET {
-            let secret = self.secret.as_deref().context(
-                "cannot read the instance's control secret (run as the user the station runs as)",
-            )?;
-            req = req.bearer_auth(secret);
+        // Reads need the secret too when the station listens beyond loopback.
+        match self.secret.as_deref() {
+            Some(secret) => req = req.bearer_auth(secret),
+            None if method != reqwest::Method::GET => anyhow::bail!(
+                "cannot read the instance's control secret (run as the user the station runs as)"
+            ),
+            None => {}
         }
         self.runtime.block_on(async {
             let resp = req.send().await.with_context(|| format!("calling {url}"))?;

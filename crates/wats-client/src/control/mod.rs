@@ -17,8 +17,10 @@
 //! | GET | `/metrics` | Prometheus text |
 //!
 //! Mutating calls (POST, DELETE) need the instance's secret (`control.secret` in its data
-//! folder, owner-only, created at first start) in `Authorization: Bearer <secret>`; the CLI
-//! reads it from the file. Where the API listens is written to `control.json` in the data
+//! folder, owner-only, created at first start) in `Authorization: Bearer <secret>` (the CLI
+//! reads it from the file) or a dashboard session. The same address serves the web dashboard
+//! (`/ui/`, `crate::dashboard`); one guard (`dashboard::security`) checks the Host header on
+//! every route and, on a non-loopback address, wants a login for every route. Where the API listens is written to `control.json` in the data
 //! folder so the CLI finds it even on a port chosen at random.
 //!
 //! The API sees the station only through [`ControlState`], which the station builds: this
@@ -33,9 +35,9 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
-use axum::extract::{Path as UrlPath, Query, Request, State};
-use axum::http::{header, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{header, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -93,6 +95,9 @@ pub struct ControlState {
     pub exit: watch::Sender<Option<Exit>>,
     /// Ask the sources to rescan now.
     pub rescan: mpsc::UnboundedSender<()>,
+    /// The instance's files (configuration, logs): the dashboard's Setup, Converters and
+    /// Logs pages read and change them.
+    pub home: crate::config::Instance,
 }
 
 /// The running control API.
@@ -105,9 +110,16 @@ pub struct ControlServer {
 
 impl ControlServer {
     /// Stops serving.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         let _ = self.shutdown.send(());
-        let _ = self.task.await;
+        // A graceful shutdown waits for every connection, and a dashboard's live stream does
+        // not end by itself when the station stops by a signal: it gets a moment, then goes.
+        if tokio::time::timeout(crate::durations::CONTROL_DRAIN, &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
     }
 }
 
@@ -147,6 +159,9 @@ pub async fn serve(
         }
     };
     let addr = listener.local_addr()?;
+    if let Some(w) = crate::dashboard::security::exposure_warning(&addr.to_string()) {
+        tracing::warn!("{w}");
+    }
     let info = ControlInfo {
         address: addr.to_string(),
         pid: std::process::id(),
@@ -156,7 +171,8 @@ pub async fn serve(
         serde_json::to_string_pretty(&info)?.as_bytes(),
         false,
     )?;
-    let router = router(shared);
+    let policy = crate::dashboard::security::Policy::new(addr, &shared)?;
+    let router = router(shared, policy);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let result = axum::serve(listener, router)
@@ -175,8 +191,10 @@ pub async fn serve(
     })
 }
 
-/// The routes (public for tests).
-pub fn router(shared: Arc<ControlState>) -> Router {
+/// The routes: the JSON API and the dashboard (`/ui/`), behind one guard (Host header,
+/// authentication, CSRF: `dashboard::security`).
+pub fn router(shared: Arc<ControlState>, policy: crate::dashboard::security::Policy) -> Router {
+    let policy = Arc::new(policy);
     Router::new()
         .route("/status", get(status))
         .route("/queue", get(queue_stats))
@@ -197,34 +215,20 @@ pub fn router(shared: Arc<ControlState>) -> Router {
         .route("/health/live", get(|| async { "ok" }))
         .route("/health/ready", get(ready))
         .route("/metrics", get(metrics))
-        .layer(middleware::from_fn_with_state(shared.clone(), guard))
-        .with_state(shared)
+        .with_state(shared.clone())
+        .merge(crate::dashboard::routes(shared, policy.clone()))
+        .layer(middleware::from_fn_with_state(
+            policy,
+            crate::dashboard::security::guard,
+        ))
 }
 
-/// Mutating calls need the secret.
-async fn guard(State(shared): State<Arc<ControlState>>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), shared.secret.as_bytes())) {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "this call needs the instance's secret (Authorization: Bearer <control.secret>)",
-            );
-        }
-    }
-    next.run(req).await
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares secrets in time independent of where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 

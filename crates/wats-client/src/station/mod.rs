@@ -222,6 +222,9 @@ pub async fn run(
     let intake = Arc::new(Intake::default());
     let (exit_tx, mut exit_rx) = watch::channel(None);
     let (rescan_tx, mut rescan_rx) = mpsc::unbounded_channel();
+    // With every watched converter disabled (from the dashboard, say) there is no source, and
+    // its closed channel must not read as "the sources ended": the station keeps uploading.
+    let watching = !source_configs.is_empty();
     let mut source = Source::start_many(source_configs, &instance.ledger_path())?;
     let secret = read_or_create_secret(&instance.control_secret_path())?;
     let shared = Arc::new(ControlState {
@@ -240,6 +243,7 @@ pub async fn run(
         started: SystemTime::now(),
         exit: exit_tx,
         rescan: rescan_tx,
+        home: instance.clone(),
     });
     let control = crate::control::serve(
         shared.clone(),
@@ -296,7 +300,7 @@ pub async fn run(
                 in_flight -= 1;
                 settle(&source, &path, verdict, &intake, &metrics);
             }
-            file = source.next(), if in_flight < max_workers && !intake.is_paused() => {
+            file = source.next(), if watching && in_flight < max_workers && !intake.is_paused() => {
                 let Some(file) = file else { break Exit::Stop };
                 in_flight += 1;
                 metrics.files_seen.fetch_add(1, Ordering::Relaxed);
