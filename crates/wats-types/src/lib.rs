@@ -12,6 +12,7 @@
 //! * [`level`]: levels (client groups, `GET /api/App/Levels`).
 //! * [`process`]: processes (operations), public and internal shapes.
 //! * [`analytics`]: the `WATSFilter` and the rows of the `/api/App/*` analytics calls.
+//! * [`scim`]: SCIM users, pages of them, PATCH operations and tokens.
 //!
 //! # Conventions
 //!
@@ -43,5 +44,8 @@ pub mod level;
 pub mod process;
 pub mod product;
 pub mod wsbf;
+
+// Users (SCIM), root-cause tickets, manual inspection, repair configuration (issue 19).
+pub mod scim;
 
 pub use common::{ChangeType, Extra, Setting};

@@ -10,6 +10,9 @@ pub mod product_groups;
 pub mod product_internal;
 pub mod report;
 
+// Users and tokens (issue 19).
+pub mod scim;
+
 use crate::error::ApiError;
 
 /// Query parameters, looked up case-insensitively as ASP.NET binds them.
