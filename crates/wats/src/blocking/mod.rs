@@ -21,6 +21,8 @@
 
 mod analytics;
 mod product;
+// Issue 19.
+mod scim;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,6 +42,7 @@ use crate::BreakerState;
 
 pub use analytics::AnalyticsHandler;
 pub use product::{BoxBuildTemplate, ProductHandler};
+pub use scim::ScimHandler;
 
 /// The blocking WATS client. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -123,6 +126,11 @@ impl Wats {
     /// Yield, failures, step analysis and measurements.
     pub fn analytics(&self) -> AnalyticsHandler<'_> {
         AnalyticsHandler { wats: self }
+    }
+
+    /// Users and tokens (SCIM).
+    pub fn scim(&self) -> ScimHandler<'_> {
+        ScimHandler { wats: self }
     }
 
     /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
