@@ -50,6 +50,8 @@ factories, the way a pyWATS user would:
                                          get_aggregated_measurements(), get_measurements()
 21. report lists                       get_uut_reports(), get_uur_reports(),
                                          get_serial_number_history()
+50-54. SCIM (compat_scim.py)           get_token(), get_users(), get_user(),
+                                         get_user_by_username(), delete_user()
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
@@ -78,6 +80,7 @@ from pywats.domains.report.report_models import Attachment, CompOp, UURReport, U
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compat_analytics import analytics  # noqa: E402  (beside this file)
+from compat_scim import scim  # noqa: E402
 
 ATTACHMENT = b"scope capture\n3.31 V, ripple 12 mV\n"
 
@@ -384,6 +387,7 @@ def run(url: str, token: str) -> None:
 
     products(api, url, token, suffix)
     analytics(api, suffix, check, step, ok)
+    scim(api, url, token, suffix, check, step, ok)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
 
