@@ -126,8 +126,9 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::product_internal::routes(router);
     let router = api::analytics::routes(router);
     let router = api::charts::routes(router);
-    // Users and tokens (issue 19).
+    // Users and tokens; repair configuration (issue 19).
     let router = api::scim::routes(router);
+    let router = api::repair::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

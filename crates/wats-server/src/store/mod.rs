@@ -20,7 +20,8 @@ pub mod product_links;
 pub mod query;
 pub mod reports;
 
-// Users, roles and tokens (issue 19).
+// Users, roles and tokens; repair configuration (issue 19).
+pub mod repair;
 pub mod users;
 
 use std::path::Path;

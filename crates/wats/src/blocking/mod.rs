@@ -22,6 +22,7 @@
 mod analytics;
 mod product;
 // Issue 19.
+mod process_repair;
 mod scim;
 
 use std::future::Future;
