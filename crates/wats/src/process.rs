@@ -242,6 +242,11 @@ impl ProcessHandler<'_> {
 
 pub use wats_types::process::{FailCode, RepairCategory, RepairOperationConfig};
 
+/// The guide `docs/sdk/repair.md`, whose examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/sdk/repair.md")]
+pub struct RepairGuide;
+
 impl ProcessHandler<'_> {
     /// Every repair operation's configuration (fail-code tree, masks, requirements), keyed by
     /// repair process code (`GET /api/internal/Process/GetRepairOperations`).

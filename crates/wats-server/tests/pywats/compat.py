@@ -52,6 +52,9 @@ factories, the way a pyWATS user would:
                                          get_serial_number_history()
 50-54. SCIM (compat_scim.py)           get_token(), get_users(), get_user(),
                                          get_user_by_username(), delete_user()
+65-69. repair config (compat_repair.py) get_repair_operation_configs(),
+                                         get_repair_operation_config(), get_repair_categories(),
+                                         get_repair_codes(), get_fail_codes(); UUR fail codes
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
@@ -81,6 +84,7 @@ from pywats.domains.report.report_models import Attachment, CompOp, UURReport, U
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compat_analytics import analytics  # noqa: E402  (beside this file)
 from compat_scim import scim  # noqa: E402
+from compat_repair import repair  # noqa: E402
 
 ATTACHMENT = b"scope capture\n3.31 V, ripple 12 mV\n"
 
@@ -388,6 +392,7 @@ def run(url: str, token: str) -> None:
     products(api, url, token, suffix)
     analytics(api, suffix, check, step, ok)
     scim(api, url, token, suffix, check, step, ok)
+    repair(api, back, suffix, check, step, ok)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
 
