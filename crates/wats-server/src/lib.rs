@@ -25,6 +25,8 @@ pub mod ingest;
 pub mod limits;
 pub mod login;
 pub mod metrics;
+// Uploads as multipart/form-data (issue 19: root-cause attachments).
+pub mod multipart;
 pub mod odata;
 pub mod serve;
 pub mod store;
@@ -129,6 +131,7 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     // Users and tokens; repair configuration (issue 19).
     let router = api::scim::routes(router);
     let router = api::repair::routes(router);
+    let router = api::rootcause::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

@@ -13,6 +13,7 @@
 //! * [`process`]: processes (operations), public and internal shapes.
 //! * [`analytics`]: the `WATSFilter` and the rows of the `/api/App/*` analytics calls.
 //! * [`scim`]: SCIM users, pages of them, PATCH operations and tokens.
+//! * [`rootcause`]: root-cause tickets, their history and attachments.
 //!
 //! # Conventions
 //!
@@ -46,6 +47,7 @@ pub mod product;
 pub mod wsbf;
 
 // Users (SCIM), root-cause tickets, manual inspection, repair configuration (issue 19).
+pub mod rootcause;
 pub mod scim;
 
 pub use common::{ChangeType, Extra, Setting};

@@ -12,6 +12,7 @@ pub mod report;
 
 // Users and tokens; repair configuration (issue 19).
 pub mod repair;
+pub mod rootcause;
 pub mod scim;
 
 use crate::error::ApiError;

@@ -20,8 +20,9 @@ pub mod product_links;
 pub mod query;
 pub mod reports;
 
-// Users, roles and tokens; repair configuration (issue 19).
+// Users, roles and tokens; repair configuration; root-cause tickets (issue 19).
 pub mod repair;
+pub mod rootcause;
 pub mod users;
 
 use std::path::Path;
