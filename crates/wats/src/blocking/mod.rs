@@ -23,6 +23,7 @@ mod analytics;
 mod product;
 // Issue 19.
 mod process_repair;
+mod rootcause;
 mod scim;
 
 use std::future::Future;
@@ -43,6 +44,7 @@ use crate::BreakerState;
 
 pub use analytics::AnalyticsHandler;
 pub use product::{BoxBuildTemplate, ProductHandler};
+pub use rootcause::RootCauseHandler;
 pub use scim::ScimHandler;
 
 /// The blocking WATS client. Cheap to clone.
@@ -132,6 +134,11 @@ impl Wats {
     /// Users and tokens (SCIM).
     pub fn scim(&self) -> ScimHandler<'_> {
         ScimHandler { wats: self }
+    }
+
+    /// Root-cause tickets.
+    pub fn rootcause(&self) -> RootCauseHandler<'_> {
+        RootCauseHandler { wats: self }
     }
 
     /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
