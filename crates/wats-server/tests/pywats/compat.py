@@ -50,6 +50,10 @@ factories, the way a pyWATS user would:
                                          get_aggregated_measurements(), get_measurements()
 21. report lists                       get_uut_reports(), get_uur_reports(),
                                          get_serial_number_history()
+55-59. root cause (compat_rootcause.py) create_ticket(), get_ticket(), get_tickets(),
+                                         get_open_tickets(), get_active_tickets(),
+                                         assign_ticket(), add_comment(), change_status(),
+                                         get_attachment(), archive_tickets()
 50-54. SCIM (compat_scim.py)           get_token(), get_users(), get_user(),
                                          get_user_by_username(), delete_user()
 65-69. repair config (compat_repair.py) get_repair_operation_configs(),
@@ -85,6 +89,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compat_analytics import analytics  # noqa: E402  (beside this file)
 from compat_scim import scim  # noqa: E402
 from compat_repair import repair  # noqa: E402
+from compat_rootcause import rootcause  # noqa: E402
 
 ATTACHMENT = b"scope capture\n3.31 V, ripple 12 mV\n"
 
@@ -393,6 +398,7 @@ def run(url: str, token: str) -> None:
     analytics(api, suffix, check, step, ok)
     scim(api, url, token, suffix, check, step, ok)
     repair(api, back, suffix, check, step, ok)
+    rootcause(api, url, token, back, suffix, check, step, ok)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
 
