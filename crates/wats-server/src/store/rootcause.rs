@@ -47,7 +47,7 @@ impl Store {
                 out.push((r.try_get::<i64, _>(1)?, parse(&r.try_get::<String, _>(0)?)?));
             }
         }
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|t| std::cmp::Reverse(t.0));
         Ok(out.into_iter().map(|(_, t)| t).collect())
     }
 
