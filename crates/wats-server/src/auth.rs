@@ -1,10 +1,13 @@
-//! HTTP Basic authentication against the API users table.
+//! HTTP Basic authentication against the users table, then the role check of
+//! [`crate::authz`].
 //!
-//! The token is `base64(user:password)`, as WATS and pyWATS use it. Passwords are stored as
-//! Argon2 hashes. A verified token is remembered (by its SHA-256, never in clear) so that a
-//! station posting thousands of reports pays the hash once; failures are never cached.
-//! Verifications go through [`crate::login`]: bounded in number, equal in time for unknown
-//! users, rate-limited on failure.
+//! The header is `base64(user:secret)`, as WATS and pyWATS use it; the secret is one of the
+//! user's tokens (kept as SHA-256, found by that hash, each with an expiry) or its password
+//! (an Argon2 hash). A deactivated user is refused whatever it sends. A verified header is
+//! remembered (by its SHA-256, never in clear) so that a station posting thousands of reports
+//! pays the hash once; failures are never cached. Password checks go through
+//! [`crate::login`]: bounded in number, equal in time for unknown users, rate-limited on
+//! failure (token checks are counted by the same limits).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
