@@ -14,6 +14,7 @@
 //! * [`analytics`]: the `WATSFilter` and the rows of the `/api/App/*` analytics calls.
 //! * [`scim`]: SCIM users, pages of them, PATCH operations and tokens.
 //! * [`rootcause`]: root-cause tickets, their history and attachments.
+//! * [`manual_inspection`]: test-sequence definitions, their relations and the sequence list.
 //!
 //! # Conventions
 //!
@@ -47,6 +48,7 @@ pub mod product;
 pub mod wsbf;
 
 // Users (SCIM), root-cause tickets, manual inspection, repair configuration (issue 19).
+pub mod manual_inspection;
 pub mod rootcause;
 pub mod scim;
 

@@ -92,7 +92,7 @@ pub struct TestSequenceDefinition {
     pub instances_count: Option<i32>,
     /// The steps, as XAML (kept as given).
     #[serde(rename = "XAML", skip_serializing_if = "Option::is_none")]
-    pub xaml: Option<serde_json::Value>,
+    pub xaml: Option<String>,
     /// Other keys (`VirtualFolderId`, `LogOperator`, `RepairProcessId`, ...), kept as given.
     #[serde(flatten)]
     #[cfg_attr(feature = "utoipa", schema(ignore))]

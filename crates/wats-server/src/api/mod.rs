@@ -10,7 +10,8 @@ pub mod product_groups;
 pub mod product_internal;
 pub mod report;
 
-// Users and tokens; repair configuration (issue 19).
+// Users and tokens; repair configuration; root cause; manual inspection (issue 19).
+pub mod manual_inspection;
 pub mod repair;
 pub mod rootcause;
 pub mod scim;

@@ -20,7 +20,9 @@ pub mod product_links;
 pub mod query;
 pub mod reports;
 
-// Users, roles and tokens; repair configuration; root-cause tickets (issue 19).
+// Users, roles and tokens; repair configuration; root-cause tickets; manual inspection
+// (issue 19).
+pub mod manual_inspection;
 pub mod repair;
 pub mod rootcause;
 pub mod users;

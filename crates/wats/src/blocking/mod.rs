@@ -22,6 +22,7 @@
 mod analytics;
 mod product;
 // Issue 19.
+mod manual_inspection;
 mod process_repair;
 mod rootcause;
 mod scim;
@@ -43,6 +44,7 @@ use crate::report::{AttachmentRef, FetchOptions, HeaderQuery, ReportHeader, Subm
 use crate::BreakerState;
 
 pub use analytics::AnalyticsHandler;
+pub use manual_inspection::ManualInspectionHandler;
 pub use product::{BoxBuildTemplate, ProductHandler};
 pub use rootcause::RootCauseHandler;
 pub use scim::ScimHandler;
@@ -139,6 +141,11 @@ impl Wats {
     /// Root-cause tickets.
     pub fn rootcause(&self) -> RootCauseHandler<'_> {
         RootCauseHandler { wats: self }
+    }
+
+    /// Manual inspection: definitions, relations, sequences, XAML.
+    pub fn manual_inspection(&self) -> ManualInspectionHandler<'_> {
+        ManualInspectionHandler { wats: self }
     }
 
     /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
