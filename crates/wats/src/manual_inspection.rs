@@ -14,6 +14,7 @@
 //!     .await?;
 //! let id = d.test_sequence_definition_id.unwrap();
 //! mi.put_xaml(id, "<Activity/>").await?;
+//! mi.set_status(id, DefinitionStatus::PENDING).await?;
 //! mi.set_status(id, DefinitionStatus::RELEASED).await?;
 //! # Ok(()) }
 //! ```
@@ -71,7 +72,8 @@ impl ManualInspectionHandler<'_> {
         optional(self.wats.send_json(req).await)
     }
 
-    /// Copies a definition (a new draft, version 1, without relations); answers the copy.
+    /// Copies a definition (a new draft, the next version of its name, without relations);
+    /// answers the copy.
     pub async fn copy_definition(&self, id: Uuid) -> Result<TestSequenceDefinition> {
         self.wats
             .send_json(get(format!("GetDefinitionCopy/{id}")))
@@ -95,7 +97,7 @@ impl ManualInspectionHandler<'_> {
     }
 
     /// Changes a definition (`test_sequence_definition_id` required): the fields set replace
-    /// the stored ones.
+    /// the stored ones. Only a draft is edited.
     pub async fn update_definition(
         &self,
         definition: &TestSequenceDefinition,
@@ -104,7 +106,8 @@ impl ManualInspectionHandler<'_> {
         self.wats.send_json(req).await
     }
 
-    /// Moves a definition to a status (draft, pending, released, revoked).
+    /// Moves a definition to a status: draft ↔ pending → released → revoked (releasing
+    /// revokes the released definition of the same name).
     pub async fn set_status(
         &self,
         id: Uuid,

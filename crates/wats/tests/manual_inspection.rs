@@ -97,11 +97,30 @@ async fn definitions_relations_and_xaml(s: &TestServer) {
     assert_eq!(u.description.as_deref(), Some("Look closely"));
     assert_eq!(u.name.as_deref(), Some("Visual"));
     assert_eq!(u.extra["LogOperator"], true);
+    // Life cycle: draft <-> pending -> released; only a draft is edited.
+    let e = mi
+        .set_status(id, DefinitionStatus::RELEASED)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("from draft to released"), "{e}");
+    mi.set_status(id, DefinitionStatus::PENDING).await.unwrap();
+    let e = mi.put_xaml(id, "<Other/>").await.unwrap_err();
+    assert!(e.to_string().contains("Only a draft"), "{e}");
     let r = mi.set_status(id, DefinitionStatus::RELEASED).await.unwrap();
     assert_eq!(r.status, Some(DefinitionStatus::RELEASED));
     assert_eq!(r.released_by.as_deref(), Some(USER));
-    let r = mi.set_status(id, DefinitionStatus::REVOKED).await.unwrap();
-    assert!(r.revoked.is_some() && r.released.is_some());
+    let late = TestSequenceDefinition {
+        test_sequence_definition_id: Some(id),
+        description: Some("late".into()),
+        ..Default::default()
+    };
+    let e = mi.update_definition(&late).await.unwrap_err();
+    assert!(e.to_string().contains("Only a draft"), "{e}");
+    let e = mi
+        .set_status(id, DefinitionStatus::DRAFT)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("from released to draft"), "{e}");
 
     // Relations and conflicts.
     let a = mi.create_relation(&relation(id, "PCB-1")).await.unwrap();
@@ -140,12 +159,21 @@ async fn definitions_relations_and_xaml(s: &TestServer) {
     let cid = copy.test_sequence_definition_id.unwrap();
     assert_ne!(cid, id);
     assert_eq!(copy.status, Some(DefinitionStatus::DRAFT));
+    assert_eq!(copy.version, Some(2), "the next version of its name");
     assert_eq!(
         (copy.name.as_deref(), copy.released.as_deref()),
         (Some("Visual"), None)
     );
     assert_eq!(copy.xaml.as_deref(), Some("<Activity a=\"1\"/>"));
     assert!(copy.relations.is_empty());
+    // Releasing version 2 revokes version 1.
+    mi.set_status(cid, DefinitionStatus::PENDING).await.unwrap();
+    mi.set_status(cid, DefinitionStatus::RELEASED)
+        .await
+        .unwrap();
+    let old = mi.definition(id).await.unwrap().unwrap();
+    assert_eq!(old.status, Some(DefinitionStatus::REVOKED));
+    assert!(old.revoked.is_some() && old.released.is_some());
 
     // XAML and workflow content, as given.
     let xaml = "<Activity xmlns=\"x\">\n  <Step Name=\"é\"/>\n</Activity>";
@@ -165,13 +193,15 @@ async fn definitions_relations_and_xaml(s: &TestServer) {
             .unwrap(),
         None
     );
+    assert_eq!(third.version, Some(1));
+    let tid = third.test_sequence_definition_id.unwrap();
 
     // Sequences.
     let seqs = mi.sequences().await.unwrap();
     assert_eq!(seqs.len(), 4);
     let s2 = mi
         .update_sequence(&MiSequence {
-            test_sequence_definition_id: Some(cid),
+            test_sequence_definition_id: Some(tid),
             name: Some("Visual v2".into()),
             version: Some(2),
             ..Default::default()
@@ -217,6 +247,7 @@ async fn definitions_relations_and_xaml(s: &TestServer) {
             })
             .unwrap();
         assert_eq!(d.version, Some(3));
+        mi.put_xaml(id, "<A/>").unwrap();
         mi.set_status(id, DefinitionStatus::PENDING).unwrap();
         let r = mi.create_relation(&relation(id, "PCB-1")).unwrap();
         assert_eq!(mi.relations(id).unwrap().len(), 1);
@@ -229,14 +260,14 @@ async fn definitions_relations_and_xaml(s: &TestServer) {
             })
             .unwrap();
         mi.delete_relation(&r).unwrap();
-        mi.put_xaml(id, "<A/>").unwrap();
         assert_eq!(mi.xaml(id).unwrap().as_deref(), Some("<A/>"));
         assert_eq!(mi.wwf_content(id).unwrap().as_deref(), Some("<A/>"));
         let c = mi.copy_definition(id).unwrap();
+        assert_eq!(c.version, Some(4));
         assert_eq!(mi.sequences().unwrap().len(), 5);
         mi.update_sequence(&MiSequence {
             test_sequence_definition_id: c.test_sequence_definition_id,
-            status: Some(DefinitionStatus::RELEASED),
+            status: Some(DefinitionStatus::PENDING),
             ..Default::default()
         })
         .unwrap();

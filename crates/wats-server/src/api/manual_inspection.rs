@@ -5,8 +5,11 @@
 //!
 //! Kept opaque: the XAML, and every definition or relation key this server does not type
 //! (`VirtualFolderId`, `LogOperator`, `RepairProcessId`, `TestSequenceProcessRelations`, ...).
-//! Validated: names and required ids, the status (0 draft, 1 pending, 2 released, 3 revoked,
-//! with the release and revoke stamps set by the server), `OnFailRequireRepair` 0..2.
+//! Validated: names and required ids, `OnFailRequireRepair` 0..2, and the life cycle pyWATS
+//! documents for WATS: draft (0) ↔ pending (1) → released (2) → revoked (3); only a draft is
+//! edited (its fields and XAML); releasing revokes the released definition of the same name;
+//! a new definition or copy takes the next version of its name. The release and revoke
+//! stamps are the server's.
 //! Not served: `GetMiDetails(New)`, `ValidateMiscInfo` and `PutStringTest`: they concern
 //! inspections being run (instances), which this server does not run, and their rules are not
 //! in the sources. `GetInstancesCount` answers 0 for the same reason.
@@ -103,6 +106,106 @@ fn check(d: &TestSequenceDefinition) -> ApiResult<()> {
     Ok(())
 }
 
+/// Whether a definition may go from `from` to `to`.
+fn allowed(from: DefinitionStatus, to: DefinitionStatus) -> bool {
+    use DefinitionStatus as S;
+    from == to
+        || matches!(
+            (from, to),
+            (S::DRAFT, S::PENDING)
+                | (S::PENDING, S::DRAFT)
+                | (S::PENDING, S::RELEASED)
+                | (S::RELEASED, S::REVOKED)
+        )
+}
+
+fn status_name(s: DefinitionStatus) -> String {
+    match s.0 {
+        0 => "draft".into(),
+        1 => "pending".into(),
+        2 => "released".into(),
+        3 => "revoked".into(),
+        n => n.to_string(),
+    }
+}
+
+/// Checks a change from `stored` to `changed`: the status transition, and that only a draft
+/// has its fields (or XAML, `xaml_changes`) edited.
+fn check_change(
+    stored: &TestSequenceDefinition,
+    changed: &TestSequenceDefinition,
+    xaml_changes: bool,
+) -> ApiResult<()> {
+    let from = stored.status.unwrap_or_default();
+    let to = changed.status.unwrap_or_default();
+    if !allowed(from, to) {
+        return Err(ApiError::bad_request(format!(
+            "Status cannot change from {} to {} (draft ↔ pending → released → revoked)",
+            status_name(from),
+            status_name(to)
+        )));
+    }
+    let fields_change = TestSequenceDefinition {
+        status: stored.status,
+        ..changed.clone()
+    } != *stored;
+    if (fields_change || xaml_changes) && from != DefinitionStatus::DRAFT {
+        return Err(ApiError::bad_request(format!(
+            "Only a draft can be edited; this definition is {} (copy it to edit)",
+            status_name(from)
+        )));
+    }
+    Ok(())
+}
+
+/// The version a new definition named `name` takes: one more than the highest of that name.
+async fn next_version(state: &AppState, name: &str) -> ApiResult<i32> {
+    let key = name.trim().to_lowercase();
+    Ok(state
+        .store
+        .mi_definitions(None)
+        .await?
+        .iter()
+        .filter(|d| {
+            d.name
+                .as_deref()
+                .is_some_and(|n| n.trim().to_lowercase() == key)
+        })
+        .filter_map(|d| d.version)
+        .max()
+        .unwrap_or(0)
+        + 1)
+}
+
+/// Saves a definition; a release revokes the released definition of the same name.
+async fn save(
+    state: &AppState,
+    d: &TestSequenceDefinition,
+    before: Option<DefinitionStatus>,
+    xaml: Option<&str>,
+    user: &str,
+) -> ApiResult<()> {
+    if d.status == Some(DefinitionStatus::RELEASED) && before != d.status {
+        let key = d.name.as_deref().unwrap_or_default().trim().to_lowercase();
+        for mut other in state.store.mi_definitions(None).await? {
+            let same = other
+                .name
+                .as_deref()
+                .is_some_and(|n| n.trim().to_lowercase() == key);
+            if same
+                && other.status == Some(DefinitionStatus::RELEASED)
+                && other.test_sequence_definition_id != d.test_sequence_definition_id
+            {
+                other.status = Some(DefinitionStatus::REVOKED);
+                stamp(&mut other, Some(DefinitionStatus::RELEASED), user);
+                state.store.put_mi_definition(&other, None).await?;
+            }
+        }
+    }
+    state.store.put_mi_definition(d, xaml).await?;
+    Ok(())
+}
+
 /// Sets the stamps a status change brings.
 fn stamp(d: &mut TestSequenceDefinition, before: Option<DefinitionStatus>, user: &str) {
     let when = now();
@@ -160,7 +263,7 @@ pub async fn get_definition(
 }
 
 /// Copies a definition (its fields and XAML, not its relations, which would conflict): a new
-/// draft, version 1, created by the caller. Answers the copy.
+/// draft, the next version of its name, created by the caller. Answers the copy.
 #[utoipa::path(get, path = "/api/internal/ManualInspection/GetDefinitionCopy/{id}",
     tag = "ManualInspection", params(("id" = uuid::Uuid, Path, description = "The definition")),
     responses((status = 200, body = TestSequenceDefinition), (status = 404, body = ErrorBody)))]
@@ -172,9 +275,10 @@ pub async fn get_definition_copy(
     let id = parse_uuid(&id, "id")?.to_string();
     let (original, xaml) = definition(&state, &id).await?;
     let when = now();
+    let version = next_version(&state, original.name.as_deref().unwrap_or_default()).await?;
     let copy = TestSequenceDefinition {
         test_sequence_definition_id: Some(uuid::Uuid::new_v4()),
-        version: Some(1),
+        version: Some(version),
         status: Some(DefinitionStatus::DRAFT),
         created: Some(when.clone()),
         created_by: Some(me.username.clone()),
@@ -207,7 +311,8 @@ pub async fn get_instances_count(
     Ok(Json(0))
 }
 
-/// Creates a definition (`Name` required): a draft, version 1, created by the caller.
+/// Creates a definition (`Name` required): a draft, the next version of its name (1 for a new
+/// name), created by the caller.
 #[utoipa::path(post, path = "/api/internal/ManualInspection/PostDefinition",
     tag = "ManualInspection", request_body = TestSequenceDefinition,
     responses((status = 200, body = TestSequenceDefinition), (status = 400, body = ErrorBody)))]
@@ -218,11 +323,17 @@ pub async fn post_definition(
 ) -> ApiResult<Json<TestSequenceDefinition>> {
     let req: TestSequenceDefinition = json_body(&body, "test sequence definition")?;
     check(&req)?;
+    if req.status.is_some_and(|s| s != DefinitionStatus::DRAFT) {
+        return Err(ApiError::bad_request(
+            "A new definition is a draft (Status 0)",
+        ));
+    }
     let when = now();
+    let version = next_version(&state, req.name.as_deref().unwrap_or_default()).await?;
     let d = TestSequenceDefinition {
         test_sequence_definition_id: Some(uuid::Uuid::new_v4()),
-        version: Some(req.version.unwrap_or(1)),
-        status: Some(req.status.unwrap_or(DefinitionStatus::DRAFT)),
+        version: Some(version),
+        status: Some(DefinitionStatus::DRAFT),
         is_global: Some(req.is_global.unwrap_or(false)),
         created: Some(when.clone()),
         created_by: Some(me.username.clone()),
@@ -263,7 +374,7 @@ fn overlay<T: serde::Serialize + serde::de::DeserializeOwned>(
 }
 
 /// Changes a definition (`TestSequenceDefinitionId` required): the keys given replace the
-/// stored ones; a status change to released or revoked is stamped.
+/// stored ones (a draft's only); the status follows draft ↔ pending → released → revoked.
 #[utoipa::path(put, path = "/api/internal/ManualInspection/PutDefinitionNew",
     tag = "ManualInspection", request_body = TestSequenceDefinition,
     responses((status = 200, body = TestSequenceDefinition), (status = 400, body = ErrorBody),
@@ -279,14 +390,13 @@ pub async fn put_definition(
         .test_sequence_definition_id
         .ok_or_else(|| ApiError::bad_request("TestSequenceDefinitionId is required"))?
         .to_string();
-    let (stored, _) = definition(&state, &id).await?;
+    let (stored, stored_xaml) = definition(&state, &id).await?;
     let mut d = overlay(&stored, &keys, SERVER_KEPT, "test sequence definition")?;
     check(&d)?;
+    let xaml_changes = req.xaml.is_some() && req.xaml != stored_xaml;
+    check_change(&stored, &d, xaml_changes)?;
     stamp(&mut d, stored.status, &me.username);
-    state
-        .store
-        .put_mi_definition(&d, req.xaml.as_deref())
-        .await?;
+    save(&state, &d, stored.status, req.xaml.as_deref(), &me.username).await?;
     Ok(Json(full(&state, &id).await?))
 }
 
@@ -493,8 +603,9 @@ pub async fn put_sequence(
     d.version = s.version.or(d.version);
     d.status = s.status.or(d.status);
     check(&d)?;
+    check_change(&stored, &d, false)?;
     stamp(&mut d, stored.status, &me.username);
-    state.store.put_mi_definition(&d, None).await?;
+    save(&state, &d, stored.status, None, &me.username).await?;
     Ok(Json(sequence(d)))
 }
 
@@ -554,7 +665,8 @@ pub async fn put_xaml(
     let xaml = req
         .xaml
         .ok_or_else(|| ApiError::bad_request("XAML is required"))?;
-    let (mut d, _) = definition(&state, &id).await?;
+    let (mut d, stored_xaml) = definition(&state, &id).await?;
+    check_change(&d, &d, stored_xaml.as_deref() != Some(xaml.as_str()))?;
     let before = d.status;
     stamp(&mut d, before, &me.username);
     state.store.put_mi_definition(&d, Some(&xaml)).await?;
