@@ -54,6 +54,11 @@ factories, the way a pyWATS user would:
                                          get_open_tickets(), get_active_tickets(),
                                          assign_ticket(), add_comment(), change_status(),
                                          get_attachment(), archive_tickets()
+60-64. manual inspection (compat_mi.py) create_inspection(), list_definitions(),
+                                         update_definition(), put/get_xaml(),
+                                         get_wwf_content(), relations and conflicts,
+                                         move_to_pending/draft(), release_inspection(),
+                                         copy_inspection(), list/update/delete_sequence()
 50-54. SCIM (compat_scim.py)           get_token(), get_users(), get_user(),
                                          get_user_by_username(), delete_user()
 65-69. repair config (compat_repair.py) get_repair_operation_configs(),
@@ -90,6 +95,7 @@ from compat_analytics import analytics  # noqa: E402  (beside this file)
 from compat_scim import scim  # noqa: E402
 from compat_repair import repair  # noqa: E402
 from compat_rootcause import rootcause  # noqa: E402
+from compat_mi import mi  # noqa: E402
 
 ATTACHMENT = b"scope capture\n3.31 V, ripple 12 mV\n"
 
@@ -399,6 +405,7 @@ def run(url: str, token: str) -> None:
     scim(api, url, token, suffix, check, step, ok)
     repair(api, back, suffix, check, step, ok)
     rootcause(api, url, token, back, suffix, check, step, ok)
+    mi(api, suffix, check, step, ok)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
 
