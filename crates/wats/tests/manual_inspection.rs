@@ -127,7 +127,7 @@ async fn definitions_relations_and_xaml(s: &TestServer) {
     assert!(a.test_sequence_relation_id.is_some());
     let b = mi.create_relation(&relation(gid, "pcb-1")).await.unwrap();
     mi.create_relation(&relation(gid, "PCB-2")).await.unwrap();
-    assert_eq!(mi.relations(id).await.unwrap(), [a.clone()]);
+    assert_eq!(mi.relations(id).await.unwrap(), std::slice::from_ref(&a));
     assert_eq!(mi.relations(gid).await.unwrap().len(), 2);
     let c = mi.relation_conflicts(id).await.unwrap();
     assert_eq!(c.len(), 1);
