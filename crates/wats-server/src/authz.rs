@@ -253,6 +253,13 @@ pub const RULES: &[Rule] = &[
         "ManualInspection.Write",
         Engineer,
     ),
+    // A GET that creates (a copy of a definition).
+    rule(
+        Any,
+        "/api/internal/ManualInspection/GetDefinitionCopy",
+        "ManualInspection.Write",
+        Engineer,
+    ),
     // Users and their tokens.
     rule(Any, "/api/SCIM", "Users.Manage", Admin),
 ];
