@@ -125,6 +125,16 @@ async fn defaults_edits_and_uur_validation(s: &TestServer) {
     assert_eq!(p.repair_configs().await.unwrap()[&510], saved);
     let (status, body) = s.submit(&uur(510, "Water damage", "Corrosion")).await;
     assert_eq!(status, 200, "{body}");
+    // The component-reference mask: the sample's "U1" matches, "u-1" does not.
+    let mut bad_ref = uur(510, "Water damage", "Corrosion");
+    bad_ref["subUnits"][0]["failures"][0]["comRef"] = json!("u-1");
+    let (status, body) = s.submit(&bad_ref).await;
+    assert_eq!(status, 400, "{body}");
+    let m = body["Message"].as_str().unwrap();
+    assert!(
+        m.contains("failures[0].comRef 'u-1'") && m.contains("^[A-Z]+[0-9]+$"),
+        "{m}"
+    );
     for (cat, code) in [
         ("Component", "Burned Component"),
         ("Water damage", "Retired code"),
@@ -150,6 +160,12 @@ async fn defaults_edits_and_uur_validation(s: &TestServer) {
     let twice = vec![RepairCategory::new("A"), RepairCategory::new("a")];
     let e = p.save_repair_config(500, &bad(twice)).await.unwrap_err();
     assert!(message(e).contains("given twice"));
+    let bad_mask = RepairOperationConfig {
+        comp_ref_mask: Some("[A-Z".into()),
+        ..Default::default()
+    };
+    let e = p.save_repair_config(500, &bad_mask).await.unwrap_err();
+    assert!(message(e).contains("CompRefMask"));
     let e = p.save_repair_config(100, &bad(vec![])).await.unwrap_err();
     assert!(message(e).contains("not a repair operation"));
     assert!(matches!(

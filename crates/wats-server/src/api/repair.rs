@@ -4,8 +4,10 @@
 //! failure's `category` and `code` must be a selectable fail code of the report's repair
 //! operation. A repair operation without a configuration accepts any fail code.
 //!
-//! Kept and returned as given, not enforced: `UUTRequired`, `BOMRequired`, `VendorRequired`,
-//! `BomConstraint`, `CompRefMask` and `MiscInfos` (their semantics are not in the sources).
+//! `CompRefMask`, when set, is a regular expression each failure's `comRef` must match (the
+//! reference: "repair type may impose a regex mask"); a mask that does not compile is refused
+//! when saved. Kept and returned as given, not enforced: `UUTRequired`, `BOMRequired`,
+//! `VendorRequired`, `BomConstraint` and `MiscInfos` (their semantics are not in the sources).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -115,6 +117,9 @@ pub async fn put_repair_operation(
     {
         config.description = Some(process.name.clone());
     }
+    if let Some(mask) = config.comp_ref_mask.as_deref().filter(|m| !m.is_empty()) {
+        comp_ref_mask(mask).map_err(|e| ApiError::bad_request(format!("CompRefMask: {e}")))?;
+    }
     complete(&mut config.categories, "Categories")?;
     for (i, c) in config.categories.iter_mut().enumerate() {
         complete(&mut c.fail_codes, &format!("Categories[{i}].Failcodes"))?;
@@ -148,7 +153,21 @@ fn complete(level: &mut [RepairCategory], at: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Refuses a UUR whose failures use a fail code its repair operation does not define.
+/// The longest component-reference mask.
+const MAX_MASK: usize = 1000;
+
+fn comp_ref_mask(mask: &str) -> Result<regex::Regex, String> {
+    if mask.len() > MAX_MASK {
+        return Err(format!("longer than {MAX_MASK} characters"));
+    }
+    regex::RegexBuilder::new(mask)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| format!("not a valid regular expression: {e}"))
+}
+
+/// Refuses a UUR whose failures use a fail code its repair operation does not define, or a
+/// component reference its mask does not match.
 pub async fn check_uur(state: &AppState, report: &Report) -> ApiResult<()> {
     let (true, Some(code)) = (report.is_uur(), report.process_code) else {
         return Ok(());
@@ -156,6 +175,12 @@ pub async fn check_uur(state: &AppState, report: &Report) -> ApiResult<()> {
     let Some(config) = state.store.repair_config(code).await? else {
         return Ok(());
     };
+    // A mask stored before it was checked, or by hand, and not valid is not applied.
+    let mask = config
+        .comp_ref_mask
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .and_then(|m| comp_ref_mask(m).ok());
     for (i, unit) in report.sub_units.iter().flatten().enumerate() {
         for (j, f) in unit.failures.iter().flatten().enumerate() {
             let category = f.category.as_deref().unwrap_or_default();
@@ -167,6 +192,21 @@ pub async fn check_uur(state: &AppState, report: &Report) -> ApiResult<()> {
                      operation {code} ({})",
                     config.description.as_deref().unwrap_or_default()
                 )));
+            }
+            if let (Some(mask), Some(com_ref)) = (&mask, f.com_ref.as_deref()) {
+                if !mask.is_match(com_ref) {
+                    return Err(ApiError::bad_request(format!(
+                        "Report validation failed: subUnits[{i}].failures[{j}].comRef \
+                         '{com_ref}' does not match the component-reference mask '{}' of \
+                         repair operation {code}{}",
+                        mask.as_str(),
+                        config
+                            .comp_ref_mask_description
+                            .as_deref()
+                            .map(|d| format!(" ({d})"))
+                            .unwrap_or_default()
+                    )));
+                }
             }
         }
     }
