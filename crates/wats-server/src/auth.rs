@@ -1,10 +1,13 @@
-//! HTTP Basic authentication against the API users table.
+//! HTTP Basic authentication against the users table, then the role check of
+//! [`crate::authz`].
 //!
-//! The token is `base64(user:password)`, as WATS and pyWATS use it. Passwords are stored as
-//! Argon2 hashes. A verified token is remembered (by its SHA-256, never in clear) so that a
-//! station posting thousands of reports pays the hash once; failures are never cached.
-//! Verifications go through [`crate::login`]: bounded in number, equal in time for unknown
-//! users, rate-limited on failure.
+//! The header is `base64(user:secret)`, as WATS and pyWATS use it; the secret is one of the
+//! user's tokens (kept as SHA-256, found by that hash, each with an expiry) or its password
+//! (an Argon2 hash). A deactivated user is refused whatever it sends. A verified header is
+//! remembered (by its SHA-256, never in clear) so that a station posting thousands of reports
+//! pays the hash once; failures are never cached. Password checks go through
+//! [`crate::login`]: bounded in number, equal in time for unknown users, rate-limited on
+//! failure (token checks are counted by the same limits).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -13,12 +16,13 @@ use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
+use crate::authz::Role;
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -52,13 +56,33 @@ pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// How long a verified token is trusted without checking the database again. Changes made
-/// through this server clear the cache at once; the bound is for another server sharing the
-/// database (a password changed there stops working here within this time).
+/// through this server (deactivation, deletion, a role change, a new password) forget the
+/// user's tokens at once ([`TokenCache::forget_user`]), and an expired token is never served
+/// from the cache; the bound is for changes made by another server sharing the database, or
+/// by `wats-server user` while this one runs.
 pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The remembered tokens (by SHA-256 of the header): user and when it was verified.
+/// Who is calling, once authenticated: available to handlers as an extension.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principal {
+    /// The user's GUID.
+    pub user_id: String,
+    /// The sign-in name.
+    pub username: String,
+    /// The role, which [`crate::authz`] checks.
+    pub role: Role,
+}
+
+struct Cached {
+    principal: Principal,
+    verified: std::time::Instant,
+    /// A token's expiry (µs since the epoch); `None` for a password.
+    expires_utc: Option<i64>,
+}
+
+/// The remembered credentials (by SHA-256 of the header, never in clear).
 pub struct TokenCache {
-    entries: std::sync::Mutex<HashMap<[u8; 32], (String, std::time::Instant)>>,
+    entries: std::sync::Mutex<HashMap<[u8; 32], Cached>>,
     ttl: std::time::Duration,
 }
 
@@ -77,26 +101,58 @@ impl TokenCache {
         }
     }
 
-    fn get(&self, key: &[u8; 32]) -> Option<String> {
-        let m = self.entries.lock().ok()?;
-        let (user, at) = m.get(key)?;
-        (at.elapsed() < self.ttl).then(|| user.clone())
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Cached>> {
+        // Entries are inserted whole: a panic elsewhere cannot leave one half-written.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn put(&self, key: [u8; 32], user: String) {
-        if let Ok(mut m) = self.entries.lock() {
-            if m.len() >= MAX_CACHED_TOKENS {
-                m.clear();
-            }
-            m.insert(key, (user, std::time::Instant::now()));
+    fn get(&self, key: &[u8; 32]) -> Option<Principal> {
+        let mut m = self.lock();
+        let c = m.get(key)?;
+        let expired = c
+            .expires_utc
+            .is_some_and(|e| e <= chrono::Utc::now().timestamp_micros());
+        if expired || c.verified.elapsed() >= self.ttl {
+            m.remove(key);
+            return None;
         }
+        Some(c.principal.clone())
     }
 
-    /// Forgets every token (after a password change).
-    pub fn clear(&self) {
-        if let Ok(mut m) = self.entries.lock() {
+    fn put(&self, key: [u8; 32], principal: Principal, expires_utc: Option<i64>) {
+        let mut m = self.lock();
+        if m.len() >= MAX_CACHED_TOKENS {
             m.clear();
         }
+        m.insert(
+            key,
+            Cached {
+                principal,
+                verified: std::time::Instant::now(),
+                expires_utc,
+            },
+        );
+    }
+
+    /// Forgets every credential of a user (deactivated, deleted, role changed, new password
+    /// or token revoked): its next request is checked against the database.
+    pub fn forget_user(&self, user_id: &str) {
+        self.lock().retain(|_, c| c.principal.user_id != user_id);
+    }
+
+    /// Forgets every token.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// How many credentials are remembered (for tests).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -104,7 +160,92 @@ fn unauthorized(message: &str) -> ApiError {
     ApiError::Unauthorized(message.to_owned())
 }
 
-/// Middleware: lets the request through with an [`AuthUser`] extension, or answers 401.
+/// The hex SHA-256 of a token's secret: what the database keeps.
+pub fn token_hash(secret: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(secret.as_bytes()) {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// A new token's secret: 32 letters and digits (190 bits).
+pub fn new_token_secret() -> String {
+    random_alphanumeric(32)
+}
+
+/// Days a token lasts unless asked otherwise (WATS's SCIM default).
+pub const DEFAULT_TOKEN_DAYS: i64 = 90;
+
+/// The longest a token may last.
+pub const MAX_TOKEN_DAYS: i64 = 3650;
+
+/// Mints a token for a user lasting `days` (1..=[`MAX_TOKEN_DAYS`]): its secret (shown once,
+/// only its hash is kept) and its expiry (µs since the epoch).
+pub async fn mint_token(
+    store: &crate::store::Store,
+    user_id: &str,
+    days: i64,
+) -> anyhow::Result<(String, i64)> {
+    anyhow::ensure!(
+        (1..=MAX_TOKEN_DAYS).contains(&days),
+        "a token lasts 1 to {MAX_TOKEN_DAYS} days, not {days}"
+    );
+    let secret = new_token_secret();
+    let expires = chrono::Utc::now().timestamp_micros() + days * 86_400 * 1_000_000;
+    store
+        .insert_token(user_id, &token_hash(&secret), expires)
+        .await?;
+    Ok((secret, expires))
+}
+
+/// Checks `user:secret` against the database: a token of the user, else its password
+/// (through the login guard: bounded Argon2, equal time for unknown users, rate limits).
+async fn verify(
+    state: &AppState,
+    user: &str,
+    secret: &str,
+    address: Option<std::net::IpAddr>,
+) -> Result<(Principal, Option<i64>), ApiError> {
+    let denied = || unauthorized("Authorization has been denied for this request.");
+    let attempt = state.login.begin(user, address).inspect_err(|_| {
+        state.metrics.logins_limited.fetch_add(1, Ordering::Relaxed);
+    })?;
+    let now = chrono::Utc::now().timestamp_micros();
+    let principal = |u: &crate::store::users::User| Principal {
+        user_id: u.user_id.clone(),
+        username: u.username.clone(),
+        role: u.role,
+    };
+    // A token is found by its hash (the comparison is on hashes, so its time tells nothing
+    // about the secret); it must belong to the user named.
+    if let Some((u, expires)) = state.store.token_user(&token_hash(secret), now).await? {
+        if u.username == user && u.active {
+            attempt.succeeded();
+            return Ok((principal(&u), Some(expires)));
+        }
+    }
+    // An unknown user, or one without a password, is verified against a dummy hash: same
+    // time, same answer.
+    let credentials = state.store.user_credentials(user).await?;
+    let hash = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    let ok = state.login.verify(secret, hash).await?;
+    match credentials {
+        Some(c) if ok && c.user.active => {
+            attempt.succeeded();
+            Ok((principal(&c.user), None))
+        }
+        _ => {
+            state.metrics.logins_failed.fetch_add(1, Ordering::Relaxed);
+            Err(denied())
+        }
+    }
+}
+
+/// Middleware: authenticates the request (401 if it cannot), checks its role against
+/// [`crate::authz`] (403 naming the permission), and lets it through with [`Principal`] and
+/// [`AuthUser`] extensions.
 pub async fn require_auth(
     State(state): State<Arc<AppState>>,
     mut request: Request,
@@ -123,43 +264,49 @@ pub async fn require_auth(
             unauthorized("Authorization has been denied for this request: use HTTP Basic.")
         })?;
     let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-    let user = match state.tokens.get(&key) {
-        Some(user) => user,
+    let principal = match state.tokens.get(&key) {
+        Some(p) => p,
         None => {
             let denied = || unauthorized("Authorization has been denied for this request.");
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(token)
                 .map_err(|_| denied())?;
             let text = String::from_utf8(decoded).map_err(|_| denied())?;
-            let (user, password) = text.split_once(':').ok_or_else(denied)?;
+            let (user, secret) = text.split_once(':').ok_or_else(denied)?;
             let address = request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip());
-            let attempt = state.login.begin(user, address).inspect_err(|_| {
-                state.metrics.logins_limited.fetch_add(1, Ordering::Relaxed);
-            })?;
-            // An unknown user is verified against a dummy hash: same time, same answer.
-            let hash = state.store.user_password_hash(user).await?;
-            if !state.login.verify(password, hash).await? {
-                state.metrics.logins_failed.fetch_add(1, Ordering::Relaxed);
-                return Err(denied());
-            }
-            attempt.succeeded();
-            state.tokens.put(key, user.to_owned());
-            user.to_owned()
+            let (principal, expires) = verify(&state, user, secret, address).await?;
+            state.tokens.put(key, principal.clone(), expires);
+            principal
         }
     };
-    request.extensions_mut().insert(AuthUser(user));
+    // The route's template when matched (`/api/Product/{partNumber}`), as the table and its
+    // test name routes.
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| request.uri().path().to_owned());
+    crate::authz::authorize(principal.role, request.method(), &path)?;
+    request
+        .extensions_mut()
+        .insert(AuthUser(principal.username.clone()));
+    request.extensions_mut().insert(principal);
     Ok(next.run(request).await)
 }
 
 /// A random password of 24 letters and digits.
 pub fn random_password() -> String {
+    random_alphanumeric(24)
+}
+
+fn random_alphanumeric(n: usize) -> String {
     use rand::Rng as _;
-    rand::thread_rng()
+    rand::rngs::OsRng
         .sample_iter(&rand::distributions::Alphanumeric)
-        .take(24)
+        .take(n)
         .map(char::from)
         .collect()
 }
@@ -173,11 +320,19 @@ pub fn basic_token(user: &str, password: &str) -> String {
 mod tests {
     use super::*;
 
+    fn alice() -> Principal {
+        Principal {
+            user_id: "u1".into(),
+            username: "alice".into(),
+            role: Role::Operator,
+        }
+    }
+
     #[test]
     fn a_cached_token_is_trusted_only_for_the_ttl() {
         let cache = TokenCache::with_ttl(std::time::Duration::from_millis(50));
-        cache.put([1; 32], "alice".into());
-        assert_eq!(cache.get(&[1; 32]).as_deref(), Some("alice"));
+        cache.put([1; 32], alice(), None);
+        assert_eq!(cache.get(&[1; 32]), Some(alice()));
         assert_eq!(cache.get(&[2; 32]), None);
         std::thread::sleep(std::time::Duration::from_millis(80));
         assert_eq!(
@@ -185,5 +340,41 @@ mod tests {
             None,
             "checked against the database again"
         );
+    }
+
+    #[test]
+    fn an_expired_token_is_forgotten_at_once() {
+        let cache = TokenCache::default();
+        let soon = chrono::Utc::now().timestamp_micros() + 30_000;
+        cache.put([1; 32], alice(), Some(soon));
+        assert!(cache.get(&[1; 32]).is_some());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(cache.get(&[1; 32]), None, "past its expiry, within the TTL");
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn forgetting_a_user_forgets_all_its_tokens_only() {
+        let cache = TokenCache::default();
+        let bob = Principal {
+            user_id: "u2".into(),
+            ..alice()
+        };
+        cache.put([1; 32], alice(), None);
+        cache.put([2; 32], alice(), Some(i64::MAX));
+        cache.put([3; 32], bob.clone(), None);
+        cache.forget_user("u1");
+        assert_eq!(cache.get(&[1; 32]), None);
+        assert_eq!(cache.get(&[2; 32]), None);
+        assert_eq!(cache.get(&[3; 32]), Some(bob));
+    }
+
+    #[test]
+    fn token_secrets_are_fresh_and_hashed_in_hex() {
+        let (a, b) = (new_token_secret(), new_token_secret());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
     }
 }

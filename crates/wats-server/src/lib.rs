@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod authz;
 pub mod budget;
 pub mod charts;
 pub mod content;
@@ -24,6 +25,8 @@ pub mod ingest;
 pub mod limits;
 pub mod login;
 pub mod metrics;
+// Uploads as multipart/form-data (issue 19: root-cause attachments).
+pub mod multipart;
 pub mod odata;
 pub mod serve;
 pub mod store;
@@ -129,6 +132,11 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::asset_files::routes(router);
     let router = api::software::routes(router);
     let router = api::software_internal::routes(router);
+    // Users and tokens; repair configuration (issue 19).
+    let router = api::scim::routes(router);
+    let router = api::repair::routes(router);
+    let router = api::rootcause::routes(router);
+    let router = api::manual_inspection::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

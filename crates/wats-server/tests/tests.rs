@@ -3,7 +3,8 @@
 //! dependencies are linked once and one PostgreSQL cluster serves them all.
 //!
 //! Separate binaries (`[[test]]` in Cargo.toml), because they time things or spawn processes
-//! and must not share the process with the rest: `hostile.rs`, `pywats.rs`, `scale_out.rs`.
+//! and must not share the process with the rest: `hostile.rs`, `pywats.rs`, `scale_out.rs`, and
+//! `authorization.rs` (it captures the process's log lines to look for secrets).
 //! [`every_test_file_is_a_module`] fails when a new file is in neither list.
 
 #[macro_use]
@@ -14,7 +15,7 @@ mod api;
 mod charts;
 
 /// The files that are test binaries of their own.
-const SEPARATE: &[&str] = &["hostile", "pywats", "scale_out"];
+const SEPARATE: &[&str] = &["authorization", "hostile", "pywats", "scale_out"];
 
 #[test]
 fn every_test_file_is_a_module() {

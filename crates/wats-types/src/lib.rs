@@ -14,6 +14,9 @@
 //! * [`analytics`]: the `WATSFilter` and the rows of the `/api/App/*` analytics calls.
 //! * [`asset`]: assets, asset types, the asset log and status.
 //! * [`software`]: software packages, their files and folders, the release flow.
+//! * [`scim`]: SCIM users, pages of them, PATCH operations and tokens.
+//! * [`rootcause`]: root-cause tickets, their history and attachments.
+//! * [`manual_inspection`]: test-sequence definitions, their relations and the sequence list.
 //!
 //! # Conventions
 //!
@@ -49,5 +52,9 @@ pub mod wsbf;
 // Asset and Software (issue 18).
 pub mod asset;
 pub mod software;
+// Users (SCIM), root-cause tickets, manual inspection, repair configuration (issue 19).
+pub mod manual_inspection;
+pub mod rootcause;
+pub mod scim;
 
 pub use common::{ChangeType, Extra, Setting};

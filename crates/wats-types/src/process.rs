@@ -84,3 +84,139 @@ pub struct MesProcess {
     #[cfg_attr(feature = "utoipa", schema(ignore))]
     pub extra: Extra,
 }
+
+// ---- Repair configuration (issue 19) -------------------------------------------------------
+
+/// A fail-code category, or a fail code inside one (the same shape, nested one level:
+/// `Categories[*].Failcodes[*]`), as `/api/internal/Process/GetRepairOperations` answers it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct RepairCategory {
+    /// Id (minted by the server when absent on save).
+    #[serde(rename = "GUID", skip_serializing_if = "Option::is_none")]
+    pub guid: Option<Uuid>,
+    /// The name: what a UUR failure's `category` (or `code`) holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether a repair may choose it (pyWATS's default: true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selectable: Option<bool>,
+    /// Display order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<i32>,
+    /// Failure type code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_type: Option<i32>,
+    /// Image constraint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_constraint: Option<String>,
+    /// 1 active (pyWATS's default), 0 inactive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<i32>,
+    /// The fail codes of a category.
+    #[serde(rename = "Failcodes", default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "utoipa", schema(no_recursion))]
+    pub fail_codes: Vec<RepairCategory>,
+    /// Other keys.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "utoipa", schema(ignore))]
+    pub extra: Extra,
+}
+
+impl RepairCategory {
+    /// A selectable, active category or fail code named `description`.
+    pub fn new(description: impl Into<String>) -> Self {
+        RepairCategory {
+            description: Some(description.into()),
+            selectable: Some(true),
+            status: Some(1),
+            ..RepairCategory::default()
+        }
+    }
+
+    fn usable(&self) -> bool {
+        self.selectable != Some(false) && self.status != Some(0)
+    }
+}
+
+/// What a repair operation needs of a UUR: its fail-code tree, component-reference mask,
+/// BOM and vendor requirements and predefined misc infos (`RepairOperationConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct RepairOperationConfig {
+    /// Name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether a UUR needs a UUT (pyWATS's default: 1).
+    #[serde(rename = "UUTRequired", skip_serializing_if = "Option::is_none")]
+    pub uut_required: Option<i32>,
+    /// A regular expression component references must match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comp_ref_mask: Option<String>,
+    /// What the mask means, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comp_ref_mask_description: Option<String>,
+    /// BOM constraint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bom_constraint: Option<String>,
+    /// Whether a BOM is required (pyWATS's default: 1).
+    #[serde(rename = "BOMRequired", skip_serializing_if = "Option::is_none")]
+    pub bom_required: Option<i32>,
+    /// Whether a vendor is required (pyWATS's default: 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor_required: Option<i32>,
+    /// The fail-code categories, each with its fail codes.
+    #[serde(default)]
+    pub categories: Vec<RepairCategory>,
+    /// Predefined misc infos (kept as given).
+    #[serde(default)]
+    pub misc_infos: Vec<serde_json::Value>,
+    /// Other keys.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "utoipa", schema(ignore))]
+    pub extra: Extra,
+}
+
+/// One fail code with its category, flattened from a [`RepairOperationConfig`] (pyWATS's
+/// `get_fail_codes`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailCode {
+    /// The category's name (a UUR failure's `category`).
+    pub category: String,
+    /// The fail code's name (a UUR failure's `code`).
+    pub code: String,
+    /// The fail code's id.
+    pub guid: Option<Uuid>,
+    /// The category's id.
+    pub category_guid: Option<Uuid>,
+}
+
+impl RepairOperationConfig {
+    /// The fail codes a repair may use: selectable, active codes of selectable, active
+    /// categories.
+    pub fn fail_codes(&self) -> Vec<FailCode> {
+        let mut out = Vec::new();
+        for c in self.categories.iter().filter(|c| c.usable()) {
+            for f in c.fail_codes.iter().filter(|f| f.usable()) {
+                out.push(FailCode {
+                    category: c.description.clone().unwrap_or_default(),
+                    code: f.description.clone().unwrap_or_default(),
+                    guid: f.guid,
+                    category_guid: c.guid,
+                });
+            }
+        }
+        out
+    }
+
+    /// The usable fail code `category`/`code` (compared without regard to case, as WATS's
+    /// database does).
+    pub fn fail_code(&self, category: &str, code: &str) -> Option<FailCode> {
+        self.fail_codes().into_iter().find(|f| {
+            f.category.trim().eq_ignore_ascii_case(category.trim())
+                && f.code.trim().eq_ignore_ascii_case(code.trim())
+        })
+    }
+}

@@ -29,7 +29,7 @@
 //! * [`layers`]: retry, rate limit, circuit breaker and GET cache, each configurable and
 //!   each can be turned off on the builder.
 //! * One module per WATS domain: [`analytics`], [`app`], [`process`], [`product`], [`report`],
-//!   [`asset`], [`software`].
+//!   [`asset`], [`software`], [`manual_inspection`], [`rootcause`], [`scim`].
 //! * [`Wats::request`]: any other endpoint, typed or as `serde_json::Value`, through the
 //!   same pipeline.
 //! * [`odata`]: a typed `$filter` builder; [`paging`]: `$top`/`$skip` pages as a `Stream`.
@@ -60,6 +60,10 @@ pub mod report;
 // Asset and Software (issue 18).
 pub mod asset;
 pub mod software;
+// Users (SCIM), root-cause tickets, manual inspection (issue 19).
+pub mod manual_inspection;
+pub mod rootcause;
+pub mod scim;
 
 pub use client::{Async, Blocking, Wats, WatsBuilder, ENV_BASE_URL, ENV_TOKEN};
 pub use error::{Error, Require, Result};

@@ -237,3 +237,96 @@ impl ProcessHandler<'_> {
             .cloned())
     }
 }
+
+// ---- Repair configuration (issue 19) -------------------------------------------------------
+
+pub use wats_types::process::{FailCode, RepairCategory, RepairOperationConfig};
+
+/// The guide `docs/sdk/repair.md`, whose examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/sdk/repair.md")]
+pub struct RepairGuide;
+
+impl ProcessHandler<'_> {
+    /// Every repair operation's configuration (fail-code tree, masks, requirements), keyed by
+    /// repair process code (`GET /api/internal/Process/GetRepairOperations`).
+    pub async fn repair_configs(
+        &self,
+    ) -> Result<std::collections::BTreeMap<i32, RepairOperationConfig>> {
+        let req = Request::get("/api/internal/Process/GetRepairOperations");
+        let raw: std::collections::BTreeMap<String, RepairOperationConfig> =
+            self.wats.send_json(req).await?;
+        raw.into_iter()
+            .map(|(k, v)| {
+                k.trim()
+                    .parse()
+                    .map(|code| (code, v))
+                    .map_err(|_| crate::Error::Decode {
+                        path: "/api/internal/Process/GetRepairOperations".into(),
+                        message: format!("the key '{k}' is not a process code"),
+                    })
+            })
+            .collect()
+    }
+
+    /// The configuration of one repair process, by its id (and code, when given); `None`
+    /// when it has none.
+    pub async fn repair_config(
+        &self,
+        process_id: uuid::Uuid,
+        process_code: Option<i32>,
+    ) -> Result<Option<RepairOperationConfig>> {
+        let req = Request::get(format!(
+            "/api/internal/Process/GetRepairOperation/{process_id}"
+        ))
+        .query_opt("processCode", process_code);
+        crate::error::optional(self.wats.send_json(req).await)
+    }
+
+    async fn config_of(&self, code: i32) -> Result<Option<RepairOperationConfig>> {
+        Ok(self.repair_configs().await?.remove(&code))
+    }
+
+    /// The fail-code categories of a repair operation (empty when it has no configuration).
+    pub async fn repair_categories(&self, code: i32) -> Result<Vec<RepairCategory>> {
+        Ok(self
+            .config_of(code)
+            .await?
+            .map(|c| c.categories)
+            .unwrap_or_default())
+    }
+
+    /// The fail codes a repair operation allows, with their categories; only those of
+    /// `category` (compared without regard to case) when given.
+    pub async fn fail_codes(&self, code: i32, category: Option<&str>) -> Result<Vec<FailCode>> {
+        let all = self
+            .config_of(code)
+            .await?
+            .map(|c| c.fail_codes())
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|f| category.is_none_or(|c| f.category.eq_ignore_ascii_case(c)))
+            .collect())
+    }
+
+    /// Creates or replaces a repair operation's configuration (`PUT
+    /// /api/internal/Process/PutRepairOperation/{code}`, a `wats-server` addition); returns it
+    /// as stored, with ids given to new categories and fail codes.
+    pub async fn save_repair_config(
+        &self,
+        code: i32,
+        config: &RepairOperationConfig,
+    ) -> Result<RepairOperationConfig> {
+        let bytes = serde_json::to_vec(config)
+            .map_err(|e| crate::Error::Config(format!("cannot encode the request body: {e}")))?;
+        let req = Request::new(
+            reqwest::Method::PUT,
+            format!("/api/internal/Process/PutRepairOperation/{code}"),
+        )
+        .body(bytes, "application/json");
+        let saved = self.wats.send_json(req).await;
+        self.wats.invalidate("/api/internal/Process/");
+        saved
+    }
+}

@@ -183,7 +183,7 @@ async fn uur_for_a_failed_uut(s: &TestServer) {
     assert_eq!(failed.result, Some(Status::Failed));
     wats.report().submit(&failed).await.unwrap();
     let mut repair = ReportBuilder::uur_from(&failed, 500).operator("fixer");
-    repair.failure(0, "Component", "Burned").com_ref = Some("U1".into());
+    repair.failure(0, "Component", "Burned Component").com_ref = Some("U1".into());
     let uur = repair.build().unwrap();
     wats.report().submit_uur(&uur).await.unwrap();
     let back = wats

@@ -15,6 +15,11 @@ pub mod asset;
 pub mod asset_files;
 pub mod software;
 pub mod software_internal;
+// Users and tokens; repair configuration; root cause; manual inspection (issue 19).
+pub mod manual_inspection;
+pub mod repair;
+pub mod rootcause;
+pub mod scim;
 
 use crate::error::ApiError;
 

@@ -42,6 +42,7 @@ async fn insert(
 ) -> ApiResult<Json<InsertReportResult>> {
     let processes = state.store.processes().await?;
     let prepared = crate::ingest::prepare(report, &processes, user)?;
+    super::repair::check_uur(state, &prepared.report).await?;
     let document = wats_report::wsjf::to_string(&prepared.report);
     let id = prepared.report.id.unwrap_or_default();
     let measurements = prepared.measurements.len();

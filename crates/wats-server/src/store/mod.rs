@@ -27,6 +27,12 @@ pub mod asset_rules;
 pub mod software;
 pub mod software_log;
 pub mod software_zip;
+// Users, roles and tokens; repair configuration; root-cause tickets; manual inspection
+// (issue 19).
+pub mod manual_inspection;
+pub mod repair;
+pub mod rootcause;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -224,41 +230,6 @@ impl Store {
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    // ---- API users ----------------------------------------------------------------------
-
-    /// The password hash of `username`.
-    pub async fn user_password_hash(&self, username: &str) -> sqlx::Result<Option<String>> {
-        let row = sqlx::query("SELECT password_hash FROM api_users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| r.try_get(0)).transpose()
-    }
-
-    /// Creates or replaces an API user (one statement: several servers starting at once on
-    /// one database each set the admin user without racing).
-    pub async fn put_user(&self, username: &str, password_hash: &str) -> sqlx::Result<()> {
-        let _w = self.write_guard().await;
-        sqlx::query(
-            "INSERT INTO api_users (username, password_hash, created_utc) VALUES ($1, $2, $3) \
-             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
-        )
-        .bind(username)
-        .bind(password_hash)
-        .bind(chrono::Utc::now().timestamp_micros())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// How many API users exist.
-    pub async fn user_count(&self) -> sqlx::Result<i64> {
-        sqlx::query("SELECT COUNT(*) FROM api_users")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)
     }
 
     // ---- processes, levels, product groups ----------------------------------------------

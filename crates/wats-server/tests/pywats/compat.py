@@ -54,6 +54,20 @@ factories, the way a pyWATS user would:
                                          maintenance dates, status, log, files, report counts
 45-49. software (compat_software.py)   packages, versions, zip upload, files by SHA-256, the
                                          release flow, folders, history, download log
+55-59. root cause (compat_rootcause.py) create_ticket(), get_ticket(), get_tickets(),
+                                         get_open_tickets(), get_active_tickets(),
+                                         assign_ticket(), add_comment(), change_status(),
+                                         get_attachment(), archive_tickets()
+60-64. manual inspection (compat_mi.py) create_inspection(), list_definitions(),
+                                         update_definition(), put/get_xaml(),
+                                         get_wwf_content(), relations and conflicts,
+                                         move_to_pending/draft(), release_inspection(),
+                                         copy_inspection(), list/update/delete_sequence()
+50-54. SCIM (compat_scim.py)           get_token(), get_users(), get_user(),
+                                         get_user_by_username(), delete_user()
+65-69. repair config (compat_repair.py) get_repair_operation_configs(),
+                                         get_repair_operation_config(), get_repair_categories(),
+                                         get_repair_codes(), get_fail_codes(); UUR fail codes
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
@@ -84,6 +98,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compat_analytics import analytics  # noqa: E402  (beside this file)
 from compat_asset import asset  # noqa: E402
 from compat_software import software  # noqa: E402
+from compat_scim import scim  # noqa: E402
+from compat_repair import repair  # noqa: E402
+from compat_rootcause import rootcause  # noqa: E402
+from compat_mi import mi  # noqa: E402
 
 ATTACHMENT = b"scope capture\n3.31 V, ripple 12 mV\n"
 
@@ -392,6 +410,10 @@ def run(url: str, token: str) -> None:
     analytics(api, suffix, check, step, ok)
     asset(api, suffix, check, step, ok)
     software(api, suffix, check, step, ok)
+    scim(api, url, token, suffix, check, step, ok)
+    repair(api, back, suffix, check, step, ok)
+    rootcause(api, url, token, back, suffix, check, step, ok)
+    mi(api, suffix, check, step, ok)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
 

@@ -21,6 +21,11 @@
 
 mod analytics;
 mod product;
+// Issue 19.
+mod manual_inspection;
+mod process_repair;
+mod rootcause;
+mod scim;
 
 // Asset and Software (issue 18).
 mod asset;
@@ -45,7 +50,10 @@ use crate::report::{AttachmentRef, FetchOptions, HeaderQuery, ReportHeader, Subm
 use crate::BreakerState;
 
 pub use analytics::AnalyticsHandler;
+pub use manual_inspection::ManualInspectionHandler;
 pub use product::{BoxBuildTemplate, ProductHandler};
+pub use rootcause::RootCauseHandler;
+pub use scim::ScimHandler;
 
 /// The blocking WATS client. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -139,6 +147,21 @@ impl Wats {
     /// Software packages: the release flow, files and distribution.
     pub fn software(&self) -> SoftwareHandler<'_> {
         SoftwareHandler { wats: self }
+    }
+
+    /// Users and tokens (SCIM).
+    pub fn scim(&self) -> ScimHandler<'_> {
+        ScimHandler { wats: self }
+    }
+
+    /// Root-cause tickets.
+    pub fn rootcause(&self) -> RootCauseHandler<'_> {
+        RootCauseHandler { wats: self }
+    }
+
+    /// Manual inspection: definitions, relations, sequences, XAML.
+    pub fn manual_inspection(&self) -> ManualInspectionHandler<'_> {
+        ManualInspectionHandler { wats: self }
     }
 
     /// Any endpoint; see [`crate::Wats::request`]. Send it with [`Wats::send`].
