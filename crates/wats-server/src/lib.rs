@@ -125,6 +125,9 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::product_internal::routes(router);
     let router = api::analytics::routes(router);
     let router = api::charts::routes(router);
+    let router = api::production::routes(router);
+    let router = api::production_internal::routes(router);
+    let router = api::serial_numbers::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

@@ -12,6 +12,7 @@
 //! * [`level`]: levels (client groups, `GET /api/App/Levels`).
 //! * [`process`]: processes (operations), public and internal shapes.
 //! * [`analytics`]: the `WATSFilter` and the rows of the `/api/App/*` analytics calls.
+//! * [`production`]: units, phases, verification, assembly checks, serial numbers, batches.
 //!
 //! # Conventions
 //!
@@ -43,5 +44,7 @@ pub mod level;
 pub mod process;
 pub mod product;
 pub mod wsbf;
+
+pub mod production;
 
 pub use common::{ChangeType, Extra, Setting};

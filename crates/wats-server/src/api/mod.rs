@@ -10,6 +10,10 @@ pub mod product_groups;
 pub mod product_internal;
 pub mod report;
 
+pub mod production;
+pub mod production_internal;
+pub mod serial_numbers;
+
 use crate::error::ApiError;
 
 /// Query parameters, looked up case-insensitively as ASP.NET binds them.

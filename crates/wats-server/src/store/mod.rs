@@ -20,6 +20,12 @@ pub mod product_links;
 pub mod query;
 pub mod reports;
 
+pub mod assembly;
+pub mod production;
+pub mod serial_files;
+pub mod serial_numbers;
+pub mod verification;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
