@@ -338,6 +338,7 @@ pub struct Unit {
     pub product: Option<Product>,
     /// Child units (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "utoipa", schema(no_recursion))]
     pub sub_units: Option<Vec<Unit>>,
     /// Other keys.
     #[serde(flatten)]
@@ -569,10 +570,37 @@ pub struct UnitContent {
     pub level: Option<i32>,
     /// Lines below.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "utoipa", schema(no_recursion))]
     pub children: Option<Vec<UnitContent>>,
     /// Units on this line (level 0: the unit itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub units: Option<Vec<Unit>>,
+    /// Other keys.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "utoipa", schema(ignore))]
+    pub extra: Extra,
+}
+
+/// A unit's current process (`GET /api/internal/Production/GetUnitProcess`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UnitProcess {
+    /// The process code (none when the unit has no current process).
+    pub process_code: Option<i64>,
+    /// The process's name.
+    pub process_name: Option<String>,
+}
+
+/// A production site (`GET /api/internal/Production/GetSites`): here, a location reports were
+/// made at.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Site {
+    /// The site's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Other keys.
     #[serde(flatten)]
     #[cfg_attr(feature = "utoipa", schema(ignore))]

@@ -28,7 +28,8 @@
 //!   certificates) and the request pipeline.
 //! * [`layers`]: retry, rate limit, circuit breaker and GET cache, each configurable and
 //!   each can be turned off on the builder.
-//! * One module per WATS domain: [`analytics`], [`app`], [`process`], [`product`], [`report`].
+//! * One module per WATS domain: [`analytics`], [`app`], [`process`], [`product`], [`report`],
+//!   [`production`].
 //! * [`Wats::request`]: any other endpoint, typed or as `serde_json::Value`, through the
 //!   same pipeline.
 //! * [`odata`]: a typed `$filter` builder; [`paging`]: `$top`/`$skip` pages as a `Stream`.
@@ -55,6 +56,8 @@ pub mod process;
 pub mod product;
 mod raw;
 pub mod report;
+
+pub mod production;
 
 pub use client::{Async, Blocking, Wats, WatsBuilder, ENV_BASE_URL, ENV_TOKEN};
 pub use error::{Error, Require, Result};

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::Json;
-use serde_json::{json, Value};
 use wats_types::production::{
-    phase, AssemblyCheck, Unit, UnitContent, UnitInfo, UnitPhase, UnitStateChange,
+    phase, AssemblyCheck, Site, Unit, UnitContent, UnitInfo, UnitPhase, UnitProcess,
+    UnitStateChange,
 };
 
 use super::production::{add_child, answer, check_children, either, remove_child};
@@ -55,14 +55,17 @@ pub async fn is_connected() -> Json<bool> {
 
 /// Sites: the locations reports were made at (`{"name": …}`).
 #[utoipa::path(get, path = "/api/internal/Production/GetSites", tag = "Production (internal)",
-    responses((status = 200, body = Vec<Object>)))]
-pub async fn get_sites(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Value>>> {
+    responses((status = 200, body = Vec<Site>)))]
+pub async fn get_sites(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Site>>> {
     let mut tx = state.store.production_read().await?;
     Ok(Json(
         tx.sites()
             .await?
             .into_iter()
-            .map(|s| json!({ "name": s }))
+            .map(|s| Site {
+                name: Some(s),
+                ..Site::default()
+            })
             .collect(),
     ))
 }
@@ -182,11 +185,11 @@ pub async fn get_unit_phase(
 #[utoipa::path(get, path = "/api/internal/Production/GetUnitProcess", tag = "Production (internal)",
     params(("serialNumber" = String, Query, description = "Serial number"),
            ("partNumber" = String, Query, description = "Part number")),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = UnitProcess), (status = 404, body = ErrorBody)))]
 pub async fn get_unit_process(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UnitProcess>> {
     let params = Params::parse(query.as_deref())?;
     let (sn, pn) = sn_pn(&params)?;
     let processes = state.store.processes().await?;
@@ -199,7 +202,10 @@ pub async fn get_unit_process(
     let name = code
         .and_then(|c| processes.iter().find(|p| p.code == c))
         .map(|p| p.name.clone());
-    Ok(Json(json!({ "processCode": code, "processName": name })))
+    Ok(Json(UnitProcess {
+        process_code: code,
+        process_name: name,
+    }))
 }
 
 /// A unit's revision and box-build lines with the units on them.

@@ -112,11 +112,13 @@ impl ProductionTx<'_> {
         let parent_key = (key(a.parent_sn), key(a.parent_pn));
         match self.parent_of(a.child_sn, a.child_pn).await? {
             Some(p) if p == parent_key => return Ok(()),
-            Some((other, _)) => return Err(ApiError::bad_request(format!(
+            Some((other, _)) => {
+                return Err(ApiError::bad_request(format!(
                 "Unit '{}' is already a child unit of unit '{}'; remove it from that unit first",
                 a.child_sn,
                 child.parent_serial_number.clone().unwrap_or(other)
-            ))),
+            )))
+            }
             None => {}
         }
         // The child must not contain the parent.

@@ -226,37 +226,55 @@ impl ProductionTx<'_> {
         self.existing_sn_type(&req.type_name).await?;
         self.lock_type(&req.type_name).await?;
         let tk = key(&req.type_name);
-        let free: i64 =
-            sqlx::query("SELECT COUNT(*) FROM serial_numbers WHERE type_key = $1 AND state = 0")
-                .bind(&tk)
-                .fetch_one(&mut *self.p.tx)
-                .await?
-                .try_get(0)?;
-        if free < req.quantity {
+        // Counting at most `quantity` free rows keeps this step independent of the pool size.
+        let enough: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM serial_numbers WHERE type_key = $1 \
+             AND state = 0 LIMIT $2) AS f",
+        )
+        .bind(&tk)
+        .bind(req.quantity)
+        .fetch_one(&mut *self.p.tx)
+        .await?
+        .try_get(0)?;
+        if enough < req.quantity {
             return Err(ApiError::bad_request(format!(
-                "Serial number type '{}' has {free} free serial numbers; {} were asked for, \
+                "Serial number type '{}' has {enough} free serial numbers; {} were asked for, \
                  none were taken",
                 req.type_name, req.quantity
             )));
         }
-        let rows = sqlx::query(
-            "UPDATE serial_numbers SET state = 2, ref_sn = $3, ref_pn = $4, station = $5, \
-             taken_utc = $6 WHERE type_key = $1 AND sn_key IN (SELECT sn_key FROM serial_numbers \
-             WHERE type_key = $1 AND state = 0 ORDER BY address IS NULL, address, sn_key \
-             LIMIT $2) RETURNING sn, address",
-        )
-        .bind(&tk)
-        .bind(req.quantity)
-        .bind(req.ref_sn.clone())
-        .bind(req.ref_pn.clone())
-        .bind(req.station.clone())
-        .bind(Utc::now().timestamp_micros())
-        .fetch_all(&mut *self.p.tx)
-        .await?;
-        let mut taken = rows
-            .iter()
-            .map(|r| Ok((r.try_get::<Option<i64>, _>(1)?, r.try_get::<String, _>(0)?)))
-            .collect::<ApiResult<Vec<(Option<i64>, String)>>>()?;
+        // Numbers with an address first, lowest first (served by the (type, state, address)
+        // index), then imported numbers without one, by serial number.
+        let mut taken = Vec::with_capacity(req.quantity as usize);
+        for with_address in [true, false] {
+            let left = req.quantity - taken.len() as i64;
+            if left == 0 {
+                break;
+            }
+            let (cond, order) = if with_address {
+                ("address IS NOT NULL", "address")
+            } else {
+                ("address IS NULL", "sn_key")
+            };
+            let sql = format!(
+                "UPDATE serial_numbers SET state = 2, ref_sn = $3, ref_pn = $4, station = $5, \
+                 taken_utc = $6 WHERE type_key = $1 AND sn_key IN (SELECT sn_key FROM \
+                 serial_numbers WHERE type_key = $1 AND state = 0 AND {cond} ORDER BY {order} \
+                 LIMIT $2) RETURNING sn, address"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(&tk)
+                .bind(left)
+                .bind(req.ref_sn.clone())
+                .bind(req.ref_pn.clone())
+                .bind(req.station.clone())
+                .bind(Utc::now().timestamp_micros())
+                .fetch_all(&mut *self.p.tx)
+                .await?;
+            for r in &rows {
+                taken.push((r.try_get::<Option<i64>, _>(1)?, r.try_get::<String, _>(0)?));
+            }
+        }
         if taken.len() as i64 != req.quantity {
             return Err(ApiError::Internal(anyhow::anyhow!(
                 "took {} serial numbers of {} counted free",

@@ -22,6 +22,8 @@
 mod analytics;
 mod product;
 
+mod production;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -40,6 +42,8 @@ use crate::BreakerState;
 
 pub use analytics::AnalyticsHandler;
 pub use product::{BoxBuildTemplate, ProductHandler};
+
+pub use production::ProductionHandler;
 
 /// The blocking WATS client. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -118,6 +122,11 @@ impl Wats {
     /// Products, revisions, groups, categories, vendors, tags, BOMs and box builds.
     pub fn product(&self) -> ProductHandler<'_> {
         ProductHandler { wats: self }
+    }
+
+    /// Units, phases, verification, assembly, serial numbers, batches.
+    pub fn production(&self) -> ProductionHandler<'_> {
+        ProductionHandler { wats: self }
     }
 
     /// Yield, failures, step analysis and measurements.
