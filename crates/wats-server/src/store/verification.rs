@@ -39,7 +39,7 @@ fn verdict(latest: &[&str]) -> (&'static str, &'static str) {
         ("NotTested", "NOT_TESTED")
     } else if latest.iter().all(|r| *r == "Passed") {
         ("Passed", "PASSED")
-    } else if latest.iter().any(|r| *r == "Failed") {
+    } else if latest.contains(&"Failed") {
         ("Failed", "FAILED")
     } else {
         ("Incomplete", "INCOMPLETE")
