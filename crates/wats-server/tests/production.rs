@@ -376,7 +376,7 @@ async fn assembly_against_the_template(s: &TestServer) {
         "is not in the box build template",
     );
     // Internal, validated: the PSU must be Finalized (it is).
-    p.add_child_validated(&parent, &boxp, &psu_sn, &psu, true)
+    p.add_child_validated(&parent, &boxp, &psu_sn, &psu, Some("1"), true)
         .await
         .unwrap();
     let check = p.validate_children(&parent, &boxp).await.unwrap();
@@ -404,7 +404,7 @@ async fn assembly_against_the_template(s: &TestServer) {
         .await
         .unwrap();
     bad_request(
-        p.add_child_validated(&parent2, &boxp, &free_pcb, &pcb, true)
+        p.add_child_validated(&parent2, &boxp, &free_pcb, &pcb, None, true)
             .await,
         "must be in phase Finalized",
     );
@@ -421,6 +421,11 @@ async fn assembly_against_the_template(s: &TestServer) {
         "cannot be built into itself",
     );
     bad_request(p.add_child(&outer, &other, &outer, &other).await, "itself");
+    bad_request(
+        p.add_child_validated(&parent2, &boxp, &free_pcb, &pcb, Some("B%"), false)
+            .await,
+        "not the expected 'B%'",
+    );
     not_found(p.add_child(&parent2, &boxp, "NOPE", &pcb).await, "'NOPE'");
 
     // Hierarchy and contents.

@@ -2,8 +2,9 @@
 //! `wats-server` on loopback: version, processes, a UUT with nested steps submitted and read
 //! back, header queries, a UUR referencing it, attachments, certificate, WSXF and errors; then
 //! the product service: products, revisions, groups, tags, vendors, categories, BOMs (JSON and
-//! WSBF), a box-build template and the product hierarchy. Once on SQLite and once on
-//! PostgreSQL. The Python side is `tests/pywats/compat.py`.
+//! WSBF), a box-build template and the product hierarchy; the production service (units,
+//! phases, verification after real submissions, assembly, serial numbers, batches). Once on
+//! SQLite and once on PostgreSQL. The Python side is `tests/pywats/compat.py`.
 //!
 //! The interpreter is `$PYWATS_PYTHON` if set, else the virtualenv `bench/setup-pywats.sh`
 //! creates or reuses (`$PYWATS_VENV`, default `~/.cache/wats-bench/pywats-venv`; installing

@@ -247,20 +247,16 @@ pub async fn delete_unit_change(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A boolean parameter that defaults to true.
-pub(super) fn check_flag(params: &Params, name: &str) -> ApiResult<bool> {
-    Ok(params.bool(name)?.unwrap_or(true))
-}
-
 /// Builds a child unit into a parent, checked against the parent revision's box-build
-/// template (`checkPartNumber`, `checkRevision`: default true). Answers the parent.
+/// template and, when given, the part number and revision (or mask) the caller expects the
+/// child to have (`checkPartNumber`, `checkRevision`). Answers the parent.
 #[utoipa::path(post, path = "/api/Production/AddChildUnit", tag = "Production",
     params(("parentSerialNumber" = String, Query, description = "Parent serial number"),
            ("parentPartNumber" = String, Query, description = "Parent part number"),
            ("childSerialNumber" = String, Query, description = "Child serial number"),
            ("childPartNumber" = String, Query, description = "Child part number"),
-           ("checkPartNumber" = Option<bool>, Query, description = "Child part number must be on the template (default true)"),
-           ("checkRevision" = Option<bool>, Query, description = "Child revision must be accepted (default true)")),
+           ("checkPartNumber" = Option<String>, Query, description = "The part number the child must have"),
+           ("checkRevision" = Option<String>, Query, description = "The revision (or mask) the child must have")),
     responses((status = 200, body = Unit), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn add_child_unit(
@@ -294,8 +290,8 @@ pub(super) async fn add_child(
         parent_pn,
         child_sn: either_required(params, &["childSerialNumber"])?,
         child_pn: either_required(params, &["childPartNumber"])?,
-        check_part_number: check_flag(params, "checkPartNumber")?,
-        check_revision: check_flag(params, "checkRevision")?,
+        expect_part_number: either(params, &["checkPartNumber"]),
+        expect_revision: either(params, &["checkRevision"]),
         check_phase: internal && params.bool("checkPhase")?.unwrap_or(false),
     };
     let mut tx = state.store.production_write().await?;

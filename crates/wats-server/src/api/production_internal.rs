@@ -261,15 +261,16 @@ pub async fn create_unit(
     Ok(Json(u))
 }
 
-/// Builds a child into a unit, checked against the template (`checkPartNumber`,
-/// `checkRevision`: default true) and, with `checkPhase`, the child's phase (Finalized).
+/// Builds a child into a unit, checked against the template, the part number and revision
+/// (or mask) the caller expects (`checkPartNumber`, `checkRevision`) and, with `checkPhase`,
+/// the child's phase (Finalized).
 #[utoipa::path(post, path = "/api/internal/Production/AddChildUnit", tag = "Production (internal)",
     params(("serialNumber" = String, Query, description = "Parent serial number"),
            ("partNumber" = String, Query, description = "Parent part number"),
            ("childSerialNumber" = String, Query, description = "Child serial number"),
            ("childPartNumber" = String, Query, description = "Child part number"),
-           ("checkPartNumber" = Option<bool>, Query, description = "Check the part number (default true)"),
-           ("checkRevision" = Option<bool>, Query, description = "Check the revision (default true)"),
+           ("checkPartNumber" = Option<String>, Query, description = "The part number the child must have"),
+           ("checkRevision" = Option<String>, Query, description = "The revision (or mask) the child must have"),
            ("checkPhase" = Option<bool>, Query, description = "The child must be Finalized"),
            ("cultureCode" = Option<String>, Query, description = "Accepted; messages are English")),
     responses((status = 200, body = Unit), (status = 400, body = ErrorBody),

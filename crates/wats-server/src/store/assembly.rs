@@ -4,8 +4,9 @@
 //!
 //! Rules when a child is added: both units exist; a unit is not its own child, nor built into
 //! a unit it contains; a child already in another parent is refused (remove it there first);
-//! with a template, the child's part number must be on it (`checkPartNumber`), its revision
-//! accepted by the line's mask (`checkRevision`), and the lines' quantity not yet reached;
+//! with a template, the child's part number must be on it, its revision accepted by the
+//! line's mask, and the lines' quantity not yet reached; given `checkPartNumber` and
+//! `checkRevision` (what the caller expects the child to be), the child must match them;
 //! with `checkPhase`, the child must be Finalized. A parent revision without a template takes
 //! any child. Both units are locked first (in key order), so concurrent edits take turns.
 
@@ -35,10 +36,10 @@ pub struct AddChild<'a> {
     pub child_sn: &'a str,
     /// The child's part number.
     pub child_pn: &'a str,
-    /// The child's part number must be on the template.
-    pub check_part_number: bool,
-    /// The child's revision must be accepted by its template line.
-    pub check_revision: bool,
+    /// The part number the caller expects the child to have.
+    pub expect_part_number: Option<&'a str>,
+    /// The revision (or mask, `A,B%`) the caller expects the child to have.
+    pub expect_revision: Option<&'a str>,
     /// The child must be Finalized.
     pub check_phase: bool,
 }
@@ -136,6 +137,24 @@ impl ProductionTx<'_> {
                 None => break,
             }
         }
+        if let Some(want) = a.expect_part_number {
+            if !same(&child.part_number, want) {
+                return Err(ApiError::bad_request(format!(
+                    "Unit '{}' has part number '{}', not the expected '{want}'",
+                    a.child_sn,
+                    text(&child.part_number)
+                )));
+            }
+        }
+        if let Some(want) = a.expect_revision {
+            if !wats_types::product::mask_matches(want, text(&child.revision)) {
+                return Err(ApiError::bad_request(format!(
+                    "Unit '{}' has revision '{}', not the expected '{want}'",
+                    a.child_sn,
+                    text(&child.revision)
+                )));
+            }
+        }
         if a.check_phase && child.unit_phase_id != Some(phase::FINALIZED) {
             return Err(ApiError::bad_request(format!(
                 "Unit '{}' must be in phase Finalized to be added to a unit; it is in phase '{}'",
@@ -195,18 +214,15 @@ impl ProductionTx<'_> {
             .filter(|l| same(&l.child_part_number, a.child_pn))
             .collect();
         if of_part.is_empty() {
-            if a.check_part_number {
-                return Err(ApiError::bad_request(format!(
-                    "Part number '{}' is not in the box build template of '{}' revision '{}'",
-                    a.child_pn, a.parent_pn, prev
-                )));
-            }
-            return Ok(());
+            return Err(ApiError::bad_request(format!(
+                "Part number '{}' is not in the box build template of '{}' revision '{}'",
+                a.child_pn, a.parent_pn, prev
+            )));
         }
         let ok: Vec<&ProductRevisionRelation> = of_part
             .iter()
             .copied()
-            .filter(|l| !a.check_revision || l.accepts(crev))
+            .filter(|l| l.accepts(crev))
             .collect();
         if ok.is_empty() {
             let masks: Vec<String> = of_part.iter().filter_map(|l| accepted(l)).collect();
@@ -224,7 +240,7 @@ impl ProductionTx<'_> {
             .await?
             .iter()
             .filter(|c| same(&c.part_number, a.child_pn))
-            .filter(|c| !a.check_revision || ok.iter().any(|l| l.accepts(text(&c.revision))))
+            .filter(|c| ok.iter().any(|l| l.accepts(text(&c.revision))))
             .count() as i32;
         if attached >= room {
             return Err(ApiError::bad_request(format!(

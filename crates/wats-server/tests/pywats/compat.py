@@ -50,6 +50,9 @@ factories, the way a pyWATS user would:
                                          get_aggregated_measurements(), get_measurements()
 21. report lists                       get_uut_reports(), get_uur_reports(),
                                          get_serial_number_history()
+30-39. production (compat_production.py) units, phases, process, verification after
+                                         UUT/UUR submissions, assembly against a box-build
+                                         template, serial numbers, batches, sites
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
@@ -78,6 +81,7 @@ from pywats.domains.report.report_models import Attachment, CompOp, UURReport, U
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compat_analytics import analytics  # noqa: E402  (beside this file)
+from compat_production import production  # noqa: E402
 
 ATTACHMENT = b"scope capture\n3.31 V, ripple 12 mV\n"
 
@@ -384,6 +388,7 @@ def run(url: str, token: str) -> None:
 
     products(api, url, token, suffix)
     analytics(api, suffix, check, step, ok)
+    production(api, url, token, suffix, check, step, ok)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
 

@@ -67,7 +67,7 @@ mirror! {
     /// See [`crate::production::ProductionHandler::add_child`].
     fn add_child(&self, parent_serial: &str, parent_part: &str, child_serial: &str, child_part: &str) -> Unit;
     /// See [`crate::production::ProductionHandler::add_child_validated`].
-    fn add_child_validated(&self, parent_serial: &str, parent_part: &str, child_serial: &str, child_part: &str, check_phase: bool) -> Unit;
+    fn add_child_validated(&self, parent_serial: &str, parent_part: &str, child_serial: &str, child_part: &str, expect_revision: Option<&str>, check_phase: bool) -> Unit;
     /// See [`crate::production::ProductionHandler::remove_child`].
     fn remove_child(&self, parent_serial: &str, parent_part: &str, child_serial: &str, child_part: &str) -> Unit;
     /// See [`crate::production::ProductionHandler::remove_all_children`].

@@ -337,14 +337,17 @@ impl ProductionHandler<'_> {
         self.wats.send_json(req).await
     }
 
-    /// As [`add_child`](Self::add_child), through the internal call that can also require
-    /// the child to be Finalized (`POST /api/internal/Production/AddChildUnit`).
+    /// As [`add_child`](Self::add_child), through the internal call that also checks the
+    /// child's part number and revision (or mask, `A,B%`) against what the caller expects and,
+    /// with `check_phase`, that the child is Finalized
+    /// (`POST /api/internal/Production/AddChildUnit`).
     pub async fn add_child_validated(
         &self,
         parent_serial: &str,
         parent_part: &str,
         child_serial: &str,
         child_part: &str,
+        expect_revision: Option<&str>,
         check_phase: bool,
     ) -> Result<Unit> {
         let req = Request::new(Method::POST, "/api/internal/Production/AddChildUnit")
@@ -352,8 +355,8 @@ impl ProductionHandler<'_> {
             .query("partNumber", parent_part)
             .query("childSerialNumber", child_serial)
             .query("childPartNumber", child_part)
-            .query("checkPartNumber", true)
-            .query("checkRevision", true)
+            .query("checkPartNumber", child_part)
+            .query_opt("checkRevision", expect_revision)
             .query("cultureCode", "en-US")
             .query("checkPhase", check_phase);
         self.wats.send_json(req).await
