@@ -527,6 +527,7 @@ impl Config {
                 }
             }
         }
+        problems.extend(crate::serial_pool::config_problems(&self.extra));
         problems
     }
 

@@ -14,6 +14,7 @@
 //! - [`control`]: the control API on loopback (its state type is built by the station) and its
 //!   client for the CLI.
 //! - [`durations`]: every named timing, with why it has its value.
+//! - [`serial_pool`]: serial numbers reserved ahead, handed out offline.
 //! - [`metrics`], [`logging`], [`systemd`], [`private`]: counters, logs, sd_notify,
 //!   owner-only files.
 
@@ -29,3 +30,5 @@ pub mod source;
 pub mod station;
 pub mod systemd;
 pub mod uploader;
+
+pub mod serial_pool;

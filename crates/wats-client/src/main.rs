@@ -53,6 +53,8 @@ enum Command {
     InstallService(commands::service::InstallArgs),
     /// Stop and remove the instance's system service (its configuration and queue stay).
     UninstallService(commands::service::UninstallArgs),
+    /// Serial numbers from the station's pools (`serial take TYPE [--count N]`).
+    Serial(wats_client::serial_pool::cli::Args),
 }
 
 fn instance_name(name: &str) -> Result<String, String> {
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         Command::UninstallService(args) => commands::service::run_uninstall(&cli.instance, args),
         Command::Convert(args) => commands::convert::run(&cli.instance, args),
         Command::Config(args) => commands::config::run(&cli.instance, args),
+        Command::Serial(args) => wats_client::serial_pool::cli::run(&cli.instance, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
