@@ -33,6 +33,7 @@ both_backends!(
     concurrent_assembly_and_phases,
     verification_latency,
     bad_input,
+    other_spellings,
 );
 
 fn client(s: &TestServer) -> Wats {
@@ -962,4 +963,80 @@ async fn bad_input(s: &TestServer) {
         .get_json("/api/Production/SerialNumbers/ByRange?typeName=NOPE&from=1&to=2")
         .await;
     assert_eq!(status, 404, "{body}");
+}
+
+/// The internal and OpenAPI spellings the SDK does not use.
+async fn other_spellings(s: &TestServer) {
+    let w = client(s);
+    let p = w.production();
+    let pn = unique("SP");
+    product(&w, &pn, &["1"]).await;
+    let (parent, child) = (unique("P"), unique("C"));
+    p.create_unit(&parent, &pn, "1", None, None).await.unwrap();
+    p.create_unit(&child, &pn, "1", None, None).await.unwrap();
+    p.add_child(&parent, &pn, &child, &pn).await.unwrap();
+    let post = |path: String| {
+        s.client
+            .post(s.url(&path))
+            .basic_auth(USER, Some(PASSWORD))
+            .send()
+    };
+    let r = post(format!(
+        "/api/internal/Production/RemoveChildUnit?serialNumber={parent}&partNumber={pn}\
+         &childSerialNumber={child}&childPartNumber={pn}&cultureCode=en-US"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["subUnits"], json!([]));
+    // CheckChildUnits with the OpenAPI's parameter names.
+    let (status, body) = s
+        .get_json(&format!(
+            "/api/Production/CheckChildUnits?parentSerialNumber={parent}&parentPartNumber={pn}"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["isComplete"], true);
+    // Types on the internal path; take as JSON; SetUnitProcess by name.
+    let t = sn_type(&w, "J-###", 0, 5).await;
+    let (status, types) = s
+        .get_json("/api/internal/Production/SerialNumbers/Types")
+        .await;
+    assert_eq!(status, 200);
+    assert!(types
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["name"] == json!(t)));
+    let r = post(format!(
+        "/api/Production/SerialNumbers/Take?serialNumberType={t}&quantity=2&format=json"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap(), json!(["J-001", "J-002"]));
+    let name = w.app().processes(&Default::default()).await.unwrap()[0]
+        .name
+        .clone()
+        .unwrap();
+    let r = s
+        .client
+        .put(s.url(&format!(
+            "/api/Production/SetUnitProcess?serialNumber={parent}&partNumber={pn}&processName={name}"
+        )))
+        .basic_auth(USER, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s
+        .client
+        .put(s.url(&format!(
+            "/api/internal/Production/SerialNumbers/Generate?serialNumberType={t}&startAddress=1&endAddress=9223372036854775807"
+        )))
+        .basic_auth(USER, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
 }

@@ -174,10 +174,10 @@ impl ProductionTx<'_> {
                 "endAddress {end} is before startAddress {start}"
             )));
         }
-        if end - start + 1 > MAX_BATCH {
+        let count = (end - start).saturating_add(1);
+        if count > MAX_BATCH {
             return Err(ApiError::bad_request(format!(
-                "a range holds at most {MAX_BATCH} numbers; {start}..{end} holds {}",
-                end - start + 1
+                "a range holds at most {MAX_BATCH} numbers; {start}..{end} holds {count}"
             )));
         }
         self.lock_type(type_name).await?;
