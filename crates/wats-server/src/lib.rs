@@ -127,6 +127,7 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::charts::routes(router);
     let router = api::production::routes(router);
     let router = api::production_internal::routes(router);
+    let router = api::production_units::routes(router);
     let router = api::serial_numbers::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))

@@ -34,6 +34,7 @@ both_backends!(
     verification_latency,
     bad_input,
     other_spellings,
+    single_unit_calls,
 );
 
 fn client(s: &TestServer) -> Wats {
@@ -1039,4 +1040,89 @@ async fn other_spellings(s: &TestServer) {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+}
+
+/// The single-unit calls: query, create, update, tag, change part number, delete.
+async fn single_unit_calls(s: &TestServer) {
+    let w = client(s);
+    let p = w.production();
+    let (pn, pn2) = (unique("SU"), unique("SU2"));
+    product(&w, &pn, &["A"]).await;
+    product(&w, &pn2, &["X"]).await;
+    let sn = unique("SN");
+    let made = p
+        .create_unit_public(&Unit::new(&sn, &pn, "A"))
+        .await
+        .unwrap();
+    assert_eq!(made.unit_phase_id, Some(phase::UNDER_PRODUCTION));
+    bad_request(
+        p.create_unit_public(&Unit {
+            parent_serial_number: Some("X".into()),
+            ..Unit::new(unique("SN"), &pn, "A")
+        })
+        .await,
+        "parentSerialNumber",
+    );
+    let updated = p
+        .update_unit(&Unit {
+            current_location: Some("Rack 4".into()),
+            ..Unit::new(&sn, &pn, "A")
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.current_location.as_deref(), Some("Rack 4"));
+    not_found(p.update_unit(&Unit::new("NOPE", &pn, "A")).await, "'NOPE'");
+    let tagged = p.set_unit_tag(&sn, &pn, "Lot", "L1").await.unwrap();
+    let tagged2 = p.set_unit_tag(&sn, &pn, "lot", "L2").await.unwrap();
+    assert_eq!(tagged.tags.unwrap().len(), 1);
+    assert_eq!(tagged2.tags.unwrap()[0].value.as_deref(), Some("L2"));
+    let other = unique("SN");
+    p.create_unit(&other, &pn, "A", None, Some(phase::FINALIZED))
+        .await
+        .unwrap();
+    let found = p
+        .query_units(
+            Some(&wats::odata::field("partNumber").eq(pn.as_str())),
+            Some("serialNumber desc"),
+            Some(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    assert!(found[0].serial_number >= found[1].serial_number);
+    let finalized = p
+        .query_units(
+            Some(
+                &wats::odata::field("partNumber")
+                    .eq(pn.as_str())
+                    .and(wats::odata::field("unitPhaseId").eq(16)),
+            ),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(finalized.len(), 1);
+    assert_eq!(finalized[0].unit_phase.as_deref(), Some("Finalized"));
+    // Re-keyed: the old key is gone, the history followed.
+    let moved = p.change_unit(&sn, &pn, &pn2, "X").await.unwrap();
+    assert_eq!(moved.revision.as_deref(), Some("X"));
+    assert!(p.unit(&sn, &pn).await.unwrap().is_none());
+    let kinds: Vec<String> = p
+        .unit_state_history(&sn, &pn2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.change_type)
+        .collect();
+    assert_eq!(kinds.first().map(String::as_str), Some("Created"));
+    assert_eq!(kinds.last().map(String::as_str), Some("PartChanged"));
+    not_found(p.change_unit(&other, &pn, &pn2, "Q").await, "'Q'");
+    // Delete: refused with children, then done.
+    p.add_child(&sn, &pn2, &other, &pn).await.unwrap();
+    bad_request(p.delete_unit(&sn, &pn2).await, "child unit");
+    p.delete_unit(&other, &pn).await.unwrap();
+    p.delete_unit(&sn, &pn2).await.unwrap();
+    assert!(p.unit(&sn, &pn2).await.unwrap().is_none());
+    not_found(p.delete_unit(&sn, &pn2).await, "was not found");
 }

@@ -12,6 +12,7 @@ pub mod report;
 
 pub mod production;
 pub mod production_internal;
+pub mod production_units;
 pub mod serial_numbers;
 
 use crate::error::ApiError;

@@ -24,6 +24,7 @@ pub mod assembly;
 pub mod production;
 pub mod serial_files;
 pub mod serial_numbers;
+pub mod unit_edits;
 pub mod verification;
 
 use std::path::Path;

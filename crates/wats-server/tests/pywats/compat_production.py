@@ -47,7 +47,9 @@ def production(api, url: str, token: str, suffix: str, check, step, ok) -> None:
     tpl.save()
 
     # 30. Units --------------------------------------------------------------------------
-    step(30, "units: create_unit, create_units, get_unit, update_unit, get_unit_info")
+    step(30, "units: create_unit, create_units, get_unit, update_unit, get_unit_info, "
+             "create/update_unit_public, set_unit_tag, query_units, change_unit_part_number, "
+             "delete_unit")
     main = f"PYW-MAIN-{suffix}"
     created = pr.create_unit(main, mod, "A")
     check(created and created["serialNumber"] == main and created["unitPhaseId"] == 2,
@@ -73,7 +75,22 @@ def production(api, url: str, token: str, suffix: str, check, step, ok) -> None:
     info = pr.get_unit_info(main, mod)
     check(info["unit"]["serialNumber"] == main and info["testCount"] == 0
           and info["status"] == "NotTested", f"get_unit_info: {info!r}")
-    ok("internal and public creation, read-back with product and revision, update, 404")
+    # The single-unit calls pyWATS 0.6 added.
+    extra = f"PYW-X-{suffix}"
+    check(pr.create_unit_public(Unit(serial_number=extra, part_number=oth, revision="1")),
+          "create_unit_public failed")
+    check(pr.update_unit_public(Unit(serial_number=extra, part_number=oth,
+                                     current_location="Rack 9")), "update_unit_public failed")
+    check(pr.set_unit_tag(extra, oth, "Lot", "L-7"), "set_unit_tag failed")
+    got = pr.query_units(filter=f"partNumber eq '{oth}'", top=10)
+    check([u.serial_number for u in got] == [extra] and got[0].current_location == "Rack 9"
+          and got[0].tags[0].value == "L-7", f"query_units: {got!r}")
+    check(pr.change_unit_part_number(extra, oth, pwr, "1"), "change_unit_part_number failed")
+    check(pr.get_unit(extra, pwr).revision == "1", "the re-keyed unit is not found")
+    check(pr.delete_unit(extra, pwr) and not pr.delete_unit(extra, pwr),
+          "delete_unit: True, then False for a unit that is gone")
+    ok("internal and public creation, read-back with product and revision, update, 404; "
+       "single-unit create, update, tag, query, change part number, delete")
 
     # 31. Phases -------------------------------------------------------------------------
     step(31, "phases: get_phases, set_unit_phase by name/id/flag, history, changes")

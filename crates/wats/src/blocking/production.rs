@@ -38,6 +38,18 @@ mirror! {
     fn save_units(&self, units: &[Unit]) -> Vec<Unit>;
     /// See [`crate::production::ProductionHandler::create_unit`].
     fn create_unit(&self, serial_number: &str, part_number: &str, revision: &str, batch_number: Option<&str>, phase_id: Option<i32>) -> Unit;
+    /// See [`crate::production::ProductionHandler::query_units`].
+    fn query_units(&self, filter: Option<&crate::odata::Filter>, order_by: Option<&str>, top: Option<u32>) -> Vec<Unit>;
+    /// See [`crate::production::ProductionHandler::create_unit_public`].
+    fn create_unit_public(&self, unit: &Unit) -> Unit;
+    /// See [`crate::production::ProductionHandler::update_unit`].
+    fn update_unit(&self, unit: &Unit) -> Unit;
+    /// See [`crate::production::ProductionHandler::delete_unit`].
+    fn delete_unit(&self, serial_number: &str, part_number: &str) -> ();
+    /// See [`crate::production::ProductionHandler::change_unit`].
+    fn change_unit(&self, serial_number: &str, part_number: &str, new_part_number: &str, new_revision: &str) -> Unit;
+    /// See [`crate::production::ProductionHandler::set_unit_tag`].
+    fn set_unit_tag(&self, serial_number: &str, part_number: &str, key: &str, value: &str) -> Unit;
     /// See [`crate::production::ProductionHandler::unit_info`].
     fn unit_info(&self, serial_number: &str, part_number: &str) -> Option<UnitInfo>;
     /// See [`crate::production::ProductionHandler::unit_hierarchy`].

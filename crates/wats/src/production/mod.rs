@@ -127,6 +127,76 @@ impl ProductionHandler<'_> {
         self.wats.send_json(req).await
     }
 
+    /// Units an OData query selects (`GET /api/Production/Unit/Query`): `$filter` over
+    /// `serialNumber`, `partNumber`, `revision`, `batchNumber`, `serialDate`,
+    /// `currentLocation`, `unitPhaseId`, `processCode`; `$orderby`; `$top` (server default
+    /// 100, at most 1000).
+    pub async fn query_units(
+        &self,
+        filter: Option<&crate::odata::Filter>,
+        order_by: Option<&str>,
+        top: Option<u32>,
+    ) -> Result<Vec<Unit>> {
+        let req = fresh("/api/Production/Unit/Query")
+            .query_opt("$filter", filter.map(|f| f.as_str().to_owned()))
+            .query_opt("$orderby", order_by)
+            .query_opt("$top", top);
+        self.wats.send_json(req).await
+    }
+
+    /// Creates one unit (`POST /api/Production/Unit`); its parent cannot be set here.
+    pub async fn create_unit_public(&self, unit: &Unit) -> Result<Unit> {
+        let req = with_json(Method::POST, "/api/Production/Unit", unit)?;
+        self.wats.send_json(req).await
+    }
+
+    /// Updates one existing unit (`PUT /api/Production/Unit`): fields set replace the stored
+    /// ones.
+    pub async fn update_unit(&self, unit: &Unit) -> Result<Unit> {
+        let req = with_json(Method::PUT, "/api/Production/Unit", unit)?;
+        self.wats.send_json(req).await
+    }
+
+    /// Deletes a unit (`DELETE /api/Production/Unit`); refused while it has children.
+    pub async fn delete_unit(&self, serial_number: &str, part_number: &str) -> Result<()> {
+        let req = Request::new(Method::DELETE, "/api/Production/Unit")
+            .query("serialNumber", serial_number)
+            .query("partNumber", part_number);
+        self.wats.send(req).await.map(drop)
+    }
+
+    /// Gives a unit another part number and revision (`PUT /api/Production/ChangeUnit`).
+    pub async fn change_unit(
+        &self,
+        serial_number: &str,
+        part_number: &str,
+        new_part_number: &str,
+        new_revision: &str,
+    ) -> Result<Unit> {
+        let req = Request::new(Method::PUT, "/api/Production/ChangeUnit")
+            .query("serialNumber", serial_number)
+            .query("partNumber", part_number)
+            .query("newPartNumber", new_part_number)
+            .query("newRevision", new_revision);
+        self.wats.send_json(req).await
+    }
+
+    /// Adds or replaces one tag of a unit (`PUT /api/Production/UnitTag`).
+    pub async fn set_unit_tag(
+        &self,
+        serial_number: &str,
+        part_number: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Unit> {
+        let req = Request::new(Method::PUT, "/api/Production/UnitTag")
+            .query("serialNumber", serial_number)
+            .query("partNumber", part_number)
+            .query("key", key)
+            .query("value", value);
+        self.wats.send_json(req).await
+    }
+
     /// A unit with its process name, report counts and verification status
     /// (`GET /api/internal/Production/GetUnitInfo`).
     pub async fn unit_info(
