@@ -1477,5 +1477,10 @@ fn serial_pool_survives_offline_and_sigkill() {
     };
     assert_eq!(metrics["available"], 0);
     assert_eq!(metrics["below_low_water"], true);
+    let (_, text, _) = station.run(&["status"]);
+    assert!(
+        text.contains("serial:  POOL-SN 0 available, 40 handed out (low water 10, batch 30) LOW"),
+        "{text}"
+    );
     station.stop();
 }

@@ -160,6 +160,9 @@ pub fn status(instance_name: &str, args: StatusArgs) -> anyhow::Result<u8> {
         get("/gate/reconnects"),
         get("/gate/probes")
     );
+    for line in wats_client::serial_pool::cli::status_lines(&get("/serial_pools")) {
+        println!("{line}");
+    }
     if let Some(e) = s.get("last_error").and_then(|e| e.as_str()) {
         println!("last error: {e}");
     }

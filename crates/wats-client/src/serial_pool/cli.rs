@@ -48,6 +48,31 @@ fn encode(segment: &str) -> String {
         .collect()
 }
 
+/// The pools' levels (the `serial_pools` of `/status`, or `GET /serial`) as text lines, one
+/// per pool; `LOW` marks a pool below its low water.
+pub fn status_lines(levels: &serde_json::Value) -> Vec<String> {
+    levels
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            format!(
+                "serial:  {} {} available, {} handed out (low water {}, batch {}){}",
+                l["type"].as_str().unwrap_or_default(),
+                l["available"],
+                l["handed_out"],
+                l["low_water"],
+                l["batch_size"],
+                if l["below_low_water"] == serde_json::Value::Bool(true) {
+                    " LOW"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
+}
+
 /// Runs `serial …` for an instance.
 pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
     let instance = Instance::resolve(instance_name)?;
@@ -80,15 +105,8 @@ pub fn run(instance_name: &str, args: Args) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&levels)?);
             } else {
-                for l in levels.as_array().into_iter().flatten() {
-                    println!(
-                        "{}  available {}  handed out {}  (low water {}, batch {})",
-                        l["type"].as_str().unwrap_or_default(),
-                        l["available"],
-                        l["handed_out"],
-                        l["low_water"],
-                        l["batch_size"]
-                    );
+                for line in status_lines(&levels) {
+                    println!("{line}");
                 }
             }
         }
