@@ -16,6 +16,7 @@
 //! - [`dashboard`]: the web dashboard on the control address, and the security of that
 //!   address (Host check, sessions, CSRF).
 //! - [`durations`]: every named timing, with why it has its value.
+//! - [`serial_pool`]: serial numbers reserved ahead, handed out offline.
 //! - [`metrics`], [`logging`], [`systemd`], [`private`]: counters, logs, sd_notify,
 //!   owner-only files.
 //! - [`commands`]: the CLI's commands (`main.rs` only parses the arguments and dispatches),
@@ -39,4 +40,5 @@ pub mod systemd;
 pub mod uploader;
 
 // Software distribution (issue 18).
+pub mod serial_pool;
 pub mod software;

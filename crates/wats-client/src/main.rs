@@ -58,6 +58,8 @@ enum Command {
     UninstallService(commands::service::UninstallArgs),
     /// List released software packages; install one into the software folder.
     Software(commands::software::Args),
+    /// Serial numbers from the station's pools (`serial take TYPE [--count N]`).
+    Serial(wats_client::serial_pool::cli::Args),
 }
 
 fn instance_name(name: &str) -> Result<String, String> {
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => commands::convert::run(&cli.instance, args),
         Command::Config(args) => commands::config::run(&cli.instance, args),
         Command::Software(args) => commands::software::run(&cli.instance, args),
+        Command::Serial(args) => wats_client::serial_pool::cli::run(&cli.instance, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1358,3 +1358,129 @@ fn restart_reads_the_configuration_again() {
     });
     station.stop();
 }
+
+/// The serial-number pool: filled online; the server stopped; numbers taken offline; the
+/// station SIGKILLed and restarted; taken again. No number is handed out twice, none is lost
+/// from the pool, and an empty pool offline is a clear error that hands out nothing.
+#[test]
+fn serial_pool_survives_offline_and_sigkill() {
+    use std::collections::HashSet;
+    use wats::production::{SerialNumberType, TakeOptions};
+
+    let mut server = Server::start();
+    let wats = server.client();
+    let ty = "POOL-SN";
+    server.runtime.block_on(async {
+        let p = wats.production();
+        p.save_serial_number_types(&[SerialNumberType {
+            name: Some(ty.into()),
+            format: Some("SN-######".into()),
+            ..Default::default()
+        }])
+        .await
+        .unwrap();
+        p.generate_serial_numbers(ty, "1", "500").await.unwrap();
+        // Someone else took the first three: the pool starts after them.
+        p.take_serial_numbers(ty, 3, &TakeOptions::default())
+            .await
+            .unwrap();
+    });
+    let mut station = Station::new(
+        &server.url(),
+        json!({ "serial_pools": [{ "type": ty, "low_water": 10, "batch_size": 30 }] }),
+    );
+    station.start();
+    station.wait_running();
+    let level = |s: &Station| -> Option<(u64, u64)> {
+        let st = s.status()?;
+        let pool = &st["serial_pools"][0];
+        Some((pool["available"].as_u64()?, pool["handed_out"].as_u64()?))
+    };
+    wait(30, "the pool filled online", || {
+        level(&station) == Some((40, 0))
+    });
+    let take = |s: &Station, n: u32| -> Result<Vec<String>, String> {
+        let (code, out, err) = s.run(&["serial", "take", ty, "--count", &n.to_string()]);
+        if code == 0 {
+            Ok(out.lines().map(str::to_owned).collect())
+        } else {
+            Err(err)
+        }
+    };
+    let mut handed: Vec<String> = take(&station, 5).unwrap();
+    assert_eq!(
+        handed,
+        [
+            "SN-000004",
+            "SN-000005",
+            "SN-000006",
+            "SN-000007",
+            "SN-000008"
+        ]
+    );
+    // The control API: GET shows the levels, /metrics too; taking needs the secret.
+    let data = station.dir.path().join("cfg/default/data");
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("control.json")).unwrap()).unwrap();
+    let addr = info["address"].as_str().unwrap().to_owned();
+    let metrics = http_get(&addr, "/metrics");
+    assert!(
+        metrics.contains("wats_client_serial_pool_available{type=\"POOL-SN\"} 35"),
+        "{metrics}"
+    );
+    let (code, _) = http_post(&addr, &format!("/serial/{ty}/take?count=1"), None);
+    assert_eq!(code, 401);
+    let secret = std::fs::read_to_string(data.join("control.secret")).unwrap();
+    let (code, body) = http_post(
+        &addr,
+        &format!("/serial/{ty}/take?count=1"),
+        Some(secret.trim()),
+    );
+    assert_eq!(code, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    handed.push(answer["serial_numbers"][0].as_str().unwrap().to_owned());
+
+    // The server goes away: numbers still come, from the pool.
+    if let Some(r) = server.running.take() {
+        server.runtime.block_on(r.stop()).unwrap();
+    }
+    for _ in 0..4 {
+        handed.extend(take(&station, 3).unwrap());
+    }
+    // 5 + 1 + 12 handed out.
+    // SIGKILL right after a hand-out, then start again, still offline.
+    station.kill();
+    station.start();
+    station.wait_running();
+    assert_eq!(level(&station), Some((40 - 18, 18)));
+    handed.extend(take(&station, 19).unwrap());
+    // Three left; five asked for, and no server to refill from: refused, nothing handed out.
+    let err = take(&station, 5).unwrap_err();
+    assert!(
+        err.contains("has 3 number(s), 5 were asked for") && err.contains("cannot be reached"),
+        "{err}"
+    );
+    assert_eq!(level(&station), Some((3, 37)));
+    handed.extend(take(&station, 3).unwrap());
+    let distinct: HashSet<&String> = handed.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        handed.len(),
+        "a number was handed out twice"
+    );
+    // Nothing lost: exactly the 40 reserved numbers, in order, were handed out.
+    let expected: Vec<String> = (4..44).map(|a| format!("SN-{a:06}")).collect();
+    assert_eq!(handed, expected);
+    let metrics = {
+        let st = station.status().unwrap();
+        st["serial_pools"][0].clone()
+    };
+    assert_eq!(metrics["available"], 0);
+    assert_eq!(metrics["below_low_water"], true);
+    let (_, text, _) = station.run(&["status"]);
+    assert!(
+        text.contains("serial:  POOL-SN 0 available, 40 handed out (low water 10, batch 30) LOW"),
+        "{text}"
+    );
+    station.stop();
+}

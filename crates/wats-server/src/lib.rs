@@ -137,6 +137,10 @@ pub fn app(state: Arc<AppState>, max_body_bytes: usize) -> (Router, utoipa::open
     let router = api::repair::routes(router);
     let router = api::rootcause::routes(router);
     let router = api::manual_inspection::routes(router);
+    let router = api::production::routes(router);
+    let router = api::production_internal::routes(router);
+    let router = api::production_units::routes(router);
+    let router = api::serial_numbers::routes(router);
     let (router, mut openapi) = router
         .routes(routes!(api::app::version))
         .routes(routes!(api::app::processes))

@@ -2,10 +2,11 @@
 //! `wats-server` on loopback: version, processes, a UUT with nested steps submitted and read
 //! back, header queries, a UUR referencing it, attachments, certificate, WSXF and errors; then
 //! the product service: products, revisions, groups, tags, vendors, categories, BOMs (JSON and
-//! WSBF), a box-build template and the product hierarchy; analytics, assets and software; SCIM
-//! users and tokens, the repair configuration, root-cause tickets and manual inspection. Once on
-//! SQLite and once on PostgreSQL. The Python side is `tests/pywats/compat.py` (with its groups
-//! `compat_*.py`).
+//! WSBF), a box-build template and the product hierarchy; the production service (units,
+//! phases, verification after real submissions, assembly, serial numbers, batches); analytics,
+//! assets and software; SCIM users and tokens, the repair configuration, root-cause tickets and
+//! manual inspection. Once on SQLite and once on PostgreSQL. The Python side is
+//! `tests/pywats/compat.py` (with its groups `compat_*.py`).
 //!
 //! The interpreter is `$PYWATS_PYTHON` if set, else the virtualenv `bench/setup-pywats.sh`
 //! creates or reuses (`$PYWATS_VENV`, default `~/.cache/wats-bench/pywats-venv`; installing

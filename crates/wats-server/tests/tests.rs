@@ -13,6 +13,7 @@ mod common;
 mod analytics;
 mod api;
 mod charts;
+mod production;
 
 /// The files that are test binaries of their own.
 const SEPARATE: &[&str] = &["authorization", "hostile", "pywats", "scale_out"];

@@ -17,6 +17,7 @@
 //! * [`scim`]: SCIM users, pages of them, PATCH operations and tokens.
 //! * [`rootcause`]: root-cause tickets, their history and attachments.
 //! * [`manual_inspection`]: test-sequence definitions, their relations and the sequence list.
+//! * [`production`]: units, phases, verification, assembly checks, serial numbers, batches.
 //!
 //! # Conventions
 //!
@@ -54,6 +55,7 @@ pub mod asset;
 pub mod software;
 // Users (SCIM), root-cause tickets, manual inspection, repair configuration (issue 19).
 pub mod manual_inspection;
+pub mod production;
 pub mod rootcause;
 pub mod scim;
 

@@ -29,7 +29,7 @@
 //! * [`layers`]: retry, rate limit, circuit breaker and GET cache, each configurable and
 //!   each can be turned off on the builder.
 //! * One module per WATS domain: [`analytics`], [`app`], [`process`], [`product`], [`report`],
-//!   [`asset`], [`software`], [`manual_inspection`], [`rootcause`], [`scim`].
+//!   [`production`], [`asset`], [`software`], [`manual_inspection`], [`rootcause`], [`scim`].
 //! * [`Wats::request`]: any other endpoint, typed or as `serde_json::Value`, through the
 //!   same pipeline.
 //! * [`odata`]: a typed `$filter` builder; [`paging`]: `$top`/`$skip` pages as a `Stream`.
@@ -62,6 +62,7 @@ pub mod asset;
 pub mod software;
 // Users (SCIM), root-cause tickets, manual inspection (issue 19).
 pub mod manual_inspection;
+pub mod production;
 pub mod rootcause;
 pub mod scim;
 

@@ -163,6 +163,9 @@ pub fn status(instance_name: &str, args: StatusArgs) -> anyhow::Result<u8> {
         get("/gate/reconnects"),
         get("/gate/probes")
     );
+    for line in crate::serial_pool::cli::status_lines(&get("/serial_pools")) {
+        println!("{line}");
+    }
     if let Some(e) = s.get("last_error").and_then(|e| e.as_str()) {
         println!("last error: {e}");
     }

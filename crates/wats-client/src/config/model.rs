@@ -357,6 +357,8 @@ impl Config {
                 }
             }
         }
+        // The serial-number pools (a key of their own module, kept in `extra`).
+        problems.extend(crate::serial_pool::config_problems(&self.extra));
         // The dashboard's public origin (a key of its own module, kept in `extra`).
         if let Some(p) = crate::dashboard::security::origin_problem(&self.extra) {
             problems.push(p);

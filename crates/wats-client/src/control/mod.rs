@@ -15,6 +15,8 @@
 //! | GET | `/health/live` | 200 while the process runs |
 //! | GET | `/health/ready` | 200 when the server answers, 503 with the reason otherwise (the upload gate's, while it is closed) |
 //! | GET | `/metrics` | Prometheus text |
+//! | GET | `/serial` | the serial-number pools' levels |
+//! | POST | `/serial/{type}/take?count=N` | hand out serial numbers from a pool ([`crate::serial_pool`]) |
 //!
 //! Mutating calls (POST, DELETE) need the instance's secret (`control.secret` in its data
 //! folder, owner-only, created at first start) in `Authorization: Bearer <secret>` (the CLI
@@ -98,6 +100,8 @@ pub struct ControlState {
     /// The instance's files (configuration, logs): the dashboard's Setup, Converters and
     /// Logs pages read and change them.
     pub home: crate::config::Instance,
+    /// The serial-number pools, when configured.
+    pub serial_pool: Option<Arc<crate::serial_pool::SerialPool>>,
 }
 
 /// The running control API.
@@ -215,6 +219,7 @@ pub fn router(shared: Arc<ControlState>, policy: crate::dashboard::security::Pol
         .route("/health/live", get(|| async { "ok" }))
         .route("/health/ready", get(ready))
         .route("/metrics", get(metrics))
+        .merge(crate::serial_pool::routes())
         .with_state(shared.clone())
         .merge(crate::dashboard::routes(shared, policy.clone()))
         .layer(middleware::from_fn_with_state(
@@ -309,6 +314,7 @@ async fn status(State(shared): State<Arc<ControlState>>) -> Json<Value> {
         "alarm": up.stopped_by,
         "gate": gate["gate"],
         "backlog": gate["backlog"],
+        "serial_pools": crate::serial_pool::levels_json(shared.serial_pool.as_deref()),
     }))
 }
 
@@ -452,11 +458,14 @@ async fn ready(State(shared): State<Arc<ControlState>>) -> Response {
 async fn metrics(State(shared): State<Arc<ControlState>>) -> Response {
     let stats = shared.queue.stats().ok();
     let oldest = shared.queue.oldest_undelivered().ok().flatten();
-    let body = shared.metrics.render(
+    let mut body = shared.metrics.render(
         stats.as_ref(),
         oldest,
         &shared.uploader.status(),
         shared.intake.is_paused(),
     );
+    body.push_str(&crate::serial_pool::metrics_text(
+        shared.serial_pool.as_deref(),
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

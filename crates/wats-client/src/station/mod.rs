@@ -216,6 +216,7 @@ pub async fn run(
     } else {
         crate::software::keeper::spawn(instance, &config, client.clone().build()?)
     };
+    let serial_pool = open_serial_pool(instance, &config, &client)?;
     let uploader = Uploader::spawn(queue.clone(), client, uploader_options)?;
 
     let metrics = Arc::new(Metrics::default());
@@ -244,6 +245,11 @@ pub async fn run(
         exit: exit_tx,
         rescan: rescan_tx,
         home: instance.clone(),
+        serial_pool: serial_pool.clone(),
+    });
+    let refiller = serial_pool.map(|pool| {
+        let (stop, stopped) = watch::channel(false);
+        (stop, tokio::spawn(pool.run(stopped)))
     });
     let control = crate::control::serve(
         shared.clone(),
@@ -362,6 +368,10 @@ pub async fn run(
     if let Some(software) = software {
         software.abort();
     }
+    if let Some((stop, task)) = refiller {
+        let _ = stop.send(true);
+        let _ = task.await;
+    }
     if let Err(e) = uploader.shutdown().await {
         tracing::error!(error = %e, "the uploader stopped with an error");
     }
@@ -371,6 +381,31 @@ pub async fn run(
     }
     let _ = std::fs::remove_file(instance.control_info_path());
     Ok(exit)
+}
+
+/// The serial-number pools of the configuration (`serial_pools`), if any, with a client that
+/// gives up quickly: a take waits on a refill only while the server answers.
+fn open_serial_pool(
+    instance: &Instance,
+    config: &Config,
+    client: &wats::WatsBuilder,
+) -> anyhow::Result<Option<Arc<crate::serial_pool::SerialPool>>> {
+    let pools = crate::serial_pool::configs(&config.extra).unwrap_or_default();
+    if pools.is_empty() {
+        return Ok(None);
+    }
+    let client = client
+        .clone()
+        .timeout(durations::READY_PROBE_TIMEOUT)
+        .no_retry()
+        .build()?;
+    let path = instance.data_dir().join(crate::serial_pool::POOL_FILE);
+    Ok(Some(Arc::new(crate::serial_pool::SerialPool::open(
+        &path,
+        pools,
+        client,
+        &config.station_name,
+    )?)))
 }
 
 /// Returns the allocator's free memory to the system. glibc keeps what a burst of conversions

@@ -17,9 +17,13 @@ pub mod software;
 pub mod software_internal;
 // Users and tokens; repair configuration; root cause; manual inspection (issue 19).
 pub mod manual_inspection;
+pub mod production;
+pub mod production_internal;
+pub mod production_units;
 pub mod repair;
 pub mod rootcause;
 pub mod scim;
+pub mod serial_numbers;
 
 use crate::error::ApiError;
 

@@ -29,10 +29,16 @@ pub mod software_log;
 pub mod software_zip;
 // Users, roles and tokens; repair configuration; root-cause tickets; manual inspection
 // (issue 19).
+pub mod assembly;
 pub mod manual_inspection;
+pub mod production;
 pub mod repair;
 pub mod rootcause;
+pub mod serial_files;
+pub mod serial_numbers;
+pub mod unit_edits;
 pub mod users;
+pub mod verification;
 
 use std::path::Path;
 use std::str::FromStr;

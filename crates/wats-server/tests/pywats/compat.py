@@ -68,6 +68,9 @@ factories, the way a pyWATS user would:
 65-69. repair config (compat_repair.py) get_repair_operation_configs(),
                                          get_repair_operation_config(), get_repair_categories(),
                                          get_repair_codes(), get_fail_codes(); UUR fail codes
+30-39. production (compat_production.py) units, phases, process, verification after
+                                         UUT/UUR submissions, assembly against a box-build
+                                         template, serial numbers, batches, sites
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
@@ -102,6 +105,7 @@ from compat_scim import scim  # noqa: E402
 from compat_repair import repair  # noqa: E402
 from compat_rootcause import rootcause  # noqa: E402
 from compat_mi import mi  # noqa: E402
+from compat_production import production  # noqa: E402
 
 ATTACHMENT = b"scope capture\n3.31 V, ripple 12 mV\n"
 
@@ -414,6 +418,7 @@ def run(url: str, token: str) -> None:
     repair(api, back, suffix, check, step, ok)
     rootcause(api, url, token, back, suffix, check, step, ok)
     mi(api, suffix, check, step, ok)
+    production(api, url, token, suffix, check, step, ok)
     api.close()
     print("PASS: pyWATS drove the server through every step", flush=True)
 

@@ -33,6 +33,8 @@ mod software;
 pub use asset::AssetHandler;
 pub use software::SoftwareHandler;
 
+mod production;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -54,6 +56,8 @@ pub use manual_inspection::ManualInspectionHandler;
 pub use product::{BoxBuildTemplate, ProductHandler};
 pub use rootcause::RootCauseHandler;
 pub use scim::ScimHandler;
+
+pub use production::ProductionHandler;
 
 /// The blocking WATS client. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -132,6 +136,11 @@ impl Wats {
     /// Products, revisions, groups, categories, vendors, tags, BOMs and box builds.
     pub fn product(&self) -> ProductHandler<'_> {
         ProductHandler { wats: self }
+    }
+
+    /// Units, phases, verification, assembly, serial numbers, batches.
+    pub fn production(&self) -> ProductionHandler<'_> {
+        ProductionHandler { wats: self }
     }
 
     /// Yield, failures, step analysis and measurements.
