@@ -36,6 +36,8 @@ both_backends!(super::start;
     report_lists_and_history,
     group_and_misc_info_dimensions,
     bad_input_is_400_naming_it,
+    top_failed_from_facts_and_edges,
+    facts_follow_replacements_and_backfill,
 );
 
 async fn post(s: &TestServer, path: &str, body: Value) -> (u16, Value) {
@@ -587,3 +589,177 @@ async fn bad_input_is_400_naming_it(s: &TestServer) {
         assert_eq!(s.get_json(path).await, (200, json!([])), "{path}");
     }
 }
+
+/// `(stepPath, failCount, totalCount, firstFailDate, lastFailDate)` of `TopFailed`.
+async fn top(s: &TestServer, body: Value) -> Vec<(String, i64, i64, String, String)> {
+    rows(s, "/api/App/TopFailed", body)
+        .await
+        .iter()
+        .map(|t| {
+            (
+                t["stepPath"].as_str().unwrap_or_default().to_owned(),
+                t["failCount"].as_i64().unwrap_or(-1),
+                t["totalCount"].as_i64().unwrap_or(-1),
+                t["firstFailDate"].as_str().unwrap_or_default().to_owned(),
+                t["lastFailDate"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn failing(rows: [(&str, i64, i64, &str, &str); 2]) -> Vec<(String, i64, i64, String, String)> {
+    rows.iter()
+        .map(|(p, f, t, a, b)| ((*p).into(), *f, *t, (*a).into(), (*b).into()))
+        .collect()
+}
+
+/// TopFailed by part number alone reads the step facts for whole days, and the measurement
+/// rows for the partial days at the range's ends; a station filter reads only the rows. Both
+/// give the hand-computed counts.
+async fn top_failed_from_facts_and_edges(s: &TestServer) {
+    let p = fixture(s).await;
+    // Both processes, 03-02 .. 03-05: 13 ICT + 3 PCBA reports; V fails in 7 + 1 (U2's PCBA
+    // 03-03 14:00), I in U4's first run.
+    let whole = failing([
+        (
+            "Main¶V",
+            8,
+            16,
+            "2026-03-02T11:00:00.000Z",
+            "2026-03-04T21:00:00.000Z",
+        ),
+        (
+            "Main¶I",
+            1,
+            16,
+            "2026-03-03T12:00:00.000Z",
+            "2026-03-03T12:00:00.000Z",
+        ),
+    ]);
+    // 03-02 10:30 .. 03-04 10:30: U2 11:00, 12:00 and U1's PCBA 14:00; all six of 03-03; U4
+    // 09:00 and 10:00 on 03-04. V fails in U2 11:00, U3 ×2, U4 12:00, U2 PCBA, U4 ×2.
+    let edges = failing([
+        (
+            "Main¶V",
+            7,
+            11,
+            "2026-03-02T11:00:00.000Z",
+            "2026-03-04T10:00:00.000Z",
+        ),
+        (
+            "Main¶I",
+            1,
+            11,
+            "2026-03-03T12:00:00.000Z",
+            "2026-03-03T12:00:00.000Z",
+        ),
+    ]);
+    for (from, to, expected) in [
+        (FROM, TO, &whole),
+        ("2026-03-02T10:30:00Z", "2026-03-04T10:30:00Z", &edges),
+    ] {
+        let f = json!({"partNumber": format!("{p}-P1"), "dateFrom": from, "dateTo": to});
+        assert_eq!(&top(s, f.clone()).await, expected, "{from} .. {to}");
+        // All runs, said aloud, is still the facts; a station filter is the rows.
+        let mut all = f.clone();
+        all["run"] = json!(-2);
+        assert_eq!(&top(s, all).await, expected, "run -2, {from} .. {to}");
+        let mut rows_only = f;
+        rows_only["stationName"] = json!("ST%");
+        assert_eq!(&top(s, rows_only).await, expected, "ST%, {from} .. {to}");
+    }
+    // An open end (a partial first day, then whole days): U6's 03-05 failure comes in.
+    let open = top(
+        s,
+        json!({"partNumber": format!("{p}-P1"), "dateFrom": "2026-03-02T06:00:00Z"}),
+    )
+    .await;
+    assert_eq!(
+        (open[0].1, open[0].2, open[0].4.as_str()),
+        (9, 17, "2026-03-05T10:00:00.000Z")
+    );
+}
+
+/// A replaced report leaves the facts as if it had come as it is now; and the migration's
+/// backfill rebuilds the facts ingest keeps.
+async fn facts_follow_replacements_and_backfill(s: &TestServer) {
+    let p = fixture(s).await;
+    let pn = format!("{p}-P1");
+    let f = json!({"partNumber": pn, "dateFrom": FROM, "dateTo": TO});
+    // U9 fails V on 03-04 22:00, the newest failure; then the same report comes passing.
+    let mut r = uut(
+        &pn,
+        &format!("{p}-U9"),
+        20,
+        "2026-03-04T22:00:00+00:00",
+        false,
+        6.0,
+        false,
+    );
+    assert_eq!(s.submit(&r).await.0, 200);
+    let v = &top(s, f.clone()).await[0];
+    assert_eq!(
+        (v.1, v.2, v.4.as_str()),
+        (9, 17, "2026-03-04T22:00:00.000Z")
+    );
+    r["result"] = json!("P");
+    r["root"]["status"] = json!("P");
+    r["root"]["steps"][0]["status"] = json!("P");
+    r["root"]["steps"][0]["numericMeas"][0]["status"] = json!("P");
+    r["root"]["steps"][0]["numericMeas"][0]["value"] = json!(5.0);
+    assert_eq!(s.submit(&r).await.0, 200);
+    let v = &top(s, f.clone()).await[0];
+    assert_eq!(
+        (v.1, v.2, v.4.as_str()),
+        (8, 17, "2026-03-04T21:00:00.000Z")
+    );
+
+    let dims = json!({"partNumber": pn, "dateFrom": FROM, "dateTo": TO, "dateGrouping": 4,
+                      "dimensions": "partNumber;testOperation;period;stationName"});
+    let yields = rows(s, "/api/App/DynamicYield", dims.clone()).await;
+    let failed = top(s, f.clone()).await;
+    // Wipe this fixture's facts, as a database from before migration 0018 has none, and run
+    // the migration's backfill statements.
+    let db = s.db().await;
+    let like = format!("{p}-%");
+    sqlx::query(
+        "UPDATE reports SET unit_runs = NULL, unit_pass_run = NULL, unit_last_utc = NULL \
+         WHERE pn LIKE $1",
+    )
+    .bind(like.as_str())
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM step_day_facts WHERE pn LIKE $1")
+        .bind(like.as_str())
+        .execute(&db)
+        .await
+        .unwrap();
+    assert!(top(s, f.clone()).await.is_empty(), "the facts are gone");
+    let migration = if s.db_url.starts_with("postgres") {
+        include_str!("../migrations/postgres/0018_analytics_facts.sql")
+    } else {
+        include_str!("../migrations/sqlite/0018_analytics_facts.sql")
+    };
+    let statements: Vec<String> = migration
+        .split(';')
+        .map(|st| {
+            st.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|st| {
+            let st = st.trim_start();
+            st.starts_with("UPDATE") || st.starts_with("INSERT")
+        })
+        .collect();
+    assert_eq!(statements.len(), 3, "the backfills: {statements:?}");
+    for st in &statements {
+        sqlx::query(st).execute(&db).await.unwrap();
+    }
+    db.close().await;
+    assert_eq!(rows(s, "/api/App/DynamicYield", dims).await, yields);
+    assert_eq!(top(s, f).await, failed);
+}
+

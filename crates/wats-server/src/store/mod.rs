@@ -20,6 +20,9 @@ pub mod product_links;
 pub mod query;
 pub mod reports;
 
+// Analytics facts kept at ingest (issue 14).
+pub mod facts;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
