@@ -38,6 +38,7 @@ both_backends!(super::start;
     bad_input_is_400_naming_it,
     top_failed_from_facts_and_edges,
     facts_follow_replacements_and_backfill,
+    internal_lists_and_alarm_logs,
 );
 
 async fn post(s: &TestServer, path: &str, body: Value) -> (u16, Value) {
@@ -763,3 +764,121 @@ async fn facts_follow_replacements_and_backfill(s: &TestServer) {
     assert_eq!(top(s, f).await, failed);
 }
 
+/// The internal MeasurementList and StepStatusList on the fixture, and the (empty) alarm logs.
+async fn internal_lists_and_alarm_logs(s: &TestServer) {
+    let p = fixture(s).await;
+    // U4's ICT runs in the range, newest first: 03-04 11:00 (V 5.0 P), 10:00 (6.0 F), 09:00
+    // (6.0 F), 03-03 12:00 (4.0 F, and I = 2.0 fails); V before I in each.
+    let u4 = json!({"partNumber": format!("{p}-P1"), "testOperation": "ICT",
+                    "serialNumber": format!("{p}-U4"), "dateFrom": FROM, "dateTo": TO});
+    let list = rows(
+        s,
+        "/api/internal/App/MeasurementList?stepFilters=",
+        u4.clone(),
+    )
+    .await;
+    let got: Vec<(&str, f64, &str)> = list
+        .iter()
+        .map(|m| {
+            (
+                m["stepPath"].as_str().unwrap(),
+                m["value"].as_f64().unwrap(),
+                m["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Main¶V", 5.0, "Passed"),
+            ("Main¶I", 1.0, "Passed"),
+            ("Main¶V", 6.0, "Failed"),
+            ("Main¶I", 1.0, "Passed"),
+            ("Main¶V", 6.0, "Failed"),
+            ("Main¶I", 1.0, "Passed"),
+            ("Main¶V", 4.0, "Failed"),
+            ("Main¶I", 2.0, "Failed"),
+        ]
+    );
+    let first = &list[0];
+    assert_eq!(first["startUtc"], "2026-03-04T11:00:00.000Z");
+    assert_eq!(first["serialNumber"], json!(format!("{p}-U4")));
+    assert_eq!(
+        (first["limitLow"].as_f64(), first["limitHigh"].as_f64()),
+        (Some(4.5), Some(5.5))
+    );
+    assert_eq!(first["stationName"], "ST1");
+    // Narrowed to one path and capped.
+    let mut one = u4.clone();
+    one["measurementPaths"] = json!("Main/I");
+    one["maxCount"] = json!(3);
+    let values: Vec<f64> = rows(s, "/api/internal/App/MeasurementList", one)
+        .await
+        .iter()
+        .map(|m| m["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [1.0, 1.0, 1.0]);
+
+    // All 13 ICT runs of P1 in the range: V ran 13 times, failed 7; I failed once. The
+    // newest run is U7's (03-04 21:00): V failed, I passed.
+    let ict = json!({"partNumber": format!("{p}-P1"), "testOperation": "ICT",
+                     "dateFrom": FROM, "dateTo": TO});
+    let steps = rows(s, "/api/internal/App/StepStatusList", ict).await;
+    let got: Vec<(&str, i64, i64, i64, &str)> = steps
+        .iter()
+        .map(|t| {
+            (
+                t["stepPath"].as_str().unwrap(),
+                t["totalCount"].as_i64().unwrap(),
+                t["passCount"].as_i64().unwrap(),
+                t["failCount"].as_i64().unwrap(),
+                t["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Main¶V", 13, 6, 7, "Failed"),
+            ("Main¶I", 13, 12, 1, "Passed")
+        ]
+    );
+    assert_eq!(steps[0]["serialNumber"], json!(format!("{p}-U7")));
+    assert_eq!(steps[0]["startUtc"], "2026-03-04T21:00:00.000Z");
+    assert_eq!(steps[0]["partNumber"], json!(format!("{p}-P1")));
+    assert_eq!(steps[0]["revision"], "A");
+
+    // WATS's XML step filters cannot be applied: a 400 naming them, not a wider answer.
+    for path in [
+        "/api/internal/App/MeasurementList?stepFilters=%3CFilter%2F%3E",
+        "/api/internal/App/StepStatusList?sequenceFilters=%3CFilter%2F%3E",
+    ] {
+        let (status, v) = post(s, path, json!({})).await;
+        assert_eq!(status, 400, "{path}: {v}");
+        let msg = v["Message"].as_str().unwrap_or_default();
+        assert!(msg.contains("Filters is not supported"), "{msg}");
+    }
+    let (status, v) = s
+        .get_json("/api/internal/App/StepStatusList?days=7&stepFilters=%3CX%2F%3E")
+        .await;
+    assert_eq!(status, 400, "{v}");
+    // The GET forms; an id naming nothing is an empty list.
+    let (status, v) = s
+        .get_json("/api/internal/App/MeasurementList?productGroupId=987654&days=7")
+        .await;
+    assert_eq!((status, v), (200, json!([])));
+
+    // No alarms are configured here, so none were logged; the filter is still checked.
+    let logs = "/api/internal/Trigger/GetAlarmAndNotificationLogs";
+    assert!(rows(s, logs, json!({"topCount": 5})).await.is_empty());
+    for (query, body, names) in [
+        ("?includeTypes=1;9", json!({}), "includeTypes"),
+        ("", json!({"dateFrom": "soon"}), "dateFrom"),
+        ("", json!({"topCount": -1}), "topCount"),
+    ] {
+        let (status, v) = post(s, &format!("{logs}{query}"), body).await;
+        assert_eq!(status, 400, "{query}: {v}");
+        let msg = v["Message"].as_str().unwrap_or_default();
+        assert!(msg.contains(names), "{msg}");
+    }
+}

@@ -50,6 +50,8 @@ factories, the way a pyWATS user would:
                                          get_aggregated_measurements(), get_measurements()
 21. report lists                       get_uut_reports(), get_uur_reports(),
                                          get_serial_number_history()
+22. internal lists                     get_measurement_list(), get_step_status_list()
+23. alarm logs                         get_alarm_logs() (none configured)
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear
