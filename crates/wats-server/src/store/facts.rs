@@ -39,6 +39,27 @@ pub struct StepDay {
 }
 
 impl StepDay {
+    /// Takes this group's lock (PostgreSQL; SQLite has one writer): its writers take turns,
+    /// so a recount sees every report whose counts it replaces and collides with no insert.
+    /// Taken after the unit locks, by every writer, so no two wait on each other in a cycle.
+    async fn lock(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        sqlite: bool,
+    ) -> sqlx::Result<()> {
+        if sqlite {
+            return Ok(());
+        }
+        let key = format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.day,
+            self.pn,
+            rev_key(self.rev.as_deref()),
+            self.process_code
+        );
+        super::reports::lock(tx, super::reports::LockSpace::Facts, &key).await
+    }
+
     /// Adds UUT report `id` (starting at `start`, its measurements inserted) to the facts:
     /// its steps into the dictionary, its step executions and failures into the day. The
     /// day's rows are updated in step-id order, so two writers never wait on each other in
@@ -50,6 +71,7 @@ impl StepDay {
         start: i64,
         sqlite: bool,
     ) -> sqlx::Result<()> {
+        self.lock(tx, sqlite).await?;
         // Ordered, so concurrent PostgreSQL writers adding the same new steps take the key
         // locks in one order.
         sqlx::query(
@@ -95,7 +117,12 @@ impl StepDay {
 
     /// Counts this group again from the stored reports (after one of them was replaced: a
     /// first or last failure cannot be subtracted).
-    pub async fn recount(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> sqlx::Result<()> {
+    pub async fn recount(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        sqlite: bool,
+    ) -> sqlx::Result<()> {
+        self.lock(tx, sqlite).await?;
         let key = rev_key(self.rev.as_deref());
         sqlx::query(
             "DELETE FROM step_day_facts WHERE day = $1 AND pn = $2 AND rev_key = $3 \

@@ -281,16 +281,19 @@ impl Unit {
 
 /// What a PostgreSQL transaction-scoped advisory lock protects.
 #[derive(Clone, Copy)]
-enum LockSpace {
+pub(super) enum LockSpace {
     /// One report id: its overwrite (read, delete, insert) is one step.
     Report = 1,
     /// One unit: its runs are renumbered by one writer at a time.
     Unit = 2,
+    /// One group of step facts (a day of a part number, revision and process): a recount
+    /// after a replacement must not run beside another writer's upsert (see `facts.rs`).
+    Facts = 3,
 }
 
 /// Takes a PostgreSQL advisory lock held to the end of `tx`. Keys are hashed into 32 bits: a
 /// collision only makes two unrelated writes wait for each other.
-async fn lock(
+pub(super) async fn lock(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     space: LockSpace,
     key: &str,
@@ -438,7 +441,7 @@ async fn write_report(
                     rev: row.try_get(7)?,
                     process_code: row.try_get::<Option<i64>, _>(3)?.unwrap_or_default(),
                 };
-                old.recount(tx).await?;
+                old.recount(tx, sqlite).await?;
             }
         }
         sqlx::query(
