@@ -35,6 +35,9 @@ both_backends!(super::start;
     report_lists_and_history,
     group_and_misc_info_dimensions,
     bad_input_is_400_naming_it,
+    top_failed_from_facts_and_edges,
+    facts_follow_replacements_and_backfill,
+    internal_lists_and_alarm_logs,
 );
 
 async fn post(s: &TestServer, path: &str, body: Value) -> (u16, Value) {
@@ -584,5 +587,297 @@ async fn bad_input_is_400_naming_it(s: &TestServer) {
         "/api/App/HighVolume?levelId=987654",
     ] {
         assert_eq!(s.get_json(path).await, (200, json!([])), "{path}");
+    }
+}
+
+/// `(stepPath, failCount, totalCount, firstFailDate, lastFailDate)` of `TopFailed`.
+async fn top(s: &TestServer, body: Value) -> Vec<(String, i64, i64, String, String)> {
+    rows(s, "/api/App/TopFailed", body)
+        .await
+        .iter()
+        .map(|t| {
+            (
+                t["stepPath"].as_str().unwrap_or_default().to_owned(),
+                t["failCount"].as_i64().unwrap_or(-1),
+                t["totalCount"].as_i64().unwrap_or(-1),
+                t["firstFailDate"].as_str().unwrap_or_default().to_owned(),
+                t["lastFailDate"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn failing(rows: [(&str, i64, i64, &str, &str); 2]) -> Vec<(String, i64, i64, String, String)> {
+    rows.iter()
+        .map(|(p, f, t, a, b)| ((*p).into(), *f, *t, (*a).into(), (*b).into()))
+        .collect()
+}
+
+/// TopFailed by part number alone reads the step facts for whole days, and the measurement
+/// rows for the partial days at the range's ends; a station filter reads only the rows. Both
+/// give the hand-computed counts.
+async fn top_failed_from_facts_and_edges(s: &TestServer) {
+    let p = fixture(s).await;
+    // Both processes, 03-02 .. 03-05: 13 ICT + 3 PCBA reports; V fails in 7 + 1 (U2's PCBA
+    // 03-03 14:00), I in U4's first run.
+    let whole = failing([
+        (
+            "Main¶V",
+            8,
+            16,
+            "2026-03-02T11:00:00.000Z",
+            "2026-03-04T21:00:00.000Z",
+        ),
+        (
+            "Main¶I",
+            1,
+            16,
+            "2026-03-03T12:00:00.000Z",
+            "2026-03-03T12:00:00.000Z",
+        ),
+    ]);
+    // 03-02 10:30 .. 03-04 10:30: U2 11:00, 12:00 and U1's PCBA 14:00; all six of 03-03; U4
+    // 09:00 and 10:00 on 03-04. V fails in U2 11:00, U3 ×2, U4 12:00, U2 PCBA, U4 ×2.
+    let edges = failing([
+        (
+            "Main¶V",
+            7,
+            11,
+            "2026-03-02T11:00:00.000Z",
+            "2026-03-04T10:00:00.000Z",
+        ),
+        (
+            "Main¶I",
+            1,
+            11,
+            "2026-03-03T12:00:00.000Z",
+            "2026-03-03T12:00:00.000Z",
+        ),
+    ]);
+    for (from, to, expected) in [
+        (FROM, TO, &whole),
+        ("2026-03-02T10:30:00Z", "2026-03-04T10:30:00Z", &edges),
+    ] {
+        let f = json!({"partNumber": format!("{p}-P1"), "dateFrom": from, "dateTo": to});
+        assert_eq!(&top(s, f.clone()).await, expected, "{from} .. {to}");
+        // All runs, said aloud, is still the facts; a station filter is the rows.
+        let mut all = f.clone();
+        all["run"] = json!(-2);
+        assert_eq!(&top(s, all).await, expected, "run -2, {from} .. {to}");
+        let mut rows_only = f;
+        rows_only["stationName"] = json!("ST%");
+        assert_eq!(&top(s, rows_only).await, expected, "ST%, {from} .. {to}");
+    }
+    // An open end (a partial first day, then whole days): U6's 03-05 failure comes in.
+    let open = top(
+        s,
+        json!({"partNumber": format!("{p}-P1"), "dateFrom": "2026-03-02T06:00:00Z"}),
+    )
+    .await;
+    assert_eq!(
+        (open[0].1, open[0].2, open[0].4.as_str()),
+        (9, 17, "2026-03-05T10:00:00.000Z")
+    );
+}
+
+/// A replaced report leaves the facts as if it had come as it is now; and the migration's
+/// backfill rebuilds the facts ingest keeps.
+async fn facts_follow_replacements_and_backfill(s: &TestServer) {
+    let p = fixture(s).await;
+    let pn = format!("{p}-P1");
+    let f = json!({"partNumber": pn, "dateFrom": FROM, "dateTo": TO});
+    // U9 fails V on 03-04 22:00, the newest failure; then the same report comes passing.
+    let mut r = uut(
+        &pn,
+        &format!("{p}-U9"),
+        20,
+        "2026-03-04T22:00:00+00:00",
+        false,
+        6.0,
+        false,
+    );
+    assert_eq!(s.submit(&r).await.0, 200);
+    let v = &top(s, f.clone()).await[0];
+    assert_eq!(
+        (v.1, v.2, v.4.as_str()),
+        (9, 17, "2026-03-04T22:00:00.000Z")
+    );
+    r["result"] = json!("P");
+    r["root"]["status"] = json!("P");
+    r["root"]["steps"][0]["status"] = json!("P");
+    r["root"]["steps"][0]["numericMeas"][0]["status"] = json!("P");
+    r["root"]["steps"][0]["numericMeas"][0]["value"] = json!(5.0);
+    assert_eq!(s.submit(&r).await.0, 200);
+    let v = &top(s, f.clone()).await[0];
+    assert_eq!(
+        (v.1, v.2, v.4.as_str()),
+        (8, 17, "2026-03-04T21:00:00.000Z")
+    );
+
+    let dims = json!({"partNumber": pn, "dateFrom": FROM, "dateTo": TO, "dateGrouping": 4,
+                      "dimensions": "partNumber;testOperation;period;stationName"});
+    let yields = rows(s, "/api/App/DynamicYield", dims.clone()).await;
+    let failed = top(s, f.clone()).await;
+    // Wipe this fixture's facts, as a database from before migration 0018 has none, and run
+    // the migration's backfill statements.
+    let db = s.db().await;
+    let like = format!("{p}-%");
+    sqlx::query(
+        "UPDATE reports SET unit_runs = NULL, unit_pass_run = NULL, unit_last_utc = NULL \
+         WHERE pn LIKE $1",
+    )
+    .bind(like.as_str())
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM step_day_facts WHERE pn LIKE $1")
+        .bind(like.as_str())
+        .execute(&db)
+        .await
+        .unwrap();
+    assert!(top(s, f.clone()).await.is_empty(), "the facts are gone");
+    let migration = if s.db_url.starts_with("postgres") {
+        include_str!("../migrations/postgres/0018_analytics_facts.sql")
+    } else {
+        include_str!("../migrations/sqlite/0018_analytics_facts.sql")
+    };
+    let statements: Vec<String> = migration
+        .split(';')
+        .map(|st| {
+            st.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|st| {
+            let st = st.trim_start();
+            st.starts_with("UPDATE") || st.starts_with("INSERT")
+        })
+        .collect();
+    assert_eq!(statements.len(), 3, "the backfills: {statements:?}");
+    for st in &statements {
+        sqlx::query(st).execute(&db).await.unwrap();
+    }
+    db.close().await;
+    assert_eq!(rows(s, "/api/App/DynamicYield", dims).await, yields);
+    assert_eq!(top(s, f).await, failed);
+}
+
+/// The internal MeasurementList and StepStatusList on the fixture, and the (empty) alarm logs.
+async fn internal_lists_and_alarm_logs(s: &TestServer) {
+    let p = fixture(s).await;
+    // U4's ICT runs in the range, newest first: 03-04 11:00 (V 5.0 P), 10:00 (6.0 F), 09:00
+    // (6.0 F), 03-03 12:00 (4.0 F, and I = 2.0 fails); V before I in each.
+    let u4 = json!({"partNumber": format!("{p}-P1"), "testOperation": "ICT",
+                    "serialNumber": format!("{p}-U4"), "dateFrom": FROM, "dateTo": TO});
+    let list = rows(
+        s,
+        "/api/internal/App/MeasurementList?stepFilters=",
+        u4.clone(),
+    )
+    .await;
+    let got: Vec<(&str, f64, &str)> = list
+        .iter()
+        .map(|m| {
+            (
+                m["stepPath"].as_str().unwrap(),
+                m["value"].as_f64().unwrap(),
+                m["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Main¶V", 5.0, "Passed"),
+            ("Main¶I", 1.0, "Passed"),
+            ("Main¶V", 6.0, "Failed"),
+            ("Main¶I", 1.0, "Passed"),
+            ("Main¶V", 6.0, "Failed"),
+            ("Main¶I", 1.0, "Passed"),
+            ("Main¶V", 4.0, "Failed"),
+            ("Main¶I", 2.0, "Failed"),
+        ]
+    );
+    let first = &list[0];
+    assert_eq!(first["startUtc"], "2026-03-04T11:00:00.000Z");
+    assert_eq!(first["serialNumber"], json!(format!("{p}-U4")));
+    assert_eq!(
+        (first["limitLow"].as_f64(), first["limitHigh"].as_f64()),
+        (Some(4.5), Some(5.5))
+    );
+    assert_eq!(first["stationName"], "ST1");
+    // Narrowed to one path and capped.
+    let mut one = u4.clone();
+    one["measurementPaths"] = json!("Main/I");
+    one["maxCount"] = json!(3);
+    let values: Vec<f64> = rows(s, "/api/internal/App/MeasurementList", one)
+        .await
+        .iter()
+        .map(|m| m["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [1.0, 1.0, 1.0]);
+
+    // All 13 ICT runs of P1 in the range: V ran 13 times, failed 7; I failed once. The
+    // newest run is U7's (03-04 21:00): V failed, I passed.
+    let ict = json!({"partNumber": format!("{p}-P1"), "testOperation": "ICT",
+                     "dateFrom": FROM, "dateTo": TO});
+    let steps = rows(s, "/api/internal/App/StepStatusList", ict).await;
+    let got: Vec<(&str, i64, i64, i64, &str)> = steps
+        .iter()
+        .map(|t| {
+            (
+                t["stepPath"].as_str().unwrap(),
+                t["totalCount"].as_i64().unwrap(),
+                t["passCount"].as_i64().unwrap(),
+                t["failCount"].as_i64().unwrap(),
+                t["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Main¶V", 13, 6, 7, "Failed"),
+            ("Main¶I", 13, 12, 1, "Passed")
+        ]
+    );
+    assert_eq!(steps[0]["serialNumber"], json!(format!("{p}-U7")));
+    assert_eq!(steps[0]["startUtc"], "2026-03-04T21:00:00.000Z");
+    assert_eq!(steps[0]["partNumber"], json!(format!("{p}-P1")));
+    assert_eq!(steps[0]["revision"], "A");
+
+    // WATS's XML step filters cannot be applied: a 400 naming them, not a wider answer.
+    for path in [
+        "/api/internal/App/MeasurementList?stepFilters=%3CFilter%2F%3E",
+        "/api/internal/App/StepStatusList?sequenceFilters=%3CFilter%2F%3E",
+    ] {
+        let (status, v) = post(s, path, json!({})).await;
+        assert_eq!(status, 400, "{path}: {v}");
+        let msg = v["Message"].as_str().unwrap_or_default();
+        assert!(msg.contains("Filters is not supported"), "{msg}");
+    }
+    let (status, v) = s
+        .get_json("/api/internal/App/StepStatusList?days=7&stepFilters=%3CX%2F%3E")
+        .await;
+    assert_eq!(status, 400, "{v}");
+    // The GET forms; an id naming nothing is an empty list.
+    let (status, v) = s
+        .get_json("/api/internal/App/MeasurementList?productGroupId=987654&days=7")
+        .await;
+    assert_eq!((status, v), (200, json!([])));
+
+    // No alarms are configured here, so none were logged; the filter is still checked.
+    let logs = "/api/internal/Trigger/GetAlarmAndNotificationLogs";
+    assert!(rows(s, logs, json!({"topCount": 5})).await.is_empty());
+    for (query, body, names) in [
+        ("?includeTypes=1;9", json!({}), "includeTypes"),
+        ("", json!({"dateFrom": "soon"}), "dateFrom"),
+        ("", json!({"topCount": -1}), "topCount"),
+    ] {
+        let (status, v) = post(s, &format!("{logs}{query}"), body).await;
+        assert_eq!(status, 400, "{query}: {v}");
+        let msg = v["Message"].as_str().unwrap_or_default();
+        assert!(msg.contains(names), "{msg}");
     }
 }

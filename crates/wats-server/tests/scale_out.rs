@@ -152,6 +152,28 @@ async fn two_servers_and_16_submitters_write_correctly() {
         let want: Vec<i64> = (1..=runs.len() as i64).collect();
         assert_eq!(got, want, "runs of {sn} in start order");
     }
+    // The step facts (migration 0018) count each stored report once, replacements included:
+    // one execution of V per report, and each unit's facts on its run 1.
+    let executions: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(executions), 0) AS BIGINT) FROM step_day_facts WHERE pn = $1",
+    )
+    .bind(&pn)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        executions,
+        rows.len() as i64,
+        "step executions in the facts"
+    );
+    let unit_runs: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(unit_runs), 0) AS BIGINT) FROM reports WHERE pn = $1 AND run = 1",
+    )
+    .bind(&pn)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unit_runs, rows.len() as i64, "runs in the unit facts");
     pool.close().await;
 }
 

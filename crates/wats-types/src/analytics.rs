@@ -485,6 +485,103 @@ wire! {
     }
 }
 
+wire! {
+    /// One measurement of `MeasurementList` (internal): a numeric, string or pass/fail
+    /// measurement of a report the filter matches.
+    pub struct MeasurementListItem {
+        /// Serial number.
+        serial_number: String,
+        /// Part number.
+        part_number: String,
+        /// Revision.
+        revision: String,
+        /// Report id.
+        #[serde(alias = "id")]
+        report_id: String,
+        /// Step name.
+        step_name: String,
+        /// Measurement path (`¶¶name` after the step path for a step of several).
+        step_path: String,
+        /// Numeric value.
+        value: f64,
+        /// String value.
+        string_value: String,
+        /// Low limit.
+        limit_low: f64,
+        /// High limit.
+        limit_high: f64,
+        /// Unit.
+        unit: String,
+        /// Measurement status word.
+        status: String,
+        /// Report start.
+        start_utc: String,
+        /// Station.
+        station_name: String,
+    }
+}
+
+wire! {
+    /// One step of `StepStatusList` (internal): its executions in the reports the filter
+    /// matches, and the newest one.
+    pub struct StepStatusItem {
+        /// Step name.
+        step_name: String,
+        /// Step path, `¶`-separated.
+        step_path: String,
+        /// Step type.
+        step_type: String,
+        /// Step group.
+        step_group: String,
+        /// Part number, when all executions share one.
+        part_number: String,
+        /// Revision, when all executions share one.
+        revision: String,
+        /// Executions that passed.
+        pass_count: i64,
+        /// Executions that failed.
+        fail_count: i64,
+        /// Executions.
+        total_count: i64,
+        /// The newest execution's status word.
+        status: String,
+        /// The newest execution's report start.
+        start_utc: String,
+        /// The newest execution's serial number.
+        serial_number: String,
+        /// The newest execution's report id.
+        report_id: String,
+    }
+}
+
+wire! {
+    /// An alarm or notification log (`GetAlarmAndNotificationLogs`, internal). The fields
+    /// common to every alarm type; those of one type are kept in `extra`.
+    pub struct AlarmLog {
+        /// Log id.
+        log_id: i64,
+        /// Alarm name.
+        name: String,
+        /// When it was logged.
+        log_date: String,
+        /// The trigger that raised it.
+        trigger_id: i64,
+        /// `AlarmType`: 1 report, 2 yield/volume, 3 serial number, 4 measurement, 5 asset.
+        #[serde(rename = "type")]
+        alarm_type: i32,
+        /// State (e.g. `C`, completed).
+        state: String,
+        /// Part number.
+        part_number: String,
+        /// Product name.
+        product_name: String,
+        /// Process code (text on the wire).
+        process_code: String,
+        /// Process name.
+        process_name: String,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

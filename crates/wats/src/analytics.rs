@@ -333,4 +333,32 @@ impl AnalyticsHandler<'_> {
         )
         .await
     }
+
+    /// Every measurement (numeric, string, pass/fail) of the matching UUT reports, newest
+    /// first (`POST /api/internal/App/MeasurementList`, internal; the filter's
+    /// `measurementPaths` narrow it, `maxCount` caps it at 10000). WATS's XML step and
+    /// sequence filters are not supported.
+    pub async fn measurement_list(&self, filter: &Filter) -> Result<Vec<MeasurementListItem>> {
+        self.post("/api/internal/App/MeasurementList", filter, &[])
+            .await
+    }
+
+    /// Per step path, its executions by status in the newest matching UUT reports and its
+    /// newest execution (`POST /api/internal/App/StepStatusList`, internal).
+    pub async fn step_status_list(&self, filter: &Filter) -> Result<Vec<StepStatusItem>> {
+        self.post("/api/internal/App/StepStatusList", filter, &[])
+            .await
+    }
+
+    /// Alarm and notification logs (`POST /api/internal/Trigger/GetAlarmAndNotificationLogs`,
+    /// internal): `wats-server` configures no alarms, so it answers none; a WATS server
+    /// answers its triggers' logs.
+    pub async fn alarm_logs(&self, filter: &Filter) -> Result<Vec<AlarmLog>> {
+        self.post(
+            "/api/internal/Trigger/GetAlarmAndNotificationLogs",
+            filter,
+            &[],
+        )
+        .await
+    }
 }

@@ -99,6 +99,38 @@ async fn typed_calls_async_and_blocking(s: &TestServer) {
     let values = an.measurements(&f, "Main¶V").await.unwrap();
     assert_eq!(values.len(), 4);
 
+    // The internal lists: every measurement, newest first; per step, its executions.
+    let list = an.measurement_list(&f).await.unwrap();
+    let got: Vec<(Option<String>, Option<f64>, Option<&str>)> = list
+        .iter()
+        .map(|m| (m.serial_number.clone(), m.value, m.status.as_deref()))
+        .collect();
+    let sn = |u: &str| Some(format!("{pn}-{u}"));
+    assert_eq!(
+        got,
+        [
+            (sn("U3"), Some(6.0), Some("Failed")),
+            (sn("U2"), Some(5.0), Some("Passed")),
+            (sn("U2"), Some(6.0), Some("Failed")),
+            (sn("U1"), Some(5.0), Some("Passed")),
+        ]
+    );
+    assert_eq!(list[0].station_name.as_deref(), Some("ST1"));
+    let steps = an.step_status_list(&f).await.unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    let v = &steps[0];
+    assert_eq!(
+        (
+            v.total_count,
+            v.pass_count,
+            v.fail_count,
+            v.status.as_deref()
+        ),
+        (Some(4), Some(2), Some(2), Some("Failed"))
+    );
+    assert_eq!(v.serial_number, sn("U3"));
+    assert!(an.alarm_logs(&Filter::new()).await.unwrap().is_empty());
+
     match an
         .dynamic_yield(&f.clone().dimensions(Dimensions::new().asc("colour")))
         .await
@@ -122,10 +154,14 @@ async fn typed_calls_async_and_blocking(s: &TestServer) {
             .no_rate_limit()
             .build()
             .unwrap();
+        let an = wats.analytics();
+        assert_eq!(an.step_status_list(&f).unwrap().len(), 1);
+        assert_eq!(an.measurement_list(&f).unwrap().len(), 4);
+        assert!(an.alarm_logs(&f).unwrap().is_empty());
         let f = f
             .date_grouping(DateGrouping::DAY)
             .dimensions(Dimensions::new().asc("partNumber").asc("period"));
-        assert_eq!(wats.analytics().dynamic_yield(&f).unwrap(), expected);
+        assert_eq!(an.dynamic_yield(&f).unwrap(), expected);
     })
     .join()
     .unwrap();

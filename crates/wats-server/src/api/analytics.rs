@@ -15,11 +15,12 @@ use utoipa_axum::routes;
 use super::{json_body, Params};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::store::analytics::reports::Kind;
-use crate::store::analytics::{measurements, reports, steps, yields};
+use crate::store::analytics::{lists, measurements, reports, steps, yields};
 use crate::store::product::ProductTx;
 use crate::AppState;
 use wats_types::analytics::{
-    AggregatedMeasurement, MeasurementData, StepAnalysisRow, TopFailedStep, WatsFilter, YieldData,
+    AggregatedMeasurement, AlarmLog, MeasurementData, MeasurementListItem, StepAnalysisRow,
+    StepStatusItem, TopFailedStep, WatsFilter, YieldData,
 };
 
 /// Adds the analytics routes.
@@ -39,6 +40,9 @@ pub fn routes(router: OpenApiRouter<Arc<AppState>>) -> OpenApiRouter<Arc<AppStat
         .routes(routes!(uut_report_post, uut_report_get))
         .routes(routes!(uur_report))
         .routes(routes!(serial_number_history))
+        .routes(routes!(measurement_list_post, measurement_list_get))
+        .routes(routes!(step_status_list_post, step_status_list_get))
+        .routes(routes!(alarm_logs))
 }
 
 /// How long an analytics call may run before it is answered with a 400 naming the limit
@@ -395,3 +399,96 @@ handler!(
     /// when the filter gives one.
     post serial_number_history, "/api/App/SerialNumberHistory", Value,
     async |s: &AppState, f| report_list(s, f, Kind::History).await);
+
+/// Declares the POST (filter body) and GET (query parameters, see [`filter_query`]) forms of
+/// an internal list taking `stepFilters`/`sequenceFilters`, answering `$list(tx, backend,
+/// filter, now)`.
+macro_rules! internal_list {
+    ($(#[$doc:meta])* $post:ident, $get:ident, $path:tt, $out:ident, $list:path) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "App", request_body = WatsFilter,
+            params(("stepFilters" = Option<String>, Query, description = "Must be empty (WATS's XML format is not published)"),
+                   ("sequenceFilters" = Option<String>, Query, description = "Must be empty")),
+            responses((status = 200, body = Vec<$out>), (status = 400, body = ErrorBody),
+                      (status = 401, body = ErrorBody)))]
+        pub async fn $post(
+            State(state): State<Arc<AppState>>,
+            RawQuery(query): RawQuery,
+            body: Bytes,
+        ) -> ApiResult<Json<Vec<$out>>> {
+            let params = Params::parse(query.as_deref())?;
+            lists::refuse_xml_filters(params.get("stepFilters"), params.get("sequenceFilters"))?;
+            let f = filter_body(&body)?;
+            let rows = bounded!(&state, |tx, backend| $list(&mut tx, backend, &f, Utc::now())
+                .await?)?;
+            Ok(Json(rows))
+        }
+
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = "App",
+            params(("productGroupId" = Option<String>, Query, description = "Product group id"),
+                   ("levelId" = Option<i32>, Query, description = "Level id"),
+                   ("days" = Option<i32>, Query, description = "Days back from now"),
+                   ("stepFilters" = Option<String>, Query, description = "Must be empty (WATS's XML format is not published)"),
+                   ("sequenceFilters" = Option<String>, Query, description = "Must be empty")),
+            responses((status = 200, body = Vec<$out>), (status = 400, body = ErrorBody),
+                      (status = 401, body = ErrorBody)))]
+        pub async fn $get(
+            State(state): State<Arc<AppState>>,
+            RawQuery(query): RawQuery,
+        ) -> ApiResult<Json<Vec<$out>>> {
+            let params = Params::parse(query.as_deref())?;
+            lists::refuse_xml_filters(params.get("stepFilters"), params.get("sequenceFilters"))?;
+            let Some(f) = filter_query(&state, query.as_deref()).await? else {
+                return Ok(Json(Vec::new()));
+            };
+            let rows = bounded!(&state, |tx, backend| $list(&mut tx, backend, &f, Utc::now())
+                .await?)?;
+            Ok(Json(rows))
+        }
+    };
+}
+
+internal_list!(
+    /// Every measurement of the matching UUT reports, newest first (internal; at most
+    /// `maxCount`, default 10000).
+    measurement_list_post, measurement_list_get, "/api/internal/App/MeasurementList",
+    MeasurementListItem, lists::measurement_list);
+internal_list!(
+    /// Per step path, its executions by status in the newest matching UUT reports and its
+    /// newest execution (internal).
+    step_status_list_post, step_status_list_get, "/api/internal/App/StepStatusList",
+    StepStatusItem, lists::step_status_list);
+
+/// Alarm and notification logs (internal). This server has no triggers (alarms are
+/// configured in WATS's web application), so it has logged none: the answer is the empty
+/// list WATS gives when no alarm fired. The filter (`dateFrom`, `dateTo`, `topCount`,
+/// `productGroup`, `level`) and `includeTypes` are still checked.
+#[utoipa::path(post, path = "/api/internal/Trigger/GetAlarmAndNotificationLogs", tag = "App",
+    request_body = WatsFilter,
+    params(("includeTypes" = Option<String>, Query, description = "`;`-separated alarm types 1..5"),
+           ("includeCalculationString" = Option<bool>, Query, description = "Include the calculation string")),
+    responses((status = 200, body = Vec<AlarmLog>), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody)))]
+pub async fn alarm_logs(RawQuery(query): RawQuery, body: Bytes) -> ApiResult<Json<Vec<AlarmLog>>> {
+    let params = Params::parse(query.as_deref())?;
+    for t in params
+        .get("includeTypes")
+        .unwrap_or_default()
+        .split(';')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        if !matches!(t.parse::<i32>(), Ok(1..=5)) {
+            return Err(ApiError::bad_request(format!(
+                "includeTypes has an unknown alarm type '{t}': expected 1 (report), 2 (yield \
+                 and volume), 3 (serial number), 4 (measurement) or 5 (asset)."
+            )));
+        }
+    }
+    params.bool("includeCalculationString")?;
+    let f = filter_body(&body)?;
+    yields::row_limit(f.top_count, None)?;
+    crate::store::analytics::filter::Criteria::parse(&f, Utc::now())?;
+    Ok(Json(Vec::new()))
+}

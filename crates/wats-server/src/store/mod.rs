@@ -20,6 +20,13 @@ pub mod product_links;
 pub mod query;
 pub mod reports;
 
+// Production (issue 17).
+pub mod assembly;
+pub mod production;
+pub mod serial_files;
+pub mod serial_numbers;
+pub mod unit_edits;
+pub mod verification;
 // Asset and Software (issue 18).
 pub mod asset;
 pub mod asset_ops;
@@ -29,16 +36,12 @@ pub mod software_log;
 pub mod software_zip;
 // Users, roles and tokens; repair configuration; root-cause tickets; manual inspection
 // (issue 19).
-pub mod assembly;
 pub mod manual_inspection;
-pub mod production;
 pub mod repair;
 pub mod rootcause;
-pub mod serial_files;
-pub mod serial_numbers;
-pub mod unit_edits;
 pub mod users;
-pub mod verification;
+// Analytics facts kept at ingest (issue 14).
+pub mod facts;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::facts::{day_of, StepDay};
 use super::Store;
 use crate::ingest::Prepared;
 
@@ -280,16 +281,19 @@ impl Unit {
 
 /// What a PostgreSQL transaction-scoped advisory lock protects.
 #[derive(Clone, Copy)]
-enum LockSpace {
+pub(super) enum LockSpace {
     /// One report id: its overwrite (read, delete, insert) is one step.
     Report = 1,
     /// One unit: its runs are renumbered by one writer at a time.
     Unit = 2,
+    /// One group of step facts (a day of a part number, revision and process): a recount
+    /// after a replacement must not run beside another writer's upsert (see `facts.rs`).
+    Facts = 3,
 }
 
 /// Takes a PostgreSQL advisory lock held to the end of `tx`. Keys are hashed into 32 bits: a
 /// collision only makes two unrelated writes wait for each other.
-async fn lock(
+pub(super) async fn lock(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     space: LockSpace,
     key: &str,
@@ -303,17 +307,30 @@ async fn lock(
 }
 
 /// Numbers the runs of `unit` 1..n by start time (ties by id), writing only the rows whose run
-/// changes: a report that arrived late takes its place and the runs after it move.
+/// or unit facts change: a report that arrived late takes its place and the runs after it move.
+/// The unit's facts (runs, first passing run, last start; migration 0018) go on its first
+/// run's row, NULL on the others, so yield reads one row per unit.
 async fn renumber_runs(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     unit: &Unit,
     sqlite: bool,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE reports SET run = ranked.n \
-         FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY start_utc, id) AS n FROM reports \
-               WHERE sn = $1 AND pn = $2 AND process_code = $3 AND report_type = $4) AS ranked \
-         WHERE reports.id = ranked.id AND reports.run <> ranked.n",
+        "UPDATE reports SET run = ranked.n, \
+         unit_runs = CASE WHEN ranked.n = 1 THEN ranked.c END, \
+         unit_pass_run = CASE WHEN ranked.n = 1 THEN ranked.p END, \
+         unit_last_utc = CASE WHEN ranked.n = 1 THEN ranked.l END \
+         FROM (SELECT id, n, COUNT(*) OVER () AS c, \
+                      MIN(CASE WHEN result = 'Passed' THEN n END) OVER () AS p, \
+                      MAX(start_utc) OVER () AS l \
+               FROM (SELECT id, result, start_utc, \
+                            ROW_NUMBER() OVER (ORDER BY start_utc, id) AS n FROM reports \
+                     WHERE sn = $1 AND pn = $2 AND process_code = $3 AND report_type = $4) \
+                    AS numbered) AS ranked \
+         WHERE reports.id = ranked.id AND (reports.run <> ranked.n OR (ranked.n = 1 AND \
+               (reports.unit_runs IS DISTINCT FROM ranked.c \
+                OR reports.unit_pass_run IS DISTINCT FROM ranked.p \
+                OR reports.unit_last_utc IS DISTINCT FROM ranked.l)))",
     )
     .persistent(sqlite)
     .bind(unit.sn.as_str())
@@ -333,7 +350,8 @@ fn facts_sql(next_seq: &str) -> String {
                 {next_seq}, \
                 (SELECT COUNT(*) + 1 FROM reports WHERE sn = $2 AND pn = $3 \
                  AND process_code = $4 AND report_type = $5 AND id <> $1 \
-                 AND (start_utc < $6 OR (start_utc = $6 AND id < $1))) \
+                 AND (start_utc < $6 OR (start_utc = $6 AND id < $1))), \
+                prev.rev, prev.start_utc \
          FROM (SELECT 1 AS one) AS one LEFT JOIN reports prev ON prev.id = $1"
     )
 }
@@ -415,6 +433,15 @@ async fn write_report(
                     .bind(h.id.as_str())
                     .execute(&mut **tx)
                     .await?;
+            }
+            if row.try_get::<Option<String>, _>(4)?.as_deref() == Some("T") {
+                let old = StepDay {
+                    day: day_of(row.try_get::<Option<i64>, _>(8)?.unwrap_or_default()),
+                    pn: row.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+                    rev: row.try_get(7)?,
+                    process_code: row.try_get::<Option<i64>, _>(3)?.unwrap_or_default(),
+                };
+                old.recount(tx, sqlite).await?;
             }
         }
         sqlx::query(
@@ -527,6 +554,17 @@ async fn write_report(
         insert_measurements(tx, &h.id, p, sqlite).await?;
         for u in units {
             renumber_runs(tx, u, sqlite).await?;
+        }
+        // Last: concurrent PostgreSQL writers of one product and day wait on these rows
+        // until commit.
+        if h.report_type == "T" && !p.measurements.is_empty() {
+            let day = StepDay {
+                day: day_of(h.start_utc),
+                pn: h.pn.clone(),
+                rev: h.rev.clone(),
+                process_code: h.process_code,
+            };
+            day.add(tx, &h.id, h.start_utc, sqlite).await?;
         }
         Ok(Inserted {
             seq,

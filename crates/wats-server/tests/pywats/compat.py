@@ -50,10 +50,17 @@ factories, the way a pyWATS user would:
                                          get_aggregated_measurements(), get_measurements()
 21. report lists                       get_uut_reports(), get_uur_reports(),
                                          get_serial_number_history()
+22. internal lists                     get_measurement_list(), get_step_status_list()
+23. alarm logs                         get_alarm_logs() (none configured)
+30-39. production (compat_production.py) units, phases, process, verification after
+                                         UUT/UUR submissions, assembly against a box-build
+                                         template, serial numbers, batches, sites
 40-44. assets (compat_asset.py)       types, create/update, hierarchy, counts, calibration and
                                          maintenance dates, status, log, files, report counts
 45-49. software (compat_software.py)   packages, versions, zip upload, files by SHA-256, the
                                          release flow, folders, history, download log
+50-54. SCIM (compat_scim.py)           get_token(), get_users(), get_user(),
+                                         get_user_by_username(), delete_user()
 55-59. root cause (compat_rootcause.py) create_ticket(), get_ticket(), get_tickets(),
                                          get_open_tickets(), get_active_tickets(),
                                          assign_ticket(), add_comment(), change_status(),
@@ -63,14 +70,9 @@ factories, the way a pyWATS user would:
                                          get_wwf_content(), relations and conflicts,
                                          move_to_pending/draft(), release_inspection(),
                                          copy_inspection(), list/update/delete_sequence()
-50-54. SCIM (compat_scim.py)           get_token(), get_users(), get_user(),
-                                         get_user_by_username(), delete_user()
 65-69. repair config (compat_repair.py) get_repair_operation_configs(),
                                          get_repair_operation_config(), get_repair_categories(),
                                          get_repair_codes(), get_fail_codes(); UUR fail codes
-30-39. production (compat_production.py) units, phases, process, verification after
-                                         UUT/UUR submissions, assembly against a box-build
-                                         template, serial numbers, batches, sites
 
 Usage: compat.py --url http://127.0.0.1:PORT --token BASE64(user:password)
 (or PYWATS_SERVER_URL / PYWATS_API_TOKEN). Prints each step; exits 1 with a clear

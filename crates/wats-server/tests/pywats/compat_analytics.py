@@ -1,4 +1,4 @@
-"""Steps 18-20 of compat.py: pyWATS's analytics service (``api.analytics``) against a small
+"""Steps 18-23 of compat.py: pyWATS's analytics service (``api.analytics``) against a small
 dataset whose numbers are worked out by hand below.
 
 Part number PYW-AN-<suffix>, the default test operation, three units an hour ago:
@@ -10,6 +10,7 @@ Part number PYW-AN-<suffix>, the default test operation, three units an hour ago
 Units 3; first pass 1, second pass 2 (A2), last pass 2; FPY 33.3 %, SPY = LPY 66.7 %.
 Reports 4, 2 passed: TRY 50 %. V fails in 2 of 4 reports. Run 1 only (step analysis):
 V 3 times, 2 failed, without failures one value (5.0). All V values: 5.0, 6.0, 5.1, 6.0.
+Newest first (internal lists): A3 6.0, A2 5.1, A2 6.0, A1 5.0; V passed 2 of 4, last failed.
 """
 from __future__ import annotations
 
@@ -117,3 +118,29 @@ def analytics(api, suffix: str, check, step, ok) -> None:
     check(len(hist) == 2 and all(h.serial_number == f"{pn}-A2" for h in hist),
           f"get_serial_number_history: {hist!r}")
     ok("4 UUT headers (2 with top_count), no UUR, A2's history of 2 reports")
+
+    # 22. Internal lists -----------------------------------------------------------------
+    step(22, "internal lists: get_measurement_list(), get_step_status_list()")
+    flt = {"partNumber": pn, "testOperation": op}
+    lst = an.get_measurement_list(flt, "", "")
+    got = [(m.serial_number, m.value, m.status) for m in lst]
+    check(got == [(f"{pn}-A3", 6.0, "Failed"), (f"{pn}-A2", 5.1, "Passed"),
+                  (f"{pn}-A2", 6.0, "Failed"), (f"{pn}-A1", 5.0, "Passed")],
+          f"get_measurement_list: {got!r}")
+    check(lst[0].step_path == path and lst[0].limit_low == 4.5 and lst[0].limit_high == 5.5,
+          f"measurement list item {lst[0]!r}")
+    st = an.get_step_status_list(flt, "", "")
+    check(len(st) == 1 and (st[0].step_path, st[0].total_count, st[0].pass_count,
+                            st[0].fail_count, st[0].status)
+          == (path, 4, 2, 2, "Failed"), f"get_step_status_list: {st!r}")
+    # An XML step filter cannot be applied here: the server refuses it (400), which
+    # pyWATS's internal calls turn into an empty list, never a wider one.
+    check(an.get_measurement_list(flt, "<StepFilter/>", "") == [],
+          "an XML step filter must not widen the list")
+    ok(f"{len(lst)} measurements newest first; {path!r} passed 2 of 4, last Failed")
+
+    # 23. Alarm logs ---------------------------------------------------------------------
+    step(23, "alarm logs: get_alarm_logs()")
+    logs = an.get_alarm_logs(top_count=5, date_from=start - timedelta(days=1))
+    check(logs == [], f"get_alarm_logs: no alarms are configured, got {logs!r}")
+    ok("no alarms configured, none logged")

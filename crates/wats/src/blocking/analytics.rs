@@ -2,7 +2,8 @@
 
 use super::Wats;
 use crate::analytics::{
-    AggregatedMeasurement, Filter, MeasurementData, StepAnalysisRow, TopFailedStep, YieldData,
+    AggregatedMeasurement, AlarmLog, Filter, MeasurementData, MeasurementListItem, StepAnalysisRow,
+    StepStatusItem, TopFailedStep, YieldData,
 };
 use crate::error::Result;
 
@@ -46,4 +47,10 @@ mirror! {
     fn measurements(&self, filter: &Filter, paths: &str) -> Vec<MeasurementData>;
     /// See [`crate::analytics::AnalyticsHandler::aggregated_measurements`].
     fn aggregated_measurements(&self, filter: &Filter, paths: &str) -> Vec<AggregatedMeasurement>;
+    /// See [`crate::analytics::AnalyticsHandler::measurement_list`].
+    fn measurement_list(&self, filter: &Filter) -> Vec<MeasurementListItem>;
+    /// See [`crate::analytics::AnalyticsHandler::step_status_list`].
+    fn step_status_list(&self, filter: &Filter) -> Vec<StepStatusItem>;
+    /// See [`crate::analytics::AnalyticsHandler::alarm_logs`].
+    fn alarm_logs(&self, filter: &Filter) -> Vec<AlarmLog>;
 }

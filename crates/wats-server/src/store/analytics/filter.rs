@@ -243,6 +243,16 @@ impl Criteria {
             let tests: Vec<String> = alts
                 .iter()
                 .map(|a| {
+                    // A part number without wildcards is compared for equality without
+                    // regard to case, which the index of migration 0018 serves (`LIKE`
+                    // cannot use an index on either backend).
+                    if column == "r.pn" && !a.contains(['%', '_']) {
+                        let p = w.bind(Bind::Text(a.clone()));
+                        return match backend {
+                            Backend::Postgres => format!("lower(r.pn) = lower({p})"),
+                            Backend::Sqlite => format!("r.pn = {p} COLLATE NOCASE"),
+                        };
+                    }
                     let p = w.bind(Bind::Text(escape(a)));
                     format!("{column} {like} {p} ESCAPE '\\'")
                 })

@@ -209,7 +209,8 @@ async fn values_at(
         .map_err(Into::into)
 }
 
-fn status_word(letter: Option<&str>) -> Option<String> {
+/// A status letter (`P`, `F`, …) as its word (`Passed`, `Failed`, …).
+pub fn status_word(letter: Option<&str>) -> Option<String> {
     letter
         .and_then(wats_report::Status::parse)
         .map(|s| s.word().to_owned())

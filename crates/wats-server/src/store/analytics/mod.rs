@@ -1,12 +1,13 @@
 //! Analytics over the stored reports: the `WATSFilter` ([`filter`]), the `dimensions` string
-//! ([`dims`]), yield ([`yields`]), step statistics ([`steps`]), measurements ([`measurements`]) and
-//! report lists ([`reports`]).
+//! ([`dims`]), yield ([`yields`]), step statistics ([`steps`]), measurements ([`measurements`]),
+//! report lists ([`reports`]) and the internal measurement and step-status lists ([`lists`]).
 //!
 //! Every call runs in one read transaction (a [`ProductTx`], since product groups are
 //! resolved from the Product tables), so its queries see one snapshot.
 
 pub mod dims;
 pub mod filter;
+pub mod lists;
 pub mod measurements;
 pub mod reports;
 pub mod steps;

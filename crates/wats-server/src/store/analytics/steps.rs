@@ -12,12 +12,25 @@ use super::filter::{utc_text, Bind, Criteria, Where};
 use super::measurements::{spec_limits, Stats};
 use super::yields::row_limit;
 use crate::error::{ApiError, ApiResult};
+use crate::store::facts::DAY_MICROS;
 use crate::store::product::ProductTx;
 use crate::store::Backend;
 use wats_types::analytics::{StepAnalysisRow, TopFailedStep, WatsFilter};
 
 /// The most reports `TestStepAnalysis` reads (`maxCount`, WATS's default and cap).
 pub const MAX_REPORTS: i32 = 10_000;
+
+/// The newest reports a step list reads: `maxCount` (1..[`MAX_REPORTS`]), else all of
+/// [`MAX_REPORTS`].
+pub fn max_reports(filter: &WatsFilter) -> ApiResult<i32> {
+    match filter.max_count {
+        None | Some(0) => Ok(MAX_REPORTS),
+        Some(n) if (1..=MAX_REPORTS).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::bad_request(format!(
+            "The filter field maxCount is {n}: it must be 1..{MAX_REPORTS} reports."
+        ))),
+    }
+}
 
 /// Adds the `run` filter (1, 2, 3: that run; -1: each unit's last run; -2: all).
 fn run_condition(w: &mut Where, run: Option<i32>) -> ApiResult<()> {
@@ -42,7 +55,119 @@ fn run_condition(w: &mut Where, run: Option<i32>) -> ApiResult<()> {
     Ok(())
 }
 
+/// A step's executions and failures, as `TopFailed` sums them.
+#[derive(Default)]
+struct Failing {
+    name: Option<String>,
+    step_type: Option<String>,
+    total: i64,
+    failed: i64,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+impl Failing {
+    fn add(&mut self, row: &sqlx::any::AnyRow) -> sqlx::Result<()> {
+        self.name = self.name.take().max(row.try_get(1)?);
+        self.step_type = self.step_type.take().max(row.try_get(2)?);
+        self.total += row.try_get::<Option<i64>, _>(3)?.unwrap_or_default();
+        self.failed += row.try_get::<Option<i64>, _>(4)?.unwrap_or_default();
+        let (first, last): (Option<i64>, Option<i64>) = (row.try_get(5)?, row.try_get(6)?);
+        self.first = match (self.first, first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = self.last.max(last);
+        Ok(())
+    }
+}
+
+/// The whole UTC days `[from, to)` of the range whose step facts `TopFailed` may sum, when
+/// the filter asks only what the facts keep (part number, revision, product group, dates; all
+/// runs); `to` is `None` for an open range.
+fn fact_days(criteria: &Criteria, run: Option<i32>) -> Option<(i64, Option<i64>)> {
+    if !matches!(run, None | Some(-2)) || criteria.statuses.is_some() {
+        return None;
+    }
+    if criteria
+        .texts
+        .iter()
+        .any(|(column, _)| !matches!(*column, "r.pn" | "r.rev"))
+    {
+        return None;
+    }
+    let from = (criteria.range.from + DAY_MICROS - 1).div_euclid(DAY_MICROS);
+    match criteria.range.to {
+        None => Some((from, None)),
+        Some(to) => {
+            let to = to.div_euclid(DAY_MICROS);
+            (from < to).then_some((from, Some(to)))
+        }
+    }
+}
+
+/// Adds the step counts of the reports `criteria` matches (dates included), read from the
+/// measurement rows, to `steps`.
+async fn count_raw(
+    tx: &mut ProductTx<'_>,
+    backend: Backend,
+    criteria: &Criteria,
+    run: Option<i32>,
+    steps: &mut BTreeMap<String, Failing>,
+) -> ApiResult<()> {
+    let mut w = Where::default();
+    w.push("r.report_type = 'T'".into());
+    w.push("m.meas_index = 0".into());
+    criteria.conditions(&mut w, backend, true);
+    run_condition(&mut w, run)?;
+    let fail = "CASE WHEN m.step_status = 'F' THEN";
+    let sql = format!(
+        "SELECT m.step_path, MAX(m.step_name), MAX(m.step_type), COUNT(*), \
+         CAST(SUM({fail} 1 ELSE 0 END) AS BIGINT), MIN({fail} r.start_utc END), \
+         MAX({fail} r.start_utc END) \
+         FROM reports r JOIN measurements m ON m.report_id = r.id{} GROUP BY m.step_path",
+        w.sql()
+    );
+    for row in w.apply(sqlx::query(&sql)).fetch_all(&mut *tx.tx).await? {
+        steps.entry(row.try_get(0)?).or_default().add(&row)?;
+    }
+    Ok(())
+}
+
+/// Adds the step facts of the whole days `[from, to)` that `criteria` matches to `steps`.
+async fn count_facts(
+    tx: &mut ProductTx<'_>,
+    backend: Backend,
+    criteria: &Criteria,
+    (from, to): (i64, Option<i64>),
+    steps: &mut BTreeMap<String, Failing>,
+) -> ApiResult<()> {
+    // The facts carry `pn` and `rev` as the reports do: the filter's SQL applies to them.
+    let mut w = Where::default();
+    criteria.conditions(&mut w, backend, false);
+    let p = w.bind(Bind::Int(from));
+    w.push(format!("r.day >= {p}"));
+    if let Some(to) = to {
+        let p = w.bind(Bind::Int(to));
+        w.push(format!("r.day < {p}"));
+    }
+    let sql = format!(
+        "SELECT d.path, MAX(d.name), MAX(d.type), CAST(SUM(r.executions) AS BIGINT), \
+         CAST(SUM(r.failures) AS BIGINT), MIN(r.first_fail_utc), MAX(r.last_fail_utc) \
+         FROM step_day_facts r JOIN step_dict d ON d.id = r.step_id{} GROUP BY d.path",
+        w.sql()
+    );
+    for row in w.apply(sqlx::query(&sql)).fetch_all(&mut *tx.tx).await? {
+        steps.entry(row.try_get(0)?).or_default().add(&row)?;
+    }
+    Ok(())
+}
+
 /// `TopFailed`: the steps failing in most reports, most first (`topCount`, default 10).
+///
+/// The whole days of the range come from the step facts kept at ingest when the filter asks
+/// only what they keep; the partial days at its ends, and other filters, are counted from
+/// the measurement rows.
 pub async fn top_failed(
     tx: &mut ProductTx<'_>,
     backend: Backend,
@@ -50,45 +175,44 @@ pub async fn top_failed(
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<TopFailedStep>> {
     let top = row_limit(filter.top_count, Some(10))?;
+    run_condition(&mut Where::default(), filter.run)?;
     let mut criteria = Criteria::parse(filter, now)?;
     super::resolve_group_filter(tx, filter, &mut criteria).await?;
-    let mut w = Where::default();
-    w.push("r.report_type = 'T'".into());
-    w.push("m.meas_index = 0".into());
-    criteria.conditions(&mut w, backend, true);
-    run_condition(&mut w, filter.run)?;
-    let fail = "CASE WHEN m.step_status = 'F' THEN";
-    let sql = format!(
-        "SELECT m.step_path, MAX(m.step_name), MAX(m.step_type), COUNT(*), \
-         SUM({fail} 1 ELSE 0 END), MIN({fail} r.start_utc END), MAX({fail} r.start_utc END) \
-         FROM reports r JOIN measurements m ON m.report_id = r.id{} GROUP BY m.step_path \
-         HAVING SUM({fail} 1 ELSE 0 END) > 0",
-        w.sql()
-    );
-    let mut rows: Vec<TopFailedStep> = w
-        .apply(sqlx::query(&sql))
-        .fetch_all(&mut *tx.tx)
-        .await?
-        .iter()
-        .map(|r| {
-            let total: i64 = r.try_get(3)?;
-            let failed: i64 = r.try_get(4)?;
-            Ok(TopFailedStep {
-                step_path: r.try_get(0)?,
-                step_name: r.try_get(1)?,
-                step_type: r.try_get(2)?,
-                fail_count: Some(failed),
-                total_count: Some(total),
-                fail_rate: (total > 0).then(|| failed as f64 * 100.0 / total as f64),
-                first_fail_date: r.try_get::<Option<i64>, _>(5)?.map(utc_text),
-                last_fail_date: r.try_get::<Option<i64>, _>(6)?.map(utc_text),
-                part_number: filter.part_number.clone(),
-                revision: filter.revision.clone(),
-                product_group: filter.product_group.clone(),
-                ..Default::default()
-            })
+    let mut steps: BTreeMap<String, Failing> = BTreeMap::new();
+    match fact_days(&criteria, filter.run) {
+        Some((from, to)) => {
+            count_facts(tx, backend, &criteria, (from, to), &mut steps).await?;
+            let mut edges = vec![(criteria.range.from, from * DAY_MICROS)];
+            if let (Some(to_day), Some(to)) = (to, criteria.range.to) {
+                edges.push((to_day * DAY_MICROS, to));
+            }
+            for (a, b) in edges.into_iter().filter(|(a, b)| a < b) {
+                let mut edge = criteria.clone();
+                edge.range.from = a;
+                edge.range.to = Some(b);
+                count_raw(tx, backend, &edge, filter.run, &mut steps).await?;
+            }
+        }
+        None => count_raw(tx, backend, &criteria, filter.run, &mut steps).await?,
+    }
+    let mut rows: Vec<TopFailedStep> = steps
+        .into_iter()
+        .filter(|(_, s)| s.failed > 0)
+        .map(|(path, s)| TopFailedStep {
+            step_path: Some(path),
+            step_name: s.name,
+            step_type: s.step_type,
+            fail_count: Some(s.failed),
+            total_count: Some(s.total),
+            fail_rate: (s.total > 0).then(|| s.failed as f64 * 100.0 / s.total as f64),
+            first_fail_date: s.first.map(utc_text),
+            last_fail_date: s.last.map(utc_text),
+            part_number: filter.part_number.clone(),
+            revision: filter.revision.clone(),
+            product_group: filter.product_group.clone(),
+            ..Default::default()
         })
-        .collect::<sqlx::Result<_>>()?;
+        .collect();
     rows.sort_by(|a, b| {
         b.fail_count
             .cmp(&a.fail_count)
@@ -135,15 +259,7 @@ pub async fn step_analysis(
             )));
         }
     }
-    let max = match filter.max_count {
-        None | Some(0) => MAX_REPORTS,
-        Some(n) if (1..=MAX_REPORTS).contains(&n) => n,
-        Some(n) => {
-            return Err(ApiError::bad_request(format!(
-                "The filter field maxCount is {n}: it must be 1..{MAX_REPORTS} reports."
-            )))
-        }
-    };
+    let max = max_reports(filter)?;
     let mut criteria = Criteria::parse(filter, now)?;
     super::resolve_group_filter(tx, filter, &mut criteria).await?;
     let mut w = Where::default();

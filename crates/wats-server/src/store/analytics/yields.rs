@@ -76,24 +76,10 @@ impl Selection {
         Selection { columns }
     }
 
-    /// `r.id, r.start_utc, r.result, <columns>`.
-    pub fn sql(&self) -> String {
-        let mut s = String::from("r.id, r.start_utc, r.result");
-        for i in &self.columns {
-            s.push_str(", ");
-            s.push_str(COLUMN_SQL[*i]);
-        }
-        s
-    }
-
-    /// How many columns [`Selection::sql`] selects.
-    pub fn len(&self) -> usize {
-        3 + self.columns.len()
-    }
-
-    /// Never: the id, start and result are always selected.
-    pub fn is_empty(&self) -> bool {
-        false
+    /// The columns, comma-separated.
+    fn sql(&self) -> String {
+        let columns: Vec<&str> = self.columns.iter().map(|&i| COLUMN_SQL[i]).collect();
+        columns.join(", ")
     }
 }
 
@@ -104,30 +90,11 @@ pub struct Header {
     pub id: String,
     /// Start, µs since the epoch.
     pub start: i64,
-    /// Whether the report passed.
-    pub passed: bool,
     /// The [`COLUMNS`] values, as text.
     pub text: [Option<String>; COLUMNS.len()],
 }
 
 impl Header {
-    fn read(row: &AnyRow, sel: &Selection) -> sqlx::Result<Header> {
-        let mut text: [Option<String>; COLUMNS.len()] = Default::default();
-        for (k, &i) in sel.columns.iter().enumerate() {
-            text[i] = if INT_COLUMNS.contains(&i) {
-                row.try_get::<Option<i64>, _>(3 + k)?.map(|v| v.to_string())
-            } else {
-                row.try_get::<Option<String>, _>(3 + k)?
-            };
-        }
-        Ok(Header {
-            id: row.try_get(0)?,
-            start: row.try_get(1)?,
-            passed: row.try_get::<String, _>(2)? == "Passed",
-            text,
-        })
-    }
-
     fn process_code(&self) -> i64 {
         self.text[7]
             .as_deref()
@@ -225,14 +192,91 @@ impl Acc {
     }
 }
 
-/// A unit: its first run's header and its runs' `(run, passed, start)`.
-struct Unit {
-    first: Header,
-    runs: Vec<(i64, bool, i64)>,
+/// How finely the yield queries cut time when a period is asked for: hours for HOUR, else
+/// UTC days (every longer period is a whole number of them).
+fn bucket_micros(g: DateGrouping) -> i64 {
+    match g {
+        DateGrouping::HOUR => 3_600_000_000,
+        _ => crate::store::facts::DAY_MICROS,
+    }
+}
+
+/// What the yield queries group by, in select order: the report id (only when a
+/// multi-valued dimension needs each report), the time bucket (only for `period`), then
+/// the selected columns.
+struct Grouping {
+    sel: Selection,
+    per_report: bool,
+    bucket: Option<i64>,
+}
+
+impl Grouping {
+    fn sql(&self) -> String {
+        let mut parts = Vec::new();
+        if self.per_report {
+            parts.push("r.id".to_owned());
+        }
+        if let Some(b) = self.bucket {
+            // Floor division (SQL's `/` truncates towards zero).
+            parts.push(format!(
+                "CASE WHEN r.start_utc >= 0 THEN r.start_utc / {b} \
+                 ELSE (r.start_utc + 1) / {b} - 1 END"
+            ));
+        }
+        parts.push(self.sel.sql());
+        parts.join(", ")
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.per_report) + usize::from(self.bucket.is_some()) + self.sel.columns.len()
+    }
+
+    /// `GROUP BY 1, 2, …`.
+    fn group_by(&self) -> String {
+        let n: Vec<String> = (1..=self.len()).map(|i| i.to_string()).collect();
+        format!(" GROUP BY {}", n.join(", "))
+    }
+
+    /// The group's header: id (or ''), the bucket's start as its start, and the columns.
+    fn header(&self, row: &AnyRow) -> sqlx::Result<Header> {
+        let mut k = 0;
+        let id = if self.per_report {
+            k += 1;
+            row.try_get(0)?
+        } else {
+            String::new()
+        };
+        let start = match self.bucket {
+            Some(b) => {
+                k += 1;
+                row.try_get::<i64, _>(k - 1)? * b
+            }
+            None => 0,
+        };
+        let mut text: [Option<String>; COLUMNS.len()] = Default::default();
+        for (j, &i) in self.sel.columns.iter().enumerate() {
+            text[i] = if INT_COLUMNS.contains(&i) {
+                row.try_get::<Option<i64>, _>(k + j)?.map(|v| v.to_string())
+            } else {
+                row.try_get::<Option<String>, _>(k + j)?
+            };
+        }
+        Ok(Header { id, start, text })
+    }
+}
+
+/// `SUM` of a condition, as a BIGINT on both backends (PostgreSQL sums to NUMERIC).
+fn count_if(condition: &str) -> String {
+    format!("CAST(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS BIGINT)")
 }
 
 /// `DynamicYield`: the rows of `dimensions` (default `unitCount desc;partNumber;testOperation`
 /// with `topCount` 10, WATS's default), sorted as listed.
+///
+/// Both counts are aggregated by the database: units from their first run's row, which
+/// carries the unit's facts (runs, first passing run, last start; kept at ingest), and
+/// reports from theirs, grouped by the dimensions' columns and the hour or day of the start;
+/// the groups are then folded into periods and multi-valued dimensions here.
 pub async fn dynamic_yield(
     tx: &mut ProductTx<'_>,
     backend: Backend,
@@ -255,79 +299,100 @@ pub async fn dynamic_yield(
         DateGrouping::NONE => DateGrouping::DAY,
         g => g,
     };
+    let g = Grouping {
+        sel: Selection::for_dims(&dims),
+        per_report: dims.iter().any(|d| {
+            matches!(
+                d,
+                Dim::MiscInfoDescription | Dim::MiscInfoString | Dim::AssetSerialNumber
+            )
+        }),
+        bucket: dims.contains(&Dim::Period).then(|| bucket_micros(grouping)),
+    };
+    let n = g.len();
 
-    // The reports matching the filter (TRY), and the units whose first run does.
-    let mut w = Where::default();
-    w.push("r.report_type = 'T'".into());
-    criteria.conditions(&mut w, backend, true);
-    let sel = Selection::for_dims(&dims);
-    let sql = format!("SELECT {} FROM reports r{}", sel.sql(), w.sql());
-    let reports: Vec<Header> = w
-        .apply(sqlx::query(&sql))
-        .fetch_all(&mut *tx.tx)
-        .await?
-        .iter()
-        .map(|r| Header::read(r, &sel))
-        .collect::<sqlx::Result<_>>()?;
-
+    // Units whose first run matches the filter, grouped.
     let mut w = Where::default();
     w.push("r.report_type = 'T'".into());
     w.push("r.run = 1".into());
     criteria.conditions(&mut w, backend, true);
     let sql = format!(
-        "SELECT {}, a.run, a.result, a.start_utc FROM reports r \
-         JOIN reports a ON a.sn = r.sn AND a.pn = r.pn AND a.process_code = r.process_code \
-         AND a.report_type = r.report_type{} ORDER BY r.id, a.run",
-        sel.sql(),
-        w.sql()
+        "SELECT {}, COUNT(*), {}, {}, {}, {}, CAST(SUM(r.unit_runs) AS BIGINT), \
+         MIN(r.start_utc), MAX(r.unit_last_utc) FROM reports r{}{}",
+        g.sql(),
+        count_if("r.unit_pass_run = 1"),
+        count_if("r.unit_pass_run <= 2"),
+        count_if("r.unit_pass_run <= 3"),
+        count_if("r.unit_pass_run IS NOT NULL"),
+        w.sql(),
+        g.group_by()
     );
-    let rows = w.apply(sqlx::query(&sql)).fetch_all(&mut *tx.tx).await?;
-    let mut units: Vec<Unit> = Vec::new();
-    for row in &rows {
-        let id: String = row.try_get(0)?;
-        let run = (
-            row.try_get::<i64, _>(sel.len())?,
-            row.try_get::<String, _>(sel.len() + 1)? == "Passed",
-            row.try_get::<i64, _>(sel.len() + 2)?,
-        );
-        match units.last_mut() {
-            Some(u) if u.first.id == id => u.runs.push(run),
-            _ => units.push(Unit {
-                first: Header::read(row, &sel)?,
-                runs: vec![run],
-            }),
-        }
-    }
+    let unit_rows = w.apply(sqlx::query(&sql)).fetch_all(&mut *tx.tx).await?;
 
-    let side = super::load_side(tx, backend, &criteria, &dims).await?;
+    // The reports matching the filter (TRY), grouped.
+    let mut w = Where::default();
+    w.push("r.report_type = 'T'".into());
+    criteria.conditions(&mut w, backend, true);
+    let sql = format!(
+        "SELECT {}, COUNT(*), {}, MIN(r.start_utc), MAX(r.start_utc) FROM reports r{}{}",
+        g.sql(),
+        count_if("r.result = 'Passed'"),
+        w.sql(),
+        g.group_by()
+    );
+    let report_rows = w.apply(sqlx::query(&sql)).fetch_all(&mut *tx.tx).await?;
+
+    let side = if g.per_report || dims.contains(&Dim::ProductGroup) {
+        super::load_side(tx, backend, &criteria, &dims).await?
+    } else {
+        Side::default()
+    };
     let mut rows: HashMap<Vec<Option<String>>, Acc> = HashMap::new();
-    for u in &units {
-        let passed_by = |k: i64| u.runs.iter().any(|(run, p, _)| *run <= k && *p);
-        let (fp, sp, tp) = (passed_by(1), passed_by(2), passed_by(3));
-        // "Eventually passed": keeps FPY <= SPY <= TPY <= LPY, as WATS's definitions state.
-        let lp = u.runs.iter().any(|(_, p, _)| *p);
-        for key in keys(&u.first, &dims, &side, grouping) {
+    for row in &unit_rows {
+        let h = g.header(row)?;
+        let count = |i: usize| {
+            row.try_get::<Option<i64>, _>(n + i)
+                .map(Option::unwrap_or_default)
+        };
+        let (units, fp, sp, tp, lp, runs) = (
+            count(0)?,
+            count(1)?,
+            count(2)?,
+            count(3)?,
+            count(4)?,
+            count(5)?,
+        );
+        let first: Option<i64> = row.try_get(n + 6)?;
+        let last: Option<i64> = row.try_get(n + 7)?;
+        for key in keys(&h, &dims, &side, grouping) {
             let acc = rows.entry(key).or_default();
-            acc.units += 1;
-            acc.fp += i64::from(fp);
-            acc.sp += i64::from(sp);
-            acc.tp += i64::from(tp);
-            acc.lp += i64::from(lp);
-            acc.unit_reports += u.runs.len() as i64;
-            for (_, _, start) in &u.runs {
-                acc.seen(*start);
+            acc.units += units;
+            acc.fp += fp;
+            acc.sp += sp;
+            acc.tp += tp;
+            acc.lp += lp;
+            acc.unit_reports += runs;
+            for t in first.iter().chain(&last) {
+                acc.seen(*t);
             }
-            let p = acc.by_process.entry(u.first.process_code()).or_default();
-            p.0 += 1;
-            p.1 += i64::from(fp);
+            let p = acc.by_process.entry(h.process_code()).or_default();
+            p.0 += units;
+            p.1 += fp;
         }
     }
-    for r in &reports {
-        for key in keys(r, &dims, &side, grouping) {
+    for row in &report_rows {
+        let h = g.header(row)?;
+        let reports: i64 = row.try_get(n)?;
+        let passed: Option<i64> = row.try_get(n + 1)?;
+        let first: Option<i64> = row.try_get(n + 2)?;
+        let last: Option<i64> = row.try_get(n + 3)?;
+        for key in keys(&h, &dims, &side, grouping) {
             let acc = rows.entry(key).or_default();
-            acc.reports += 1;
-            acc.passed_reports += i64::from(r.passed);
-            acc.seen(r.start);
+            acc.reports += reports;
+            acc.passed_reports += passed.unwrap_or_default();
+            for t in first.iter().chain(&last) {
+                acc.seen(*t);
+            }
         }
     }
 
