@@ -144,7 +144,7 @@ impl Kind for Guid {
     }
     fn write(w: &mut Writer, name: &'static str, value: &Self::Value) {
         if let Some(v) = value {
-            w.display(name, &format_args!("{v:X}"));
+            w.display(name, format_args!("{v:X}"));
         }
     }
 }
@@ -212,7 +212,7 @@ impl Kind for Flags {
     }
     fn write(w: &mut Writer, name: &'static str, value: &Self::Value) {
         if let Some(flags) = value {
-            w.display(name, &format_args!("0x{flags:X}"));
+            w.display(name, format_args!("0x{flags:X}"));
         }
     }
 }

@@ -81,7 +81,7 @@ impl Writer {
 
     pub(super) fn int(&mut self, name: &'static str, value: Option<i64>) {
         if let Some(v) = value {
-            self.display(name, &v);
+            self.display(name, v);
         }
     }
 
@@ -94,7 +94,7 @@ impl Writer {
     }
 
     /// Writes an attribute whose text needs no escaping (numbers, GUIDs, date-times).
-    pub(super) fn display(&mut self, name: &'static str, value: &dyn fmt::Display) {
+    pub(super) fn display(&mut self, name: &'static str, value: impl fmt::Display) {
         self.raw_attr(name);
         let _ = write!(self.out, "{value}\"");
     }
