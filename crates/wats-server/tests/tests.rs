@@ -3,7 +3,7 @@
 //! dependencies are linked once and one PostgreSQL cluster serves them all.
 //!
 //! Separate binaries (`[[test]]` in Cargo.toml), because they time things or spawn processes
-//! and must not share the process with the rest: `hostile.rs`, `pywats.rs`, `scale_out.rs`, and
+//! and must not share the process with the rest: `hostile/`, `pywats.rs`, `scale_out.rs`, and
 //! `authorization.rs` (it captures the process's log lines to look for secrets).
 //! [`every_test_file_is_a_module`] fails when a new file is in neither list.
 
