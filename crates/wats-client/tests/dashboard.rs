@@ -9,6 +9,12 @@
 //!
 //! Without a browser: the security rules over plain HTTP (Host header, sessions, CSRF, login
 //! tokens), and the pages' speed with 100,000 queued entries.
+//!
+//! Why one file of ~1,000 lines: the browser test is one chain of scenarios over one browser
+//! session and one station, because starting Chromium and the station is most of its wall time;
+//! the plain-HTTP tests share its harness (the station process, the server, the waits). In a
+//! file per scenario each would start its own browser and station, and in wats-client, where
+//! each test file is its own binary (some tests set environment variables), link again.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
